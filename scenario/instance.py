@@ -1,0 +1,142 @@
+"""The immutable, solver-ready instance a scenario loads into.
+
+Data flows one way: files -> :class:`Instance` -> solvers -> plan. Nothing
+writes back into an instance. Units are in the field names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+from topo.graph import Topology
+
+
+class SiteStatus(IntEnum):
+    CANDIDATE = 0
+    OPEN = 1  # must open
+    CLOSED = 2  # may not open
+
+
+@dataclass(frozen=True)
+class LatencySettings:
+    fibre_km_per_ms: float = 200.0
+    link_route_factor: float = 1.0
+    per_hop_ms: float = 0.0
+    access_route_factor: float = 1.5
+
+
+@dataclass(frozen=True)
+class CustomConstraintSpec:
+    """A constraint named in the scenario (``[[constraints.custom]]``), resolved by kind."""
+
+    kind: str
+    params: dict
+    where: str  # e.g. "constraints.custom[0]" for messages
+
+
+@dataclass(frozen=True)
+class Constraints:
+    budget: float | None = None
+    max_sites: int | None = None
+    min_sites: int | None = None
+    min_gpus_per_site: int = 0
+    max_utilisation: float = 1.0
+    single_sourcing: bool = False
+    redundancy: int = 1
+    survive_site_failure: bool = False
+    failover_sla_factor: float = 1.0
+    link_capacity: bool = True
+    sovereignty: bool = True
+    allow_unserved: bool = False
+    unserved_penalty: float = 1.0e6
+    custom: tuple[CustomConstraintSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class Objective:
+    kind: str = "cost"  # cost | latency | served
+    latency_weight: float = 0.0
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    name: str = "auto"
+    time_limit_s: float = 60.0
+    gap: float = 0.01
+    threads: int = 2
+    seed: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """Everything one placement run needs, as ids plus numpy arrays.
+
+    Sites are indexed ``s``, regions ``r``, GPU types ``t``. Candidate
+    region-site pairs (``pair_*``) hold only pairs a region may use: within its
+    SLA and, when sovereignty is on, in an allowed country. The verifier never
+    reads ``pair_*``; it recomputes latency from the inputs.
+    """
+
+    name: str
+    sha256: str
+    scenario_path: str
+    topology: Topology
+    latency: LatencySettings
+    # sites
+    site_ids: tuple[str, ...]
+    site_node: np.ndarray  # int index into topology nodes
+    site_power_kw: np.ndarray
+    site_max_gpus: np.ndarray  # inf when unlimited
+    site_fixed_cost: np.ndarray
+    site_cost_factor: np.ndarray
+    site_pue: np.ndarray
+    site_country: tuple[str, ...]  # "" when unknown
+    site_status: np.ndarray  # SiteStatus values
+    site_existing_gpus: np.ndarray  # int [S, T]
+    # regions
+    region_ids: tuple[str, ...]
+    region_lat: np.ndarray
+    region_lon: np.ndarray
+    region_demand: np.ndarray
+    region_sla_rtt_ms: np.ndarray
+    region_node: np.ndarray  # attach node index
+    region_node_given: np.ndarray  # bool: attach node named in the file
+    region_country: tuple[str, ...]
+    region_allowed_countries: tuple[frozenset[str] | None, ...]  # None: anywhere
+    region_gbps_per_unit: np.ndarray
+    # gpus
+    gpu_types: tuple[str, ...]
+    gpu_capex: np.ndarray
+    gpu_power_kw: np.ndarray
+    gpu_throughput: np.ndarray
+    # measured RTTs from [latency] matrix (region index, site index, rtt)
+    matrix_region: np.ndarray
+    matrix_site: np.ndarray
+    matrix_rtt_ms: np.ndarray
+    matrix_only: bool
+    # candidate pairs, sorted by (region, site)
+    pair_region: np.ndarray
+    pair_site: np.ndarray
+    pair_rtt_ms: np.ndarray
+    constraints: Constraints = field(default_factory=Constraints)
+    objective: Objective = field(default_factory=Objective)
+    solver: SolverSettings = field(default_factory=SolverSettings)
+
+    @property
+    def n_sites(self) -> int:
+        return len(self.site_ids)
+
+    @property
+    def n_regions(self) -> int:
+        return len(self.region_ids)
+
+    @property
+    def n_types(self) -> int:
+        return len(self.gpu_types)
+
+    @property
+    def n_pairs(self) -> int:
+        return int(self.pair_region.shape[0])

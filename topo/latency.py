@@ -1,0 +1,205 @@
+"""The latency model of the scenario contract (SCENARIO.md, "Latency model").
+
+Link latency -> node-to-node shortest paths (scipy.sparse.csgraph.dijkstra,
+limited to the largest latency any region can use) -> region-to-site RTT for
+the pairs within each region's SLA, stored sparsely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from topo.geo import haversine_km
+from topo.graph import Topology
+
+# csgraph treats stored zeros as missing edges; a zero-latency link gets this instead.
+ZERO_LATENCY_MS = 1e-9
+_CHUNK = 1024
+
+
+def link_latency_ms(
+    topology: Topology, fibre_km_per_ms: float, link_route_factor: float, per_hop_ms: float
+) -> np.ndarray:
+    """One-way latency of every link: ``latency_ms`` if given, else derived from distance.
+
+    A missing ``distance_km`` is the great-circle distance between the link's
+    ends times ``link_route_factor``. NaN where neither is known.
+    """
+    src, dst = topology.edge_src, topology.edge_dst
+    gc_km = haversine_km(
+        topology.node_lat[src], topology.node_lon[src], topology.node_lat[dst], topology.node_lon[dst]
+    )
+    distance_km = np.where(np.isnan(topology.edge_distance_km), gc_km * link_route_factor, topology.edge_distance_km)
+    derived = distance_km / fibre_km_per_ms + per_hop_ms
+    return np.where(np.isnan(topology.edge_latency_ms), derived, topology.edge_latency_ms)
+
+
+def graph_matrix(topology: Topology, link_ms: np.ndarray) -> csr_matrix:
+    """Symmetric sparse adjacency matrix weighted by one-way latency."""
+    weight = np.maximum(link_ms, ZERO_LATENCY_MS)
+    rows = np.concatenate([topology.edge_src, topology.edge_dst])
+    cols = np.concatenate([topology.edge_dst, topology.edge_src])
+    n = topology.n_nodes
+    return csr_matrix((np.concatenate([weight, weight]), (rows, cols)), shape=(n, n))
+
+
+def nearest_nodes(topology: Topology, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Index of the nearest node whose kind is not ``waypoint`` (great circle)."""
+    usable = np.array([kind != "waypoint" for kind in topology.node_kind], dtype=bool)
+    usable &= ~np.isnan(topology.node_lat) & ~np.isnan(topology.node_lon)
+    candidates = np.flatnonzero(usable)
+    if candidates.size == 0:
+        raise ValueError("the topology has no node with coordinates that is not a waypoint")
+    result = np.empty(len(lat), dtype=np.int64)
+    for start in range(0, len(lat), _CHUNK):
+        stop = start + _CHUNK
+        d = haversine_km(
+            np.asarray(lat[start:stop])[:, None],
+            np.asarray(lon[start:stop])[:, None],
+            topology.node_lat[candidates][None, :],
+            topology.node_lon[candidates][None, :],
+        )
+        result[start:stop] = candidates[np.argmin(d, axis=1)]
+    return result
+
+
+def access_ms(
+    topology: Topology,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    attach: np.ndarray,
+    access_route_factor: float,
+    fibre_km_per_ms: float,
+) -> np.ndarray:
+    """One-way latency from each region to its attach node."""
+    km = haversine_km(lat, lon, topology.node_lat[attach], topology.node_lon[attach])
+    return km * access_route_factor / fibre_km_per_ms
+
+
+@dataclass(frozen=True, eq=False)
+class ShortestPaths:
+    """Shortest paths from a set of source nodes (the regions' attach nodes)."""
+
+    sources: np.ndarray  # node index of each row
+    one_way_ms: np.ndarray  # [len(sources), n_nodes], inf beyond the limit
+    predecessors: np.ndarray  # [len(sources), n_nodes], -9999 where none
+
+    def row_of(self, nodes: np.ndarray) -> np.ndarray:
+        lookup = {int(node): i for i, node in enumerate(self.sources)}
+        return np.array([lookup[int(node)] for node in nodes], dtype=np.int64)
+
+
+def shortest_paths(
+    topology: Topology, link_ms: np.ndarray, sources: np.ndarray, limit_ms: float = np.inf
+) -> ShortestPaths:
+    """Minimum-latency paths from every source node, cut at ``limit_ms``."""
+    sources = np.unique(np.asarray(sources, dtype=np.int64))
+    graph = graph_matrix(topology, link_ms)
+    dist, pred = dijkstra(graph, directed=False, indices=sources, return_predecessors=True, limit=limit_ms)
+    return ShortestPaths(sources=sources, one_way_ms=dist, predecessors=pred)
+
+
+@dataclass(frozen=True, eq=False)
+class CandidatePairs:
+    region: np.ndarray
+    site: np.ndarray
+    rtt_ms: np.ndarray
+
+
+def candidate_pairs(
+    paths: ShortestPaths,
+    region_attach: np.ndarray,
+    region_access_ms: np.ndarray,
+    region_sla_rtt_ms: np.ndarray,
+    site_node: np.ndarray,
+    allowed: np.ndarray | None = None,
+    matrix: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    matrix_only: bool = False,
+) -> CandidatePairs:
+    """Region-site pairs with ``rtt <= sla_rtt_ms``, sorted by (region, site).
+
+    ``rtt = 2 * (access + path(attach, site node))``. ``allowed`` is an optional
+    boolean [R, S] mask (sovereignty). ``matrix`` = (region, site, rtt_ms)
+    replaces derived values for its pairs; with ``matrix_only`` other pairs are
+    unreachable.
+    """
+    n_regions, n_sites = len(region_attach), len(site_node)
+    regions_out, sites_out, rtt_out = [], [], []
+    rows = paths.row_of(region_attach) if not matrix_only else None
+    for start in range(0, n_regions, _CHUNK):
+        stop = min(start + _CHUNK, n_regions)
+        if matrix_only:
+            rtt = np.full((stop - start, n_sites), np.inf)
+        else:
+            one_way = paths.one_way_ms[rows[start:stop]][:, site_node]
+            rtt = 2.0 * (region_access_ms[start:stop, None] + one_way)
+        if matrix is not None:
+            m_region, m_site, m_rtt = matrix
+            inside = (m_region >= start) & (m_region < stop)
+            rtt[m_region[inside] - start, m_site[inside]] = m_rtt[inside]
+        ok = rtt <= region_sla_rtt_ms[start:stop, None]
+        if allowed is not None:
+            ok &= allowed[start:stop]
+        r_idx, s_idx = np.nonzero(ok)
+        regions_out.append(r_idx + start)
+        sites_out.append(s_idx)
+        rtt_out.append(rtt[r_idx, s_idx])
+    if not regions_out:
+        empty_i, empty_f = np.empty(0, dtype=np.int64), np.empty(0)
+        return CandidatePairs(empty_i, empty_i.copy(), empty_f)
+    return CandidatePairs(
+        region=np.concatenate(regions_out).astype(np.int64),
+        site=np.concatenate(sites_out).astype(np.int64),
+        rtt_ms=np.concatenate(rtt_out),
+    )
+
+
+def pair_links(
+    topology: Topology,
+    paths: ShortestPaths,
+    pair_attach: np.ndarray,
+    pair_site_node: np.ndarray,
+) -> csr_matrix:
+    """Directed links each pair's traffic crosses, as a sparse [pairs, 2*edges] 0/1 matrix.
+
+    Traffic flows from the serving site towards the region along the
+    minimum-latency path. Column ``2*e`` is link ``e`` in its stored direction
+    (``edge_src -> edge_dst``), ``2*e + 1`` the reverse. Vectorised over pairs:
+    one numpy step per hop.
+    """
+    n = topology.n_nodes
+    edge_id = csr_matrix(
+        (
+            np.concatenate([2 * np.arange(topology.n_edges) + 1, 2 * np.arange(topology.n_edges) + 2]),
+            (
+                np.concatenate([topology.edge_src, topology.edge_dst]),
+                np.concatenate([topology.edge_dst, topology.edge_src]),
+            ),
+        ),
+        shape=(n, n),
+    )
+    rows = paths.row_of(pair_attach) if len(pair_attach) else np.empty(0, dtype=np.int64)
+    current = np.asarray(pair_site_node, dtype=np.int64).copy()
+    active = np.flatnonzero(current != pair_attach)
+    pair_idx, link_idx = [], []
+    while active.size:
+        here = current[active]
+        prev = paths.predecessors[rows[active], here]
+        reachable = prev >= 0
+        active, here, prev = active[reachable], here[reachable], prev[reachable]
+        if not active.size:
+            break
+        link_idx.append(np.asarray(edge_id[here, prev]).ravel() - 1)
+        pair_idx.append(active)
+        current[active] = prev
+        active = active[prev != pair_attach[active]]
+    if pair_idx:
+        p = np.concatenate(pair_idx)
+        e = np.concatenate(link_idx)
+    else:
+        p = e = np.empty(0, dtype=np.int64)
+    return csr_matrix((np.ones(len(p)), (p, e)), shape=(len(pair_attach), 2 * topology.n_edges))
