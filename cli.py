@@ -1,0 +1,43 @@
+"""gpuplace command line: parses, calls the library, prints. See ``gpuplace --help``."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="gpuplace",
+    help="Network-topology and GPU-placement optimiser.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Each module in commands/ registers its own command(s).
+COMMAND_MODULES = (
+    "inspect",
+    "convert",
+    "datasets",
+    "solve",
+    "verify",
+    "compare",
+    "report",
+    "sweep",
+    "failures",
+)
+
+for _module in COMMAND_MODULES:
+    try:
+        importlib.import_module(f"commands.{_module}").register(app)
+    except ModuleNotFoundError as _error:
+        if _error.name != f"commands.{_module}":
+            raise
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Assemble an :class:`Instance` from validated arrays: attach nodes, RTTs, candidate pairs.
+
+This is the researcher's constructor (no files needed) and the last step of
+:func:`scenario.load_instance`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from scenario.instance import (
+    Constraints,
+    Instance,
+    LatencySettings,
+    Objective,
+    SolverSettings,
+)
+from topo import latency
+from topo.graph import Topology
+
+
+def _f(values, n: int, default: float) -> np.ndarray:
+    if values is None:
+        return np.full(n, default, dtype=float)
+    return np.asarray(values, dtype=float)
+
+
+def sovereignty_mask(
+    region_allowed: Sequence[frozenset[str] | None], site_country: Sequence[str]
+) -> np.ndarray:
+    """Boolean [R, S]: may region r be served in site s's country."""
+    site_country_arr = np.asarray(site_country, dtype=object)
+    mask = np.ones((len(region_allowed), len(site_country)), dtype=bool)
+    for r, allowed in enumerate(region_allowed):
+        if allowed is not None:
+            mask[r] = np.isin(site_country_arr, list(allowed))
+    return mask
+
+
+def build_instance(
+    *,
+    topology: Topology,
+    site_ids: Sequence[str],
+    site_node: Sequence[int],
+    site_power_kw: Sequence[float],
+    region_ids: Sequence[str],
+    region_lat: Sequence[float],
+    region_lon: Sequence[float],
+    region_demand: Sequence[float],
+    region_sla_rtt_ms: Sequence[float],
+    gpu_types: Sequence[str],
+    gpu_capex: Sequence[float],
+    gpu_power_kw: Sequence[float],
+    gpu_throughput: Sequence[float],
+    site_max_gpus: Sequence[float] | None = None,
+    site_fixed_cost: Sequence[float] | None = None,
+    site_cost_factor: Sequence[float] | None = None,
+    site_pue: Sequence[float] | None = None,
+    site_country: Sequence[str] | None = None,
+    site_status: Sequence[int] | None = None,
+    site_existing_gpus: np.ndarray | None = None,
+    region_node: Sequence[int] | None = None,
+    region_country: Sequence[str] | None = None,
+    region_allowed_countries: Sequence[frozenset[str] | None] | None = None,
+    region_gbps_per_unit: Sequence[float] | None = None,
+    matrix: tuple[Sequence[int], Sequence[int], Sequence[float]] | None = None,
+    matrix_only: bool = False,
+    latency_settings: LatencySettings = LatencySettings(),
+    constraints: Constraints = Constraints(),
+    objective: Objective = Objective(),
+    solver: SolverSettings = SolverSettings(),
+    name: str = "instance",
+    sha256: str | None = None,
+    scenario_path: str = "",
+) -> Instance:
+    """Build a solver-ready instance; attach nodes and RTTs follow the latency model.
+
+    ``region_node`` entries < 0 (or ``region_node=None``) attach the region to
+    the nearest non-waypoint node. ``site_country`` defaults to the node's country.
+    """
+    n_sites, n_regions, n_types = len(site_ids), len(region_ids), len(gpu_types)
+    site_node_arr = np.asarray(site_node, dtype=np.int64)
+    lat = np.asarray(region_lat, dtype=float)
+    lon = np.asarray(region_lon, dtype=float)
+
+    given = np.asarray(region_node, dtype=np.int64) if region_node is not None else np.full(n_regions, -1)
+    attach = given.copy()
+    missing = attach < 0
+    if missing.any():
+        attach[missing] = latency.nearest_nodes(topology, lat[missing], lon[missing])
+
+    if site_country is None:
+        site_country = tuple(topology.node_country[int(n)] for n in site_node_arr)
+    site_country = tuple(site_country)
+    allowed = (
+        tuple(region_allowed_countries) if region_allowed_countries is not None else (None,) * n_regions
+    )
+
+    link_ms = latency.link_latency_ms(
+        topology, latency_settings.fibre_km_per_ms, latency_settings.link_route_factor, latency_settings.per_hop_ms
+    )
+    access = latency.access_ms(
+        topology, lat, lon, attach, latency_settings.access_route_factor, latency_settings.fibre_km_per_ms
+    )
+    sla = np.asarray(region_sla_rtt_ms, dtype=float)
+    matrix_arrays = None
+    if matrix is not None:
+        matrix_arrays = (
+            np.asarray(matrix[0], dtype=np.int64),
+            np.asarray(matrix[1], dtype=np.int64),
+            np.asarray(matrix[2], dtype=float),
+        )
+    if matrix_only or n_regions == 0:
+        paths = None
+    else:
+        limit = float(np.max(sla / 2.0 - access)) if n_regions else 0.0
+        paths = latency.shortest_paths(topology, link_ms, attach, limit_ms=max(limit, 0.0))
+    mask = None
+    if constraints.sovereignty and any(a is not None for a in allowed):
+        mask = sovereignty_mask(allowed, site_country)
+    pairs = latency.candidate_pairs(
+        paths, attach, access, sla, site_node_arr, allowed=mask, matrix=matrix_arrays, matrix_only=matrix_only
+    ) if paths is not None or matrix_only else latency.CandidatePairs(
+        np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
+    )
+
+    existing = (
+        np.zeros((n_sites, n_types), dtype=np.int64)
+        if site_existing_gpus is None
+        else np.asarray(site_existing_gpus, dtype=np.int64).reshape(n_sites, n_types)
+    )
+    empty_i = np.empty(0, dtype=np.int64)
+    return Instance(
+        name=name,
+        sha256=sha256 or hashlib.sha256(repr((name, tuple(site_ids), tuple(region_ids))).encode()).hexdigest(),
+        scenario_path=scenario_path,
+        topology=topology,
+        latency=latency_settings,
+        site_ids=tuple(site_ids),
+        site_node=site_node_arr,
+        site_power_kw=np.asarray(site_power_kw, dtype=float),
+        site_max_gpus=_f(site_max_gpus, n_sites, np.inf),
+        site_fixed_cost=_f(site_fixed_cost, n_sites, 0.0),
+        site_cost_factor=_f(site_cost_factor, n_sites, 1.0),
+        site_pue=_f(site_pue, n_sites, 1.0),
+        site_country=site_country,
+        site_status=np.asarray(site_status if site_status is not None else np.zeros(n_sites), dtype=np.int64),
+        site_existing_gpus=existing,
+        region_ids=tuple(region_ids),
+        region_lat=lat,
+        region_lon=lon,
+        region_demand=np.asarray(region_demand, dtype=float),
+        region_sla_rtt_ms=sla,
+        region_node=attach,
+        region_node_given=~missing,
+        region_country=tuple(region_country) if region_country is not None else ("",) * n_regions,
+        region_allowed_countries=allowed,
+        region_gbps_per_unit=_f(region_gbps_per_unit, n_regions, 0.0),
+        gpu_types=tuple(gpu_types),
+        gpu_capex=np.asarray(gpu_capex, dtype=float),
+        gpu_power_kw=np.asarray(gpu_power_kw, dtype=float),
+        gpu_throughput=np.asarray(gpu_throughput, dtype=float),
+        matrix_region=matrix_arrays[0] if matrix_arrays else empty_i,
+        matrix_site=matrix_arrays[1] if matrix_arrays else empty_i,
+        matrix_rtt_ms=matrix_arrays[2] if matrix_arrays else np.empty(0),
+        matrix_only=matrix_only,
+        pair_region=pairs.region,
+        pair_site=pairs.site,
+        pair_rtt_ms=pairs.rtt_ms,
+        constraints=constraints,
+        objective=objective,
+        solver=solver,
+    )
+
+
+def make_topology(
+    node_ids: Sequence[str],
+    lat: Sequence[float],
+    lon: Sequence[float],
+    edges: Sequence[tuple[str, str]] = (),
+    *,
+    latency_ms: Sequence[float] | None = None,
+    capacity_gbps: Sequence[float] | None = None,
+    country: Sequence[str] | None = None,
+    kind: Sequence[str] | None = None,
+    source: str = "<memory>",
+) -> Topology:
+    """A small topology from lists (for tests and researchers); no merging of parallel links."""
+    index = {n: i for i, n in enumerate(node_ids)}
+    m = len(edges)
+    return Topology(
+        source=source,
+        node_ids=tuple(node_ids),
+        node_lat=np.asarray(lat, dtype=float),
+        node_lon=np.asarray(lon, dtype=float),
+        node_name=tuple(node_ids),
+        node_country=tuple(country) if country is not None else ("",) * len(node_ids),
+        node_kind=tuple(kind) if kind is not None else ("",) * len(node_ids),
+        edge_src=np.array([index[u] for u, _ in edges], dtype=np.int64),
+        edge_dst=np.array([index[v] for _, v in edges], dtype=np.int64),
+        edge_latency_ms=_f(latency_ms, m, np.nan),
+        edge_distance_km=np.full(m, np.nan),
+        edge_capacity_gbps=_f(capacity_gbps, m, np.inf),
+    )
