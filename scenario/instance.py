@@ -124,6 +124,7 @@ class Instance:
     constraints: Constraints = field(default_factory=Constraints)
     objective: Objective = field(default_factory=Objective)
     solver: SolverSettings = field(default_factory=SolverSettings)
+    warnings: tuple[str, ...] = ()  # suspicious but valid input, found while loading
 
     @property
     def n_sites(self) -> int:
