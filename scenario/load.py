@@ -1,0 +1,205 @@
+"""``load_instance``: scenario TOML + CSV tables + topology -> validated :class:`Instance`.
+
+Every problem in every file is collected and reported together
+(:class:`~scenario.errors.InputError`); suspicious but valid input becomes
+``Instance.warnings``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from scenario.build import build_instance
+from scenario.errors import InputError, Problem, ProblemCollector
+from scenario.hashing import TOPOHUB_PREFIX, scenario_hash, topohub_stamp
+from scenario.instance import Instance
+from scenario.overrides import apply_overrides
+from scenario.regions import coordinate_warnings, read_matrix, read_regions
+from scenario.schema import ScenarioSettings, validate_settings
+from scenario.sites import check_existing_fit, read_gpus, read_sites
+from scenario.tables import decode_text, read_bytes, read_table
+from topo.graph import Topology
+from topo.readers import read_topology
+
+_TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a scenario TOML file; any problem raises :class:`InputError`."""
+    problems = ProblemCollector()
+    file = str(path)
+    data = read_bytes(path, problems)
+    text = decode_text(data, file, problems) if data is not None else None
+    problems.raise_if_any()
+    try:
+        return tomllib.loads(text or "")
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        found = _TOML_LINE.search(message)
+        where = f"line {found.group(1)}" if found else ""
+        what = _TOML_LINE.sub("", message).strip()
+        raise InputError(Problem(file, where, f"is not valid TOML: {what}")) from None
+
+
+def _read_topology(
+    ref: str, base: Path, problems: ProblemCollector
+) -> tuple[Topology | None, bytes]:
+    if ref.startswith(TOPOHUB_PREFIX):
+        source: str | Path = ref
+        stamp = topohub_stamp(ref)
+    else:
+        source = base / ref
+        content = read_bytes(source, problems)
+        if content is None:
+            return None, b""
+        stamp = content
+    try:
+        topology = read_topology(source)
+    except InputError as error:
+        problems.problems.extend(error.problems)
+        return None, stamp
+    if topology.n_nodes == 0:
+        problems.add(str(source), "", "the topology has no nodes")
+        return None, stamp
+    return topology, stamp
+
+
+def topology_warnings(topology: Topology) -> list[str]:
+    """A warning when the topology is split into several connected components."""
+    n = topology.n_nodes
+    graph = csr_matrix(
+        (np.ones(topology.n_edges), (topology.edge_src, topology.edge_dst)), shape=(n, n)
+    )
+    count, labels = connected_components(graph, directed=False)
+    if count <= 1:
+        return []
+    largest = int(np.bincount(labels).max())
+    return [
+        f"{topology.source}: the topology is split into {count} components "
+        f"(the largest has {largest} of {n} nodes); regions and sites in different "
+        "components cannot reach each other"
+    ]
+
+
+def _assemble(
+    settings: ScenarioSettings,
+    topology: Topology,
+    sites: Any,
+    regions: Any,
+    gpus: Any,
+    matrix: Any,
+    sha256: str,
+    path: Path,
+) -> Instance:
+    return build_instance(
+        topology=topology,
+        site_ids=sites.ids,
+        site_node=sites.node,
+        site_power_kw=sites.power_kw,
+        site_max_gpus=sites.max_gpus,
+        site_fixed_cost=sites.fixed_cost,
+        site_cost_factor=sites.cost_factor,
+        site_pue=sites.pue,
+        site_country=sites.country,
+        site_status=sites.status,
+        site_existing_gpus=sites.existing,
+        region_ids=regions.ids,
+        region_lat=regions.lat,
+        region_lon=regions.lon,
+        region_demand=regions.demand,
+        region_sla_rtt_ms=regions.sla_rtt_ms,
+        region_node=regions.node,
+        region_country=regions.country,
+        region_allowed_countries=regions.allowed,
+        region_gbps_per_unit=regions.gbps_per_unit,
+        gpu_types=gpus.types,
+        gpu_capex=gpus.capex,
+        gpu_power_kw=gpus.power_kw,
+        gpu_throughput=gpus.throughput,
+        matrix=(matrix.region, matrix.site, matrix.rtt_ms) if matrix is not None else None,
+        matrix_only=settings.matrix_only,
+        latency_settings=settings.latency,
+        constraints=settings.constraints,
+        objective=settings.objective,
+        solver=settings.solver,
+        name=settings.name,
+        sha256=sha256,
+        scenario_path=str(path),
+    )
+
+
+def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) -> Instance:
+    """Load, validate and assemble a scenario.
+
+    Parameters
+    ----------
+    path
+        The scenario TOML file; tables and the topology are resolved relative to its folder.
+    overrides
+        ``{"constraints.budget": "2e8", ...}``: dotted keys, values as TOML literals.
+
+    Returns
+    -------
+    Instance
+        With ``sha256`` over the resolved inputs and ``warnings`` for suspicious input.
+
+    Raises
+    ------
+    InputError
+        With every problem found, each naming the file and the row, column or key.
+    """
+    path = Path(path)
+    file = str(path)
+    data = read_toml(path)
+    problems = ProblemCollector()
+    data = apply_overrides(data, overrides, file, problems)
+    settings = validate_settings(data, file, problems)
+    if settings is None:
+        problems.raise_if_any()
+    assert settings is not None
+    base = path.parent
+    topology, topology_stamp = _read_topology(settings.topology_file, base, problems)
+    tables = {
+        "sites": read_table(base / settings.sites_file, problems),
+        "regions": read_table(base / settings.regions_file, problems),
+        "gpus": read_table(base / settings.gpus_file, problems),
+    }
+    if settings.matrix_file is not None:
+        tables["matrix"] = read_table(base / settings.matrix_file, problems)
+    gpus = read_gpus(tables["gpus"], problems) if tables["gpus"] else None
+    gpu_types = gpus.types if gpus is not None else None
+    sites = read_sites(tables["sites"], topology, gpu_types, problems) if tables["sites"] else None
+    regions = (
+        read_regions(tables["regions"], topology, settings.regions_gbps_per_unit, problems)
+        if tables["regions"]
+        else None
+    )
+    matrix = None
+    if tables.get("matrix") is not None:
+        matrix = read_matrix(
+            tables["matrix"],
+            regions.ids if regions is not None else None,
+            sites.ids if sites is not None else None,
+            problems,
+        )
+    if sites is not None and gpus is not None:
+        check_existing_fit(tables["sites"], sites, gpus, problems)
+    problems.raise_if_any()
+    assert topology is not None and sites is not None and regions is not None and gpus is not None
+    warnings = coordinate_warnings(tables["regions"], regions, topology, problems)
+    problems.raise_if_any()
+    warnings += topology_warnings(topology)
+    inputs = [("topology", topology_stamp)]
+    inputs += [(label, table.data) for label, table in tables.items() if table is not None]
+    sha256 = scenario_hash(data, inputs)
+    instance = _assemble(settings, topology, sites, regions, gpus, matrix, sha256, path)
+    return dataclasses.replace(instance, warnings=tuple(warnings))

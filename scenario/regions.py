@@ -1,0 +1,211 @@
+"""``regions.csv`` and the ``[latency] matrix`` table: validation and conversion to arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scenario.errors import ProblemCollector
+from scenario.tables import (
+    NON_NEGATIVE,
+    POSITIVE,
+    Table,
+    check_columns,
+    country_code,
+    has,
+    node_indices,
+    numbers,
+    texts,
+    unique_ids,
+)
+from topo.geo import haversine_km
+from topo.graph import Topology
+from topo.latency import nearest_nodes
+
+REGION_REQUIRED = ("id", "lat", "lon", "demand", "sla_rtt_ms")
+REGION_OPTIONAL = ("node", "country", "allowed_countries", "gbps_per_unit")
+MATRIX_REQUIRED = ("region", "site", "rtt_ms")
+# A region this far from every usable node is suspicious (likely a data error).
+FAR_KM = 2000.0
+MAX_LISTED_ROWS = 10
+
+
+@dataclass(frozen=True, eq=False)
+class RegionTable:
+    ids: list[str]
+    lat: np.ndarray
+    lon: np.ndarray
+    demand: np.ndarray
+    sla_rtt_ms: np.ndarray
+    node: np.ndarray  # -1: nearest node
+    country: list[str] | None
+    allowed: list[frozenset[str] | None]
+    gbps_per_unit: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class MatrixTable:
+    region: np.ndarray
+    site: np.ndarray
+    rtt_ms: np.ndarray
+
+
+def _coordinates(table: Table, problems: ProblemCollector) -> tuple[np.ndarray, np.ndarray]:
+    lat = numbers(table, "lat", problems)
+    lon = numbers(table, "lon", problems)
+    for i in range(len(table)):
+        la, lo = lat[i], lon[i]
+        if abs(la) > 90:
+            swapped = "; lat and lon look swapped" if abs(lo) <= 90 else ""
+            problems.add(
+                table.file, table.where(i, "lat"), f"{la:g} is out of range [-90, 90]{swapped}"
+            )
+            lat[i] = np.nan
+        if abs(lo) > 180:
+            problems.add(table.file, table.where(i, "lon"), f"{lo:g} is out of range [-180, 180]")
+            lon[i] = np.nan
+    return lat, lon
+
+
+def _allowed(table: Table, problems: ProblemCollector) -> list[frozenset[str] | None]:
+    out: list[frozenset[str] | None] = []
+    for i, raw in enumerate(texts(table, "allowed_countries")):
+        pieces = [p.strip() for p in raw.split(";") if p.strip()]
+        codes = {country_code(table, i, "allowed_countries", p, problems) for p in pieces}
+        out.append(frozenset(c for c in codes if c) if pieces else None)
+    return out
+
+
+def read_regions(
+    table: Table,
+    topology: Topology | None,
+    default_gbps_per_unit: float,
+    problems: ProblemCollector,
+) -> RegionTable | None:
+    """Validate ``regions.csv``: ids, coordinates, demand >= 0, sla_rtt_ms > 0, nodes, countries."""
+    if not check_columns(table, REGION_REQUIRED, REGION_OPTIONAL, problems):
+        return None
+    node_index = topology.node_index() if topology is not None else None
+    lat, lon = _coordinates(table, problems)
+    country = None
+    if has(table, "country"):
+        country = [
+            (country_code(table, i, "country", raw, problems) or "") if raw else ""
+            for i, raw in enumerate(texts(table, "country"))
+        ]
+    return RegionTable(
+        ids=unique_ids(table, "id", problems),
+        lat=lat,
+        lon=lon,
+        demand=numbers(table, "demand", problems, check=NON_NEGATIVE),
+        sla_rtt_ms=numbers(table, "sla_rtt_ms", problems, check=POSITIVE),
+        node=node_indices(table, "node", node_index, problems, required=False),
+        country=country,
+        allowed=_allowed(table, problems),
+        gbps_per_unit=numbers(
+            table, "gbps_per_unit", problems, default=default_gbps_per_unit, check=NON_NEGATIVE
+        ),
+    )
+
+
+def _rows(table: Table, picks: np.ndarray) -> str:
+    listed = ", ".join(str(int(table.rows[i])) for i in picks[:MAX_LISTED_ROWS])
+    more = f" and {len(picks) - MAX_LISTED_ROWS} more" if len(picks) > MAX_LISTED_ROWS else ""
+    return f"row{'s' if len(picks) > 1 else ''} {listed}{more}"
+
+
+def coordinate_warnings(
+    table: Table, regions: RegionTable, topology: Topology, problems: ProblemCollector
+) -> list[str]:
+    """Warnings for regions far from every node, and for lat/lon that look swapped.
+
+    A region with no attach node when the topology has no usable node is a problem.
+    """
+    needs_nearest = regions.node < 0
+    try:
+        nearest = nearest_nodes(topology, regions.lat, regions.lon)
+    except ValueError:
+        if needs_nearest.any():
+            problems.add(
+                table.file,
+                "column node",
+                "regions without a node need a topology node with coordinates "
+                "that is not a waypoint; the topology has none",
+            )
+        return []
+    warnings = []
+    d_km = haversine_km(
+        regions.lat, regions.lon, topology.node_lat[nearest], topology.node_lon[nearest]
+    )
+    can_swap = np.abs(regions.lon) <= 90
+    swap_lat = np.where(can_swap, regions.lon, 0.0)
+    swap_lon = np.where(can_swap, regions.lat, 0.0)
+    swap_nearest = nearest_nodes(topology, swap_lat, swap_lon)
+    swap_km = haversine_km(
+        swap_lat, swap_lon, topology.node_lat[swap_nearest], topology.node_lon[swap_nearest]
+    )
+    far = d_km > FAR_KM
+    swapped = far & can_swap & (swap_km < FAR_KM) & (swap_km < d_km / 4)
+    if swapped.any():
+        every = "every region's" if swapped.all() else "the"
+        warnings.append(
+            f"{table.file}: {_rows(table, np.flatnonzero(swapped))}: {every} lat/lon look swapped "
+            f"(more than {FAR_KM:g} km from every topology node, close to one when swapped)"
+        )
+    far_only = far & ~swapped
+    if far_only.any():
+        worst = float(np.nanmax(d_km[far_only]))
+        warnings.append(
+            f"{table.file}: {_rows(table, np.flatnonzero(far_only))}: more than {FAR_KM:g} km "
+            f"from every topology node (up to {worst:.0f} km)"
+        )
+    given = regions.node >= 0
+    no_coords = given & np.isnan(topology.node_lat[np.maximum(regions.node, 0)])
+    if no_coords.any():
+        warnings.append(
+            f"{table.file}: {_rows(table, np.flatnonzero(no_coords))}: the attach node has no "
+            "coordinates, so no site is in reach of these regions"
+        )
+    return warnings
+
+
+def read_matrix(
+    table: Table,
+    region_ids: list[str] | None,
+    site_ids: list[str] | None,
+    problems: ProblemCollector,
+) -> MatrixTable | None:
+    """Validate the measured-RTT table: known regions and sites, rtt_ms > 0, no duplicate pair."""
+    if not check_columns(table, MATRIX_REQUIRED, (), problems):
+        return None
+    region_of = {r: i for i, r in enumerate(region_ids or [])}
+    site_of = {s: i for i, s in enumerate(site_ids or [])}
+    rtt = numbers(table, "rtt_ms", problems, check=POSITIVE)
+    region = np.full(len(table), -1, dtype=np.int64)
+    site = np.full(len(table), -1, dtype=np.int64)
+    seen: dict[tuple[int, int], int] = {}
+    for i, (r_id, s_id) in enumerate(
+        zip(texts(table, "region"), texts(table, "site"), strict=True)
+    ):
+        if region_ids is not None:
+            if r_id in region_of:
+                region[i] = region_of[r_id]
+            else:
+                problems.add(table.file, table.where(i, "region"), f"unknown region '{r_id}'")
+        if site_ids is not None:
+            if s_id in site_of:
+                site[i] = site_of[s_id]
+            else:
+                problems.add(table.file, table.where(i, "site"), f"unknown site '{s_id}'")
+        pair = (int(region[i]), int(site[i]))
+        if min(pair) >= 0:
+            if pair in seen:
+                problems.add(
+                    table.file,
+                    table.where(i, "region"),
+                    f"pair ({r_id}, {s_id}) appears twice (first at row {seen[pair]})",
+                )
+            else:
+                seen[pair] = int(table.rows[i])
+    return MatrixTable(region=region, site=site, rtt_ms=rtt)

@@ -1,0 +1,250 @@
+"""Reading the scenario's CSV tables as text, then converting columns with per-row problems.
+
+Every value is read as a string (``dtype=str``) and converted explicitly, so a
+bad value is reported with its file, 1-based data row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scenario.errors import InputError, ProblemCollector
+from scenario.schema import suggest
+from topo.readers import guard
+
+Check = tuple[Callable[[float], bool], str]
+NON_NEGATIVE: Check = (lambda v: v >= 0, "must be >= 0")
+POSITIVE: Check = (lambda v: v > 0, "must be > 0")
+AT_LEAST_ONE: Check = (lambda v: v >= 1, "must be >= 1")
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """A CSV file read as text: ``frame`` holds stripped strings, ``rows`` the 1-based row numbers."""
+
+    file: str
+    frame: pd.DataFrame
+    rows: np.ndarray
+    data: bytes
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def where(self, i: int, column: str) -> str:
+        return f"row {int(self.rows[i])}, column {column}"
+
+
+def read_bytes(path: Path, problems: ProblemCollector) -> bytes | None:
+    """The bytes of an input file within the size guard; None (and a problem) if unusable."""
+    try:
+        return guard.read_bytes(path)
+    except InputError as error:
+        problems.problems.extend(error.problems)
+        return None
+
+
+def decode_text(data: bytes, file: str, problems: ProblemCollector) -> str | None:
+    """UTF-8 text (a byte-order mark is allowed); None (and a problem) otherwise."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        problems.add(
+            file,
+            "",
+            f"is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})",
+        )
+        return None
+
+
+def _header(text: str, file: str, problems: ProblemCollector) -> list[str] | None:
+    first = next(csv.reader(io.StringIO(text)), [])
+    names = [name.strip() for name in first]
+    ok = True
+    for i, name in enumerate(names):
+        if not name:
+            problems.add(file, f"column {i + 1}", "column has no name in the header")
+            ok = False
+        elif names.index(name) != i:
+            problems.add(file, f"column {name}", f"column '{name}' appears more than once")
+            ok = False
+    return names if ok else None
+
+
+def read_table(path: Path, problems: ProblemCollector) -> Table | None:
+    """Read a CSV file as stripped text; blank lines are skipped but keep row numbering."""
+    file = str(path)
+    data = read_bytes(path, problems)
+    if data is None:
+        return None
+    text = decode_text(data, file, problems)
+    if text is None:
+        return None
+    if not text.strip():
+        problems.add(file, "", "file is empty")
+        return None
+    names = _header(text, file, problems)
+    if names is None:
+        return None
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+        )
+    except (pd.errors.ParserError, ValueError, csv.Error) as error:
+        problems.add(file, "", f"is not valid CSV: {str(error).strip()}")
+        return None
+    if len(names) != len(frame.columns):
+        problems.add(file, "", "is not valid CSV: the header could not be read")
+        return None
+    frame.columns = names
+    frame = frame.astype(object).fillna("")
+    frame = frame.apply(lambda column: column.astype(str).str.strip())
+    rows = np.arange(1, len(frame) + 1)
+    keep = (frame != "").any(axis=1).to_numpy() if len(frame.columns) else np.zeros(0, bool)
+    frame = frame[keep].reset_index(drop=True)
+    return Table(file=file, frame=frame, rows=rows[keep], data=data)
+
+
+def check_columns(
+    table: Table,
+    required: Sequence[str],
+    optional: Sequence[str],
+    problems: ProblemCollector,
+    extra_ok: Callable[[str], bool] = lambda name: False,
+) -> bool:
+    """Report missing required and unknown columns (with the closest known name)."""
+    present = list(table.frame.columns)
+    known = list(required) + list(optional)
+    unknown = [c for c in present if c not in known and not extra_ok(c)]
+    ok = True
+    for name in required:
+        if name not in present:
+            near = suggest(name, unknown)
+            hint = near.replace("did you mean", "found") + " misspelt?" if near else ""
+            problems.add(table.file, f"column {name}", f"missing required column '{name}'{hint}")
+            ok = False
+    for name in unknown:
+        problems.add(table.file, f"column {name}", f"unknown column '{name}'{suggest(name, known)}")
+    if ok and len(table) == 0:
+        problems.add(table.file, "", "has a header but no data rows")
+        ok = False
+    return ok
+
+
+def has(table: Table, column: str) -> bool:
+    return column in table.frame.columns
+
+
+def texts(table: Table, column: str) -> list[str]:
+    """A column as stripped strings (empty strings where absent)."""
+    if not has(table, column):
+        return [""] * len(table)
+    return list(table.frame[column])
+
+
+def numbers(
+    table: Table,
+    column: str,
+    problems: ProblemCollector,
+    *,
+    default: float | None = None,
+    check: Check | None = None,
+    integer: bool = False,
+) -> np.ndarray:
+    """A column as floats; ``default`` fills empty cells (None: a value is required).
+
+    Text, NaN, inf, values failing ``check`` and (with ``integer``) fractions are
+    problems naming the row and column; their cells become NaN.
+    """
+    out = np.full(len(table), np.nan)
+    for i, raw in enumerate(texts(table, column)):
+        if raw == "":
+            if default is None:
+                problems.add(table.file, table.where(i, column), "is empty, a number is required")
+            else:
+                out[i] = default
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            problems.add(table.file, table.where(i, column), f"'{raw}' is not a number")
+            continue
+        if not math.isfinite(value):
+            problems.add(table.file, table.where(i, column), f"'{raw}' is not a finite number")
+            continue
+        if integer and not value.is_integer():
+            problems.add(table.file, table.where(i, column), f"'{raw}' is not an integer")
+            continue
+        if check is not None and not check[0](value):
+            problems.add(table.file, table.where(i, column), f"{check[1]}, got {raw}")
+            continue
+        out[i] = value
+    return out
+
+
+def unique_ids(table: Table, column: str, problems: ProblemCollector) -> list[str]:
+    """A required id column: non-empty and unique."""
+    ids = texts(table, column)
+    first: dict[str, int] = {}
+    for i, value in enumerate(ids):
+        if not value:
+            problems.add(table.file, table.where(i, column), "is empty, an id is required")
+        elif value in first:
+            problems.add(
+                table.file,
+                table.where(i, column),
+                f"duplicate {column} '{value}' (first at row {int(table.rows[first[value]])})",
+            )
+        else:
+            first[value] = i
+    return ids
+
+
+def country_code(
+    table: Table, i: int, column: str, raw: str, problems: ProblemCollector
+) -> str | None:
+    """An ISO 3166-1 alpha-2 code, upper-cased; None (and a problem) if not two letters."""
+    code = raw.strip()
+    if len(code) == 2 and code.isascii() and code.isalpha():
+        return code.upper()
+    problems.add(table.file, table.where(i, column), f"'{raw}' is not a two-letter country code")
+    return None
+
+
+def node_indices(
+    table: Table,
+    column: str,
+    node_index: dict[str, int] | None,
+    problems: ProblemCollector,
+    *,
+    required: bool,
+) -> np.ndarray:
+    """Topology node index of each row (-1 when empty or unknown)."""
+    out = np.full(len(table), -1, dtype=np.int64)
+    for i, name in enumerate(texts(table, column)):
+        if not name:
+            if required:
+                problems.add(
+                    table.file, table.where(i, column), "is empty, a topology node is required"
+                )
+            continue
+        if node_index is None:
+            continue
+        if name in node_index:
+            out[i] = node_index[name]
+        else:
+            hint = suggest(name, list(node_index)) if len(node_index) <= 5000 else ""
+            problems.add(
+                table.file, table.where(i, column), f"node '{name}' is not in the topology{hint}"
+            )
+    return out
