@@ -1,0 +1,16 @@
+"""Topologies: readers -> the normalised :class:`Topology`; latency; conversion; inspection."""
+
+from topo.convert import to_node_link, write_node_link
+from topo.graph import Topology
+from topo.inspect import inspect_topology
+from topo.readers import read_topology
+from topo.readers.guard import check_size
+
+__all__ = [
+    "Topology",
+    "check_size",
+    "inspect_topology",
+    "read_topology",
+    "to_node_link",
+    "write_node_link",
+]

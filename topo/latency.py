@@ -31,18 +31,29 @@ def link_latency_ms(
     """
     src, dst = topology.edge_src, topology.edge_dst
     gc_km = haversine_km(
-        topology.node_lat[src], topology.node_lon[src], topology.node_lat[dst], topology.node_lon[dst]
+        topology.node_lat[src],
+        topology.node_lon[src],
+        topology.node_lat[dst],
+        topology.node_lon[dst],
     )
-    distance_km = np.where(np.isnan(topology.edge_distance_km), gc_km * link_route_factor, topology.edge_distance_km)
+    distance_km = np.where(
+        np.isnan(topology.edge_distance_km), gc_km * link_route_factor, topology.edge_distance_km
+    )
     derived = distance_km / fibre_km_per_ms + per_hop_ms
     return np.where(np.isnan(topology.edge_latency_ms), derived, topology.edge_latency_ms)
 
 
 def graph_matrix(topology: Topology, link_ms: np.ndarray) -> csr_matrix:
-    """Symmetric sparse adjacency matrix weighted by one-way latency."""
-    weight = np.maximum(link_ms, ZERO_LATENCY_MS)
-    rows = np.concatenate([topology.edge_src, topology.edge_dst])
-    cols = np.concatenate([topology.edge_dst, topology.edge_src])
+    """Symmetric sparse adjacency matrix weighted by one-way latency.
+
+    Links of unknown latency (NaN: no latency, distance or coordinates) are left
+    out: no path can use them.
+    """
+    usable = np.isfinite(link_ms)
+    weight = np.maximum(link_ms[usable], ZERO_LATENCY_MS)
+    src, dst = topology.edge_src[usable], topology.edge_dst[usable]
+    rows = np.concatenate([src, dst])
+    cols = np.concatenate([dst, src])
     n = topology.n_nodes
     return csr_matrix((np.concatenate([weight, weight]), (rows, cols)), shape=(n, n))
 
@@ -99,7 +110,9 @@ def shortest_paths(
     """Minimum-latency paths from every source node, cut at ``limit_ms``."""
     sources = np.unique(np.asarray(sources, dtype=np.int64))
     graph = graph_matrix(topology, link_ms)
-    dist, pred = dijkstra(graph, directed=False, indices=sources, return_predecessors=True, limit=limit_ms)
+    dist, pred = dijkstra(
+        graph, directed=False, indices=sources, return_predecessors=True, limit=limit_ms
+    )
     return ShortestPaths(sources=sources, one_way_ms=dist, predecessors=pred)
 
 
@@ -174,7 +187,9 @@ def pair_links(
     n = topology.n_nodes
     edge_id = csr_matrix(
         (
-            np.concatenate([2 * np.arange(topology.n_edges) + 1, 2 * np.arange(topology.n_edges) + 2]),
+            np.concatenate(
+                [2 * np.arange(topology.n_edges) + 1, 2 * np.arange(topology.n_edges) + 2]
+            ),
             (
                 np.concatenate([topology.edge_src, topology.edge_dst]),
                 np.concatenate([topology.edge_dst, topology.edge_src]),
