@@ -15,12 +15,15 @@ Two families (J.E. Beasley's OR-Library):
 Conversion maps a benchmark onto the normal placement model, so the optimum of
 the converted scenario equals the published optimum:
 
-- one GPU type ``unit`` with capex 0, power 0 and throughput 1;
+- one GPU type ``unit`` with capex 0, throughput 1 and a negligible power (1e-6 kW
+  per unit, against 1 kW per site: never binds);
 - site ``max_gpus`` = facility capacity (served demand <= capacity), ``fixed_cost``
   = facility fixed cost;
 - region demand = ``d_j``; ``[latency] matrix`` with ``matrix_only = true`` and
   ``rtt_ms = c_ij / d_j``; objective ``cost`` with ``latency_weight = 1``, so the
-  assignment term ``demand x share x rtt`` equals ``c_ij x share``;
+  assignment term ``demand x share x rtt`` equals ``c_ij x share`` (a zero cost
+  is written as 1e-9 ms, since measured RTTs must be > 0: the objective moves by
+  at most 1e-9 x total demand);
 - p-median: demand 1, ``rtt_ms`` = shortest-path distance, fixed cost 0,
   ``min_sites = max_sites = p``.
 """
@@ -64,6 +67,11 @@ PUBLISHED_CAPACITIES: dict[str, tuple[float, ...]] = {
     "capc": (5000.0, 5750.0, 6500.0, 7250.0),
 }
 _SLA_RTT_MS = 1e12  # "no SLA": every matrix pair is a candidate
+# GPU power must be > 0: 1 mW per unit never binds against a 1 kW site (<= 1e5 units per site).
+_UNIT_POWER_KW = 1e-6
+# The loader requires rtt_ms > 0; a zero cost becomes this. It adds at most
+# _ZERO_RTT_MS x total demand (< 1e-4 for every OR-Library file) to the objective.
+_ZERO_RTT_MS = 1e-9
 
 
 @dataclass(frozen=True, eq=False)
@@ -386,11 +394,19 @@ def _write_scenario(
         ["id", "lat", "lon", "demand", "sla_rtt_ms", "node"],
         [[region_ids[j], 0, 0, fmt(demand[j]), fmt(_SLA_RTT_MS), "hub"] for j in range(n)],
     )
-    write_csv(paths["gpus"], ["type", "capex", "power_kw", "throughput"], [["unit", 0, 0, 1]])
+    write_csv(
+        paths["gpus"],
+        ["type", "capex", "power_kw", "throughput"],
+        [["unit", 0, fmt(_UNIT_POWER_KW), 1]],
+    )
     write_csv(
         paths["rtt"],
         ["region", "site", "rtt_ms"],
-        ([region_ids[j], site_ids[i], fmt(rtt_ms[i, j])] for j in range(n) for i in range(m)),
+        (
+            [region_ids[j], site_ids[i], fmt(max(rtt_ms[i, j], _ZERO_RTT_MS))]
+            for j in range(n)
+            for i in range(m)
+        ),
     )
     document = {
         "name": name,
@@ -408,7 +424,7 @@ def _write_scenario(
             **constraints,
         },
         "objective": {"kind": "cost", "latency_weight": 1.0},
-        "solver": {"gap": 0.0, "time_limit_s": 600},
+        "solver": {"gap": 1e-9, "time_limit_s": 600},
     }
     write_toml(
         paths["toml"],
