@@ -1,0 +1,48 @@
+"""Capacity: served demand at a site fits its GPUs' throughput.
+
+Formulation, for each site s::
+
+    Σ_{p at s} D_r x_p  <=  max_utilisation × Σ_t throughput_t (E_st + g_st)
+
+with E the existing GPUs (constant) and g the new ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solvers.constraints import _plan
+from solvers.model.builder import ModelBuilder
+from solvers.model.core import pair_demand, site_gpu_matrix, site_pair_matrix
+
+name = "capacity"
+
+
+def applies(instance) -> bool:
+    return instance.n_sites > 0
+
+
+def add(model: ModelBuilder, instance) -> None:
+    mu = float(instance.constraints.max_utilisation)
+    thr = np.broadcast_to(instance.gpu_throughput[None, :], (instance.n_sites, instance.n_types))
+    existing = mu * (instance.site_existing_gpus * thr).sum(axis=1)
+    model.add_rows(
+        name,
+        [
+            (model.var("share"), site_pair_matrix(instance, pair_demand(instance))),
+            (model.var("gpus"), site_gpu_matrix(instance, -mu * thr)),
+        ],
+        ub=existing,
+    )
+
+
+def check(instance, plan: dict) -> list[str]:
+    gpus = _plan.gpu_counts(instance, plan)
+    cap = instance.constraints.max_utilisation * (gpus @ instance.gpu_throughput)
+    served = _plan.served_per_site(instance, plan)
+    return [
+        f"site {instance.site_ids[s]}: serves {served[s]:g} demand units, capacity at "
+        f"max_utilisation is {cap[s]:g}"
+        for s in range(instance.n_sites)
+        if _plan.exceeds(served[s], cap[s])
+    ]

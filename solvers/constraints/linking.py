@@ -1,0 +1,44 @@
+"""Linking: a site serves demand only when it is open.
+
+Formulation, for each candidate pair p = (r, s)::
+
+    x_p - open_s <= 0
+
+(the strong, per-pair form; the capacity rows already imply the aggregated
+form Σ_{p at s} D_r x_p <= M open_s).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from solvers.constraints import _plan
+from solvers.model.builder import ModelBuilder
+
+name = "linking"
+
+
+def applies(instance) -> bool:
+    return instance.n_pairs > 0
+
+
+def add(model: ModelBuilder, instance) -> None:
+    P = instance.n_pairs
+    eye = sp.identity(P, format="csr")
+    to_site = sp.csr_matrix(
+        (-np.ones(P), (np.arange(P), instance.pair_site)), shape=(P, instance.n_sites)
+    )
+    model.add_rows(name, [(model.var("share"), eye), (model.var("open"), to_site)], ub=0.0)
+
+
+def check(instance, plan: dict) -> list[str]:
+    gpus = _plan.gpu_counts(instance, plan).sum(axis=1)
+    out = []
+    for r, s, share in _plan.assignments(instance, plan):
+        if gpus[s] <= 0:
+            out.append(
+                f"region {instance.region_ids[r]} is served by site {instance.site_ids[s]} "
+                f"(share {share:g}) which holds no GPUs"
+            )
+    return out

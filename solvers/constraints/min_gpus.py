@@ -1,0 +1,44 @@
+"""Minimum GPUs per open site (existing GPUs count).
+
+Formulation, for each site s::
+
+    Σ_t (E_st + g_st)  >=  min_gpus_per_site × open_s
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solvers.constraints import _plan
+from solvers.model.builder import ModelBuilder
+from solvers.model.core import diag, site_gpu_matrix
+
+name = "min_gpus"
+
+
+def applies(instance) -> bool:
+    return instance.constraints.min_gpus_per_site > 0 and instance.n_sites > 0
+
+
+def add(model: ModelBuilder, instance) -> None:
+    m = float(instance.constraints.min_gpus_per_site)
+    ones = np.ones((instance.n_sites, instance.n_types))
+    model.add_rows(
+        name,
+        [
+            (model.var("gpus"), site_gpu_matrix(instance, ones)),
+            (model.var("open"), diag(np.full(instance.n_sites, -m))),
+        ],
+        lb=-instance.site_existing_gpus.sum(axis=1).astype(float),
+    )
+
+
+def check(instance, plan: dict) -> list[str]:
+    m = instance.constraints.min_gpus_per_site
+    total = _plan.gpu_counts(instance, plan).sum(axis=1)
+    opened = _plan.open_sites(instance, plan)
+    return [
+        f"site {instance.site_ids[s]}: open with {total[s]:g} GPUs, min_gpus_per_site is {m}"
+        for s in range(instance.n_sites)
+        if opened[s] and total[s] + 1e-9 < m
+    ]

@@ -1,0 +1,49 @@
+"""Power: GPU power × PUE fits the site's power, and is 0 at a closed site.
+
+Formulation, for each site s::
+
+    Σ_t power_kw_t × pue_s × (E_st + g_st)  <=  power_kw_s × open_s
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from solvers.constraints import _plan
+from solvers.model.builder import ModelBuilder
+from solvers.model.core import diag, site_gpu_matrix
+
+name = "power"
+
+
+def applies(instance) -> bool:
+    return instance.n_sites > 0
+
+
+def add(model: ModelBuilder, instance) -> None:
+    per_gpu = instance.site_pue[:, None] * instance.gpu_power_kw[None, :]
+    existing = (instance.site_existing_gpus * per_gpu).sum(axis=1)
+    model.add_rows(
+        name,
+        [
+            (model.var("gpus"), site_gpu_matrix(instance, per_gpu)),
+            (model.var("open"), sp.csr_matrix(diag(-instance.site_power_kw))),
+        ],
+        ub=-existing,
+    )
+
+
+def check(instance, plan: dict) -> list[str]:
+    gpus = _plan.gpu_counts(instance, plan)
+    used = (gpus * instance.gpu_power_kw[None, :]).sum(axis=1) * instance.site_pue
+    return [
+        f"site {instance.site_ids[s]}: GPUs draw {used[s]:g} kW (with pue), power is "
+        f"{instance.site_power_kw[s]:g} kW"
+        for s in range(instance.n_sites)
+        if _plan.exceeds(used[s], float(instance.site_power_kw[s]))
+    ] + [
+        f"site {instance.site_ids[s]}: closed but holds GPUs"
+        for s in np.flatnonzero(instance.site_status == 2)
+        if gpus[s].sum() > 0
+    ]

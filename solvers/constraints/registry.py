@@ -1,0 +1,191 @@
+"""Registry of constraint families (built-in) and custom constraint kinds.
+
+- Families (:func:`register_family`) are always considered; each decides with
+  ``applies(instance)`` whether it adds rows. ``survive_site_failure`` is a
+  family an extension registers: until one is registered, an instance with
+  that flag set is refused (InputError) rather than silently solved without it.
+- Custom kinds (:func:`register_constraint`) are named by scenarios in
+  ``[[constraints.custom]]`` and built as ``Kind(params, where)``.
+- Third-party packages expose kinds through the entry-point group
+  ``gpuplace.constraints`` (each entry point loads a module or class; loading
+  it is enough when it registers itself with the decorator, and a loaded
+  class with a ``kind`` attribute is registered under that kind).
+
+Examples
+--------
+>>> from solvers.constraints.registry import register_constraint, custom_kinds
+>>> @register_constraint("doc_example_kind")
+... class DocExample:
+...     def __init__(self, params, where):
+...         self.name = "custom:doc_example_kind"
+...     def applies(self, instance): return True
+...     def add(self, model, instance): pass
+...     def check(self, instance, plan): return []
+>>> "doc_example_kind" in custom_kinds()
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any
+
+from scenario.errors import InputError, Problem
+from solvers.constraints.base import ConstraintPiece, scenario_file
+
+ENTRY_POINT_GROUP = "gpuplace.constraints"
+
+# Built-in family modules, in the order their rows are added.
+BUILTIN_FAMILIES = (
+    "assignment",
+    "linking",
+    "capacity",
+    "power",
+    "space",
+    "site_status",
+    "min_gpus",
+    "site_count",
+    "budget",
+    "redundancy",
+    "single_sourcing",
+    "sovereignty",
+    "link_capacity",
+)
+BUILTIN_CUSTOM = ("max_gpus_per_country", "max_share_through_link")
+
+_families: dict[str, ConstraintPiece] = {}
+_custom: dict[str, Callable[[dict, str], ConstraintPiece]] = {}
+_loaded = False
+
+
+def register_family(piece: Any, name: str | None = None, replace: bool = False) -> Any:
+    """Register a constraint family (an object or module with the piece interface).
+
+    Parameters
+    ----------
+    piece
+        Object with ``name``, ``applies``, ``add``, ``check``.
+    name
+        Registry key; defaults to ``piece.name``.
+    replace
+        Allow replacing an existing family of the same name.
+    """
+    key = name or piece.name
+    if key in _families and not replace and _families[key] is not piece:
+        raise ValueError(f"constraint family {key!r} is already registered")
+    _families[key] = piece
+    return piece
+
+
+def register_constraint(kind: str, replace: bool = False) -> Callable[[type], type]:
+    """Class decorator registering a custom constraint kind for ``[[constraints.custom]]``.
+
+    The class is constructed as ``cls(params: dict, where: str)``; its
+    constructor validates ``params`` and raises ``InputError`` naming ``where``.
+    """
+
+    def decorator(cls: type) -> type:
+        if kind in _custom and not replace and _custom[kind] is not cls:
+            raise ValueError(f"constraint kind {kind!r} is already registered")
+        _custom[kind] = cls
+        if not hasattr(cls, "kind"):
+            cls.kind = kind
+        return cls
+
+    return decorator
+
+
+def _load_builtins() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module in BUILTIN_FAMILIES:
+        mod = importlib.import_module(f"solvers.constraints.{module}")
+        if mod.name not in _families:
+            register_family(mod)
+    for module in BUILTIN_CUSTOM:
+        importlib.import_module(f"solvers.constraints.{module}")
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        obj = ep.load()
+        kind = getattr(obj, "kind", None)
+        if isinstance(obj, type) and isinstance(kind, str) and kind not in _custom:
+            _custom[kind] = obj
+
+
+def families() -> dict[str, ConstraintPiece]:
+    """All registered families by name (built-ins first)."""
+    _load_builtins()
+    return dict(_families)
+
+
+def custom_kinds() -> dict[str, Callable[[dict, str], ConstraintPiece]]:
+    """All registered custom constraint kinds by name."""
+    _load_builtins()
+    return dict(_custom)
+
+
+def active_families(instance: Any) -> list[ConstraintPiece]:
+    """The registered families that apply to ``instance``, in registration order.
+
+    Raises
+    ------
+    InputError
+        ``survive_site_failure`` is set but no family handles it.
+    """
+    fams = families()
+    if instance.constraints.survive_site_failure and "survive_site_failure" not in fams:
+        raise InputError(
+            [
+                Problem(
+                    scenario_file(instance),
+                    "constraints.survive_site_failure",
+                    "no constraint family 'survive_site_failure' is registered in this version; "
+                    "set it to false",
+                )
+            ]
+        )
+    return [piece for piece in fams.values() if piece.applies(instance)]
+
+
+def custom_pieces(instance: Any) -> list[ConstraintPiece]:
+    """Build the pieces for ``instance.constraints.custom`` (validated).
+
+    Raises
+    ------
+    InputError
+        An unknown kind (naming ``constraints.custom[i].kind`` and the known
+        kinds) or invalid parameters; all problems are reported together.
+    """
+    kinds = custom_kinds()
+    pieces: list[ConstraintPiece] = []
+    problems: list[Problem] = []
+    file = scenario_file(instance)
+    for i, spec in enumerate(instance.constraints.custom):
+        where = spec.where or f"constraints.custom[{i}]"
+        factory = kinds.get(spec.kind)
+        if factory is None:
+            known = ", ".join(sorted(kinds)) or "none"
+            problems.append(
+                Problem(
+                    file, f"{where}.kind", f"unknown constraint kind {spec.kind!r} (known: {known})"
+                )
+            )
+            continue
+        try:
+            pieces.append(factory(dict(spec.params), where))
+        except InputError as error:
+            problems.extend(
+                Problem(file if p.file == "<scenario>" else p.file, p.where, p.what)
+                for p in error.problems
+            )
+    if problems:
+        raise InputError(problems)
+    return pieces
+
+
+def all_pieces(instance: Any) -> list[ConstraintPiece]:
+    """Active families followed by the instance's custom pieces."""
+    return active_families(instance) + custom_pieces(instance)

@@ -1,0 +1,55 @@
+"""Site status: ``open`` sites (and sites holding existing GPUs) open; ``closed`` stay closed.
+
+Formulation::
+
+    open_s = 1   for status open, or Σ_t E_st > 0
+    open_s = 0   for status closed
+
+A closed site then has no GPUs (power rows) and serves nobody (linking rows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solvers.constraints import _plan
+from solvers.model.builder import ModelBuilder
+from solvers.model.core import diag
+
+name = "site_status"
+
+_OPEN, _CLOSED = 1, 2
+
+
+def _forced(instance) -> tuple[np.ndarray, np.ndarray]:
+    must = (instance.site_status == _OPEN) | (instance.site_existing_gpus.sum(axis=1) > 0)
+    never = instance.site_status == _CLOSED
+    return must, never
+
+
+def applies(instance) -> bool:
+    must, never = _forced(instance)
+    return bool(must.any() or never.any())
+
+
+def add(model: ModelBuilder, instance) -> None:
+    must, never = _forced(instance)
+    rows = np.flatnonzero(must | never)
+    value = np.where(must, 1.0, 0.0)[rows]
+    model.add_rows(
+        name, [(model.var("open"), diag(np.ones(instance.n_sites))[rows])], lb=value, ub=value
+    )
+
+
+def check(instance, plan: dict) -> list[str]:
+    opened = _plan.open_sites(instance, plan)
+    gpus = _plan.gpu_counts(instance, plan).sum(axis=1)
+    out = []
+    for s, sid in enumerate(instance.site_ids):
+        status = int(instance.site_status[s])
+        if status == _CLOSED and (opened[s] or gpus[s] > 0):
+            out.append(f"site {sid}: status closed but used by the plan")
+        existing = float(instance.site_existing_gpus[s].sum())
+        if existing > 0 and gpus[s] + 1e-9 < existing:
+            out.append(f"site {sid}: has {existing:g} existing GPUs, the plan lists {gpus[s]:g}")
+    return out

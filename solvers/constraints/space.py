@@ -1,0 +1,44 @@
+"""Space: at most ``max_gpus_s`` GPUs at an open site (rows only where finite).
+
+Formulation, for each site s with finite max_gpus::
+
+    Σ_t (E_st + g_st)  <=  max_gpus_s × open_s
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solvers.constraints import _plan
+from solvers.model.builder import ModelBuilder
+from solvers.model.core import diag, site_gpu_matrix
+
+name = "space"
+
+
+def applies(instance) -> bool:
+    return bool(np.isfinite(instance.site_max_gpus).any())
+
+
+def add(model: ModelBuilder, instance) -> None:
+    rows = np.flatnonzero(np.isfinite(instance.site_max_gpus))
+    ones = np.ones((instance.n_sites, instance.n_types))
+    existing = instance.site_existing_gpus.sum(axis=1)
+    max_gpus = np.where(np.isfinite(instance.site_max_gpus), instance.site_max_gpus, 0.0)
+    model.add_rows(
+        name,
+        [
+            (model.var("gpus"), site_gpu_matrix(instance, ones)[rows]),
+            (model.var("open"), diag(-max_gpus)[rows]),
+        ],
+        ub=-existing[rows],
+    )
+
+
+def check(instance, plan: dict) -> list[str]:
+    total = _plan.gpu_counts(instance, plan).sum(axis=1)
+    return [
+        f"site {instance.site_ids[s]}: {total[s]:g} GPUs, space for {instance.site_max_gpus[s]:g}"
+        for s in range(instance.n_sites)
+        if _plan.exceeds(total[s], float(instance.site_max_gpus[s]))
+    ]

@@ -1,0 +1,117 @@
+"""The core decision variables every placement model has, and index helpers.
+
+Variable blocks (names are the API constraint pieces use):
+
+- ``open``     [S]      binary, 1 when site s is open;
+- ``gpus``     [S*T]    integer >= 0, new GPUs of type t at site s, flattened
+  row-major (index ``s*T + t``);
+- ``share``    [P]      continuous in [0, 1], share of region r's demand served
+  by the pair's site (binary with single sourcing), aligned with ``pair_*``;
+- ``unserved`` [R]      continuous in [0, D_r], demand units left unserved;
+  only present when ``allow_unserved`` or the objective is ``served``.
+
+Upper bounds on ``gpus`` come from power (floor(power_kw_s / (power_kw_t pue_s)))
+and space (max_gpus_s); they are implied by the power and space rows and only
+help backends that need finite domains. A type drawing no power at a site with
+no space limit is capped at max(ceil(Σ D / (max_utilisation × throughput_t)), m):
+more GPUs than that can always be removed without losing feasibility or cost.
+
+Integer-only backends quantise ``share`` in steps of ``1 / share_quanta`` and
+``unserved`` in steps of ``D_r / share_quanta`` (``meta["share_quanta"]``), so the
+assignment row stays exact in integers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from scenario.instance import Instance
+from solvers.model.builder import ModelBuilder
+
+DEFAULT_SHARE_QUANTA = 1000
+_BIG_GPU_CAP = 1e7
+
+
+def has_unserved(instance: Instance) -> bool:
+    """Whether the model has an ``unserved`` block (allow_unserved or objective served)."""
+    return bool(instance.constraints.allow_unserved or instance.objective.kind == "served")
+
+
+def share_quanta(instance: Instance, base: int = DEFAULT_SHARE_QUANTA) -> int:
+    """Number of share quanta per region: ``base`` rounded up to a multiple of ``redundancy``."""
+    k = max(1, int(instance.constraints.redundancy))
+    return int(k * math.ceil(base / k))
+
+
+def gpu_upper_bounds(instance: Instance) -> np.ndarray:
+    """Upper bound on new GPUs per (site, type), float [S, T] (finite)."""
+    pue = instance.site_pue[:, None]
+    per_gpu_kw = instance.gpu_power_kw[None, :] * pue
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_power = np.where(
+            per_gpu_kw > 0, np.floor(instance.site_power_kw[:, None] / per_gpu_kw + 1e-9), np.inf
+        )
+    cap = np.minimum(by_power, instance.site_max_gpus[:, None])
+    total = float(instance.region_demand.sum())
+    mu = float(instance.constraints.max_utilisation)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        useful = np.where(
+            instance.gpu_throughput > 0,
+            np.ceil(total / (mu * instance.gpu_throughput)),
+            0.0,
+        )
+    useful = np.maximum(useful, float(instance.constraints.min_gpus_per_site))
+    cap = np.where(np.isinf(cap), np.broadcast_to(useful[None, :], cap.shape), cap)
+    cap = cap - instance.site_existing_gpus
+    return np.clip(np.minimum(cap, _BIG_GPU_CAP), 0.0, None)
+
+
+def add_core_variables(model: ModelBuilder, instance: Instance, quanta: int | None = None) -> None:
+    """Add the ``open``, ``gpus``, ``share`` (and ``unserved``) blocks."""
+    q = share_quanta(instance) if quanta is None else int(quanta)
+    model.meta["share_quanta"] = q
+    S, T, P, R = instance.n_sites, instance.n_types, instance.n_pairs, instance.n_regions
+    model.add_vars("open", S, lb=0.0, ub=1.0, integer=True)
+    model.add_vars("gpus", S * T, lb=0.0, ub=gpu_upper_bounds(instance).ravel(), integer=True)
+    demand = instance.region_demand
+    share_ub = np.where(demand[instance.pair_region] > 0, 1.0, 0.0)
+    model.add_vars("share", P, lb=0.0, ub=share_ub, step=1.0 / q)
+    if has_unserved(instance):
+        step = np.where(demand > 0, demand / q, 1.0)
+        model.add_vars("unserved", R, lb=0.0, ub=demand, step=step)
+
+
+# Incidence helpers (vectorised; shared by pieces that add rows) --------------
+def site_pair_matrix(instance: Instance, weights: np.ndarray | None = None) -> sp.csr_matrix:
+    """[S, P] matrix with ``weights[p]`` (default 1) at (pair_site[p], p)."""
+    P = instance.n_pairs
+    w = np.ones(P) if weights is None else np.asarray(weights, dtype=float)
+    return sp.csr_matrix((w, (instance.pair_site, np.arange(P))), shape=(instance.n_sites, P))
+
+
+def region_pair_matrix(instance: Instance, weights: np.ndarray | None = None) -> sp.csr_matrix:
+    """[R, P] matrix with ``weights[p]`` (default 1) at (pair_region[p], p)."""
+    P = instance.n_pairs
+    w = np.ones(P) if weights is None else np.asarray(weights, dtype=float)
+    return sp.csr_matrix((w, (instance.pair_region, np.arange(P))), shape=(instance.n_regions, P))
+
+
+def site_gpu_matrix(instance: Instance, weights: np.ndarray) -> sp.csr_matrix:
+    """[S, S*T] matrix: row s holds ``weights[s, t]`` at column ``s*T + t``."""
+    S, T = instance.n_sites, instance.n_types
+    w = np.asarray(weights, dtype=float).reshape(S, T)
+    rows = np.repeat(np.arange(S), T)
+    return sp.csr_matrix((w.ravel(), (rows, np.arange(S * T))), shape=(S, S * T))
+
+
+def diag(values: np.ndarray) -> sp.csr_matrix:
+    """Square diagonal CSR matrix."""
+    return sp.diags(np.asarray(values, dtype=float), format="csr")
+
+
+def pair_demand(instance: Instance) -> np.ndarray:
+    """Demand of each pair's region, float [P]."""
+    return instance.region_demand[instance.pair_region]

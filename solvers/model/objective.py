@@ -1,0 +1,120 @@
+"""The objective, as model coefficients and as a float evaluation of a plan's decisions.
+
+With D_r demand, rtt_p the pair RTT (ms), u_r unserved demand units:
+
+- ``cost`` (minimise, currency units)::
+
+      Σ_s fixed_cost_s open_s + Σ_{s,t} capex_t cost_factor_s g_st
+      + latency_weight × Σ_p D_r rtt_p x_p + unserved_penalty × Σ_r u_r
+
+- ``latency`` (minimise, ms): the demand-weighted mean RTT over all demand::
+
+      ( Σ_p D_r rtt_p x_p + unserved_penalty × Σ_r u_r ) / Σ_r D_r
+
+  the penalty term (present only when ``allow_unserved``) keeps "serve
+  nothing" from being free; the budget applies as a constraint.
+- ``served`` (maximise, demand units)::
+
+      Σ_r (D_r - u_r)
+
+  u_r exists implicitly; the budget applies as a constraint.
+
+``Solution.objective`` is always :func:`objective_value` of the returned
+decisions, so every backend reports the same units.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scenario.errors import InputError, Problem
+from scenario.instance import Instance
+from solvers.model.builder import ModelBuilder
+
+KINDS = ("cost", "latency", "served")
+
+
+def sense(instance: Instance) -> str:
+    """``"max"`` for the served objective, ``"min"`` otherwise."""
+    return "max" if instance.objective.kind == "served" else "min"
+
+
+def _check_kind(instance: Instance) -> None:
+    if instance.objective.kind not in KINDS:
+        raise InputError(
+            [
+                Problem(
+                    instance.scenario_path or "<scenario>",
+                    "objective.kind",
+                    f"unknown objective {instance.objective.kind!r} (expected one of {', '.join(KINDS)})",
+                )
+            ]
+        )
+
+
+def add_objective(model: ModelBuilder, instance: Instance) -> None:
+    """Set the objective coefficients and sense on the core blocks."""
+    _check_kind(instance)
+    kind = instance.objective.kind
+    c = instance.constraints
+    demand = instance.region_demand
+    total = float(demand.sum())
+    weighted_rtt = demand[instance.pair_region] * instance.pair_rtt_ms
+    has_u = model.has_var("unserved")
+    if kind == "cost":
+        model.add_objective(model.var("open"), instance.site_fixed_cost)
+        capex = (instance.site_cost_factor[:, None] * instance.gpu_capex[None, :]).ravel()
+        model.add_objective(model.var("gpus"), capex)
+        if instance.objective.latency_weight:
+            model.add_objective(
+                model.var("share"), instance.objective.latency_weight * weighted_rtt
+            )
+        if has_u:
+            model.add_objective(model.var("unserved"), c.unserved_penalty)
+    elif kind == "latency":
+        scale = 1.0 / total if total > 0 else 1.0
+        model.add_objective(model.var("share"), weighted_rtt * scale)
+        if has_u:
+            model.add_objective(model.var("unserved"), c.unserved_penalty * scale)
+    else:
+        model.add_objective(model.var("unserved"), -1.0)
+        model.add_objective_constant(total)
+    model.set_sense(sense(instance))
+
+
+def total_cost(instance: Instance, open_sites: np.ndarray, new_gpus: np.ndarray) -> float:
+    """Fixed costs of open sites plus capex × cost_factor of new GPUs."""
+    capex = instance.site_cost_factor[:, None] * instance.gpu_capex[None, :]
+    return float(
+        np.dot(instance.site_fixed_cost, open_sites.astype(float)) + (capex * new_gpus).sum()
+    )
+
+
+def objective_value(
+    instance: Instance,
+    open_sites: np.ndarray,
+    new_gpus: np.ndarray,
+    pair_share: np.ndarray,
+    unserved: np.ndarray,
+) -> float:
+    """The objective of a set of decisions, in float from the instance data."""
+    _check_kind(instance)
+    kind = instance.objective.kind
+    demand = instance.region_demand
+    total = float(demand.sum())
+    rtt_term = float(np.dot(demand[instance.pair_region] * instance.pair_rtt_ms, pair_share))
+    u = float(np.sum(unserved))
+    if kind == "cost":
+        value = total_cost(instance, open_sites, new_gpus)
+        value += instance.objective.latency_weight * rtt_term
+        if instance.constraints.allow_unserved:
+            value += instance.constraints.unserved_penalty * u
+        return value
+    if kind == "latency":
+        penalty = (
+            instance.constraints.unserved_penalty * u
+            if instance.constraints.allow_unserved
+            else 0.0
+        )
+        return (rtt_term + penalty) / (total if total > 0 else 1.0)
+    return total - u
