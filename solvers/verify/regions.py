@@ -1,0 +1,176 @@
+"""Per-region rules: shares, unserved demand, RTT and SLA, sovereignty, sourcing, attach nodes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from scenario.instance import Instance
+from solvers.verify.network import Network, great_circle_km, nearest_usable_nodes
+from solvers.verify.parsed import ParsedPlan
+from solvers.verify.tolerance import differs, excess, slack
+from solvers.verify.violation import Violation
+
+
+def check_assignments(
+    instance: Instance, parsed: ParsedPlan, network: Network, rtts: list[float], tolerance: float
+) -> list[Violation]:
+    """Each assignment: share range, demand, reported vs recomputed RTT, SLA, sovereignty.
+
+    ``rtts`` holds the recomputed RTT of each assignment, in order.
+    """
+    out: list[Violation] = []
+    cons = instance.constraints
+    for a, rtt in zip(parsed.assignments, rtts, strict=True):
+        rid, sid = instance.region_ids[a.region], instance.site_ids[a.site]
+        pair = f"{rid}->{sid}"
+        if a.share < -tolerance or a.share > 1.0 + tolerance:
+            out.append(Violation("share_range", pair, f"share {a.share:g} is outside [0, 1]"))
+        demand = a.share * float(instance.region_demand[a.region])
+        if differs(a.demand, demand, tolerance):
+            out.append(
+                Violation(
+                    "assignment_demand",
+                    pair,
+                    f"demand is {a.demand:g}, share x demand = {demand:g}",
+                )
+            )
+        if math.isinf(rtt):
+            out.append(Violation("unreachable", pair, "no path from the region to the site"))
+            continue
+        if differs(float(a.rtt_ms), rtt, tolerance):
+            out.append(
+                Violation(
+                    "rtt",
+                    pair,
+                    f"rtt_ms is {a.rtt_ms:g}, recomputed {rtt:g}",
+                    abs(float(a.rtt_ms) - rtt),
+                )
+            )
+        sla = float(instance.region_sla_rtt_ms[a.region])
+        over = excess(rtt, sla, tolerance)
+        if over:
+            out.append(Violation("sla", pair, f"RTT {rtt:g} ms exceeds sla_rtt_ms = {sla:g}", over))
+        allowed = instance.region_allowed_countries[a.region]
+        country = instance.site_country[a.site]
+        if cons.sovereignty and allowed is not None and country not in allowed:
+            out.append(
+                Violation(
+                    "sovereignty",
+                    pair,
+                    f"site country {country or '(unknown)'!r} is not in allowed_countries "
+                    f"{sorted(allowed)}",
+                )
+            )
+    return out
+
+
+def check_regions(instance: Instance, parsed: ParsedPlan, tolerance: float) -> list[Violation]:
+    """Per region: shares + unserved sum to 1, unserved only when allowed, sourcing rules."""
+    out: list[Violation] = []
+    cons = instance.constraints
+    share_sum = np.zeros(instance.n_regions)
+    count = np.zeros(instance.n_regions, dtype=np.int64)
+    max_share = np.zeros(instance.n_regions)
+    for a in parsed.assignments:
+        share_sum[a.region] += a.share
+        count[a.region] += 1
+        max_share[a.region] = max(max_share[a.region], a.share)
+        if cons.single_sourcing and min(abs(a.share), abs(1.0 - a.share)) > tolerance:
+            rid, sid = instance.region_ids[a.region], instance.site_ids[a.site]
+            out.append(
+                Violation("single_sourcing", f"{rid}->{sid}", f"share {a.share:g} is not 0 or 1")
+            )
+    # Plans leave out shares below 1e-9; allow for that on top of the tolerance.
+    sum_slack = tolerance + 1e-9 * instance.n_sites
+    for r, rid in enumerate(instance.region_ids):
+        demand = float(instance.region_demand[r])
+        unserved = float(parsed.unserved[r])
+        if unserved < -slack(demand, tolerance):
+            out.append(Violation("unserved", rid, f"unserved demand {unserved:g} is negative"))
+        if unserved > slack(demand, tolerance) and not cons.allow_unserved:
+            out.append(
+                Violation(
+                    "unserved",
+                    rid,
+                    f"{unserved:g} demand unserved, but allow_unserved is false",
+                    unserved,
+                )
+            )
+        if demand > 0:
+            total = share_sum[r] + unserved / demand
+            if abs(total - 1.0) > sum_slack:
+                out.append(
+                    Violation(
+                        "share_sum",
+                        rid,
+                        f"shares sum to {share_sum[r]:g} and unserved is {unserved:g} of "
+                        f"{demand:g}: served + unserved must be the whole demand",
+                        abs(total - 1.0) * demand,
+                    )
+                )
+        elif count[r]:
+            out.append(Violation("share_sum", rid, "region without demand has assignments"))
+        if cons.single_sourcing and count[r] > 1:
+            out.append(
+                Violation(
+                    "single_sourcing", rid, f"served by {count[r]} sites, single sourcing is on"
+                )
+            )
+        if cons.redundancy > 1:
+            limit = 1.0 / cons.redundancy
+            over = excess(float(max_share[r]), limit, tolerance)
+            if over:
+                out.append(
+                    Violation(
+                        "redundancy",
+                        rid,
+                        f"one site serves {max_share[r]:g} of the demand, above "
+                        f"1/{cons.redundancy} (redundancy)",
+                        over * demand,
+                    )
+                )
+    return out
+
+
+def check_attach_nodes(instance: Instance, tolerance: float) -> list[Violation]:
+    """Attach nodes chosen by the loader: exist, and when not given are a nearest usable node."""
+    out: list[Violation] = []
+    topo = instance.topology
+    attach = np.asarray(instance.region_node, dtype=np.int64)
+    bad = (attach < 0) | (attach >= topo.n_nodes)
+    for r in np.flatnonzero(bad):
+        out.append(
+            Violation(
+                "attach_node", instance.region_ids[r], f"attach node index {attach[r]} invalid"
+            )
+        )
+    derived = np.flatnonzero(~np.asarray(instance.region_node_given, dtype=bool) & ~bad)
+    nearest = nearest_usable_nodes(instance, derived)
+    for r, best in zip(derived, nearest, strict=True):
+        rid, node = instance.region_ids[r], int(attach[r])
+        if topo.node_kind[node] == "waypoint":
+            out.append(
+                Violation("attach_node", rid, f"attached to waypoint {topo.node_ids[node]!r}")
+            )
+            continue
+        if best < 0 or best == node:
+            continue
+        lat, lon = float(instance.region_lat[r]), float(instance.region_lon[r])
+        chosen_km = great_circle_km(
+            lat, lon, float(topo.node_lat[node]), float(topo.node_lon[node])
+        )
+        best_km = great_circle_km(lat, lon, float(topo.node_lat[best]), float(topo.node_lon[best]))
+        over = excess(chosen_km, best_km, tolerance)
+        if over or math.isnan(chosen_km):
+            out.append(
+                Violation(
+                    "attach_node",
+                    rid,
+                    f"attached to {topo.node_ids[node]!r} ({chosen_km:.3f} km) but "
+                    f"{topo.node_ids[best]!r} is nearer ({best_km:.3f} km)",
+                    over,
+                )
+            )
+    return out

@@ -1,0 +1,128 @@
+"""Per-site rules: GPU counts, status, power, space, capacity, reported site numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scenario.instance import Instance, SiteStatus
+from solvers.verify.parsed import ParsedPlan
+from solvers.verify.tolerance import differs, excess
+from solvers.verify.violation import Violation
+
+
+def served_per_site(instance: Instance, parsed: ParsedPlan) -> np.ndarray:
+    """Demand served at each site, from shares x region demand."""
+    served = np.zeros(instance.n_sites)
+    for a in parsed.assignments:
+        served[a.site] += a.share * float(instance.region_demand[a.region])
+    return served
+
+
+def check_sites(
+    instance: Instance, parsed: ParsedPlan, served: np.ndarray, tolerance: float
+) -> list[Violation]:
+    """GPU integrality and existing GPUs, site status, min GPUs, power, space, capacity."""
+    out: list[Violation] = []
+    cons = instance.constraints
+    existing = instance.site_existing_gpus.astype(float)
+    types = instance.gpu_types
+    for s, sid in enumerate(instance.site_ids):
+        gpus, new = parsed.gpus[s], parsed.new_gpus[s]
+        total = float(gpus.sum())
+        if np.any(gpus != np.round(gpus)) or np.any(gpus < 0):
+            out.append(Violation("gpus_integer", sid, f"GPU counts must be integers >= 0: {gpus}"))
+        for t in np.flatnonzero(gpus < existing[s]):
+            out.append(
+                Violation(
+                    "existing_gpus",
+                    sid,
+                    f"{types[t]}: {gpus[t]:g} GPUs but {existing[s, t]:g} are installed "
+                    "and are never removed",
+                    float(existing[s, t] - gpus[t]),
+                )
+            )
+        if parsed.listed[s] and np.any(np.abs(new - (gpus - existing[s])) > 0.5):
+            out.append(
+                Violation(
+                    "new_gpus",
+                    sid,
+                    f"new_gpus {new.tolist()} != gpus - existing {(gpus - existing[s]).tolist()}",
+                )
+            )
+        status = int(instance.site_status[s])
+        if status == SiteStatus.CLOSED and (parsed.is_open[s] or total > 0 or served[s] > 0):
+            out.append(Violation("closed_site", sid, "status closed, but the site is used"))
+        if status == SiteStatus.OPEN and not parsed.is_open[s]:
+            out.append(Violation("open_site", sid, "status open (must open), but it is not open"))
+        if not parsed.is_open[s] and (total > 0 or served[s] > 0):
+            out.append(
+                Violation("open_flag", sid, "holds GPUs or serves demand but is not marked open")
+            )
+        if parsed.is_open[s] and total < cons.min_gpus_per_site:
+            out.append(
+                Violation(
+                    "min_gpus_per_site",
+                    sid,
+                    f"open with {total:g} GPUs, below min_gpus_per_site = {cons.min_gpus_per_site}",
+                    cons.min_gpus_per_site - total,
+                )
+            )
+        power = float(gpus @ instance.gpu_power_kw) * float(instance.site_pue[s])
+        over = excess(power, float(instance.site_power_kw[s]), tolerance)
+        if over:
+            out.append(
+                Violation(
+                    "power",
+                    sid,
+                    f"GPU power x pue = {power:g} kW exceeds power_kw = "
+                    f"{instance.site_power_kw[s]:g}",
+                    over,
+                )
+            )
+        over = excess(total, float(instance.site_max_gpus[s]), tolerance)
+        if over:
+            out.append(
+                Violation(
+                    "space",
+                    sid,
+                    f"{total:g} GPUs exceed max_gpus = {instance.site_max_gpus[s]:g}",
+                    over,
+                )
+            )
+        capacity = float(gpus @ instance.gpu_throughput)
+        limit = cons.max_utilisation * capacity
+        over = excess(float(served[s]), limit, tolerance)
+        if over:
+            out.append(
+                Violation(
+                    "capacity",
+                    sid,
+                    f"serves {served[s]:g}, above max_utilisation x capacity = "
+                    f"{cons.max_utilisation:g} x {capacity:g}",
+                    over,
+                )
+            )
+        if s in parsed.site_rows:
+            out.extend(
+                _check_reported(sid, parsed.site_rows[s], power, served[s], capacity, tolerance)
+            )
+        elif total > 0:
+            out.append(Violation("missing_site", sid, f"holds {total:g} GPUs but has no site row"))
+    return out
+
+
+def _check_reported(
+    sid: str, row: dict, power: float, served: float, capacity: float, tolerance: float
+) -> list[Violation]:
+    out = []
+    utilisation = served / capacity if capacity > 0 else 0.0
+    for key, value in (
+        ("power_kw", power),
+        ("served_demand", served),
+        ("utilisation", utilisation),
+    ):
+        if differs(float(row[key]), value, tolerance):
+            out.append(
+                Violation("site_report", sid, f"{key} is {row[key]:g}, recomputed {value:g}")
+            )
+    return out
