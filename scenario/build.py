@@ -86,7 +86,11 @@ def build_instance(
     lat = np.asarray(region_lat, dtype=float)
     lon = np.asarray(region_lon, dtype=float)
 
-    given = np.asarray(region_node, dtype=np.int64) if region_node is not None else np.full(n_regions, -1)
+    given = (
+        np.asarray(region_node, dtype=np.int64)
+        if region_node is not None
+        else np.full(n_regions, -1)
+    )
     attach = given.copy()
     missing = attach < 0
     if missing.any():
@@ -96,14 +100,24 @@ def build_instance(
         site_country = tuple(topology.node_country[int(n)] for n in site_node_arr)
     site_country = tuple(site_country)
     allowed = (
-        tuple(region_allowed_countries) if region_allowed_countries is not None else (None,) * n_regions
+        tuple(region_allowed_countries)
+        if region_allowed_countries is not None
+        else (None,) * n_regions
     )
 
     link_ms = latency.link_latency_ms(
-        topology, latency_settings.fibre_km_per_ms, latency_settings.link_route_factor, latency_settings.per_hop_ms
+        topology,
+        latency_settings.fibre_km_per_ms,
+        latency_settings.link_route_factor,
+        latency_settings.per_hop_ms,
     )
     access = latency.access_ms(
-        topology, lat, lon, attach, latency_settings.access_route_factor, latency_settings.fibre_km_per_ms
+        topology,
+        lat,
+        lon,
+        attach,
+        latency_settings.access_route_factor,
+        latency_settings.fibre_km_per_ms,
     )
     sla = np.asarray(region_sla_rtt_ms, dtype=float)
     matrix_arrays = None
@@ -121,10 +135,21 @@ def build_instance(
     mask = None
     if constraints.sovereignty and any(a is not None for a in allowed):
         mask = sovereignty_mask(allowed, site_country)
-    pairs = latency.candidate_pairs(
-        paths, attach, access, sla, site_node_arr, allowed=mask, matrix=matrix_arrays, matrix_only=matrix_only
-    ) if paths is not None or matrix_only else latency.CandidatePairs(
-        np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
+    pairs = (
+        latency.candidate_pairs(
+            paths,
+            attach,
+            access,
+            sla,
+            site_node_arr,
+            allowed=mask,
+            matrix=matrix_arrays,
+            matrix_only=matrix_only,
+        )
+        if paths is not None or matrix_only
+        else latency.CandidatePairs(
+            np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
+        )
     )
 
     existing = (
@@ -135,7 +160,8 @@ def build_instance(
     empty_i = np.empty(0, dtype=np.int64)
     return Instance(
         name=name,
-        sha256=sha256 or hashlib.sha256(repr((name, tuple(site_ids), tuple(region_ids))).encode()).hexdigest(),
+        sha256=sha256
+        or hashlib.sha256(repr((name, tuple(site_ids), tuple(region_ids))).encode()).hexdigest(),
         scenario_path=scenario_path,
         topology=topology,
         latency=latency_settings,
@@ -147,7 +173,9 @@ def build_instance(
         site_cost_factor=_f(site_cost_factor, n_sites, 1.0),
         site_pue=_f(site_pue, n_sites, 1.0),
         site_country=site_country,
-        site_status=np.asarray(site_status if site_status is not None else np.zeros(n_sites), dtype=np.int64),
+        site_status=np.asarray(
+            site_status if site_status is not None else np.zeros(n_sites), dtype=np.int64
+        ),
         site_existing_gpus=existing,
         region_ids=tuple(region_ids),
         region_lat=lat,

@@ -175,12 +175,16 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
     }
     if settings.matrix_file is not None:
         tables["matrix"] = read_table(base / settings.matrix_file, problems)
-    gpus = read_gpus(tables["gpus"], problems) if tables["gpus"] else None
+    gpus = read_gpus(tables["gpus"], problems) if tables["gpus"] is not None else None
     gpu_types = gpus.types if gpus is not None else None
-    sites = read_sites(tables["sites"], topology, gpu_types, problems) if tables["sites"] else None
+    sites = (
+        read_sites(tables["sites"], topology, gpu_types, problems)
+        if tables["sites"] is not None
+        else None
+    )
     regions = (
         read_regions(tables["regions"], topology, settings.regions_gbps_per_unit, problems)
-        if tables["regions"]
+        if tables["regions"] is not None
         else None
     )
     matrix = None

@@ -64,9 +64,16 @@ def decode_text(data: bytes, file: str, problems: ProblemCollector) -> str | Non
         return None
 
 
-def _header(text: str, file: str, problems: ProblemCollector) -> list[str] | None:
-    first = next(csv.reader(io.StringIO(text)), [])
-    names = [name.strip() for name in first]
+def _records(text: str, file: str, problems: ProblemCollector) -> list[list[str]] | None:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error as error:
+        problems.add(file, f"line {reader.line_num}", f"is not valid CSV: {error}")
+        return None
+
+
+def _header(names: list[str], file: str, problems: ProblemCollector) -> bool:
     ok = True
     for i, name in enumerate(names):
         if not name:
@@ -75,11 +82,15 @@ def _header(text: str, file: str, problems: ProblemCollector) -> list[str] | Non
         elif names.index(name) != i:
             problems.add(file, f"column {name}", f"column '{name}' appears more than once")
             ok = False
-    return names if ok else None
+    return ok
 
 
 def read_table(path: Path, problems: ProblemCollector) -> Table | None:
-    """Read a CSV file as stripped text; blank lines are skipped but keep row numbering."""
+    """Read a CSV file as stripped text.
+
+    Blank rows are skipped but keep their row number; short rows are padded
+    with empty cells; a row with more cells than the header is a problem.
+    """
     file = str(path)
     data = read_bytes(path, problems)
     if data is None:
@@ -90,29 +101,29 @@ def read_table(path: Path, problems: ProblemCollector) -> Table | None:
     if not text.strip():
         problems.add(file, "", "file is empty")
         return None
-    names = _header(text, file, problems)
-    if names is None:
+    records = _records(text, file, problems)
+    if records is None:
         return None
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except (pd.errors.ParserError, ValueError, csv.Error) as error:
-        problems.add(file, "", f"is not valid CSV: {str(error).strip()}")
+    names = [name.strip() for name in records[0]]
+    ok = _header(names, file, problems)
+    width = len(names)
+    kept, rows = [], []
+    for number, record in enumerate(records[1:], start=1):
+        cells = [cell.strip() for cell in record]
+        if not any(cells):
+            continue
+        if len(cells) > width:
+            problems.add(
+                file, f"row {number}", f"has {len(cells)} values, the header has {width} columns"
+            )
+            ok = False
+            continue
+        kept.append(cells + [""] * (width - len(cells)))
+        rows.append(number)
+    if not ok:
         return None
-    if len(names) != len(frame.columns):
-        problems.add(file, "", "is not valid CSV: the header could not be read")
-        return None
-    frame.columns = names
-    frame = frame.astype(object).fillna("")
-    frame = frame.apply(lambda column: column.astype(str).str.strip())
-    rows = np.arange(1, len(frame) + 1)
-    keep = (frame != "").any(axis=1).to_numpy() if len(frame.columns) else np.zeros(0, bool)
-    frame = frame[keep].reset_index(drop=True)
-    return Table(file=file, frame=frame, rows=rows[keep], data=data)
+    frame = pd.DataFrame(kept, columns=names, dtype=object)
+    return Table(file=file, frame=frame, rows=np.asarray(rows, dtype=np.int64), data=data)
 
 
 def check_columns(

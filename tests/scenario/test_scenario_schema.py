@@ -74,7 +74,9 @@ def test_unknown_section_and_top_level_key(files):
     assert wheres == {"solverr", "title"}
 
 
-@pytest.mark.parametrize("key", ["name", "topology.file", "sites.file", "regions.file", "gpus.file"])
+@pytest.mark.parametrize(
+    "key", ["name", "topology.file", "sites.file", "regions.file", "gpus.file"]
+)
 def test_missing_required_key(files, key):
     files.delete_key(key)
     (problem,) = problems_of(files)
