@@ -1,0 +1,324 @@
+"""Resilience: the re-home LP, failover pairs, and survivable plans by scenario generation.
+
+Three layers, each usable on its own:
+
+- :func:`reachable_pairs` recomputes region-site pairs within ``sla_rtt_ms * factor`` for
+  a topology (possibly with links removed), with the links each pair's path crosses.
+- :func:`rehome` is the re-home LP: the most demand the given site capacities can serve
+  over the given pairs (then, among such answers, the lowest demand-weighted RTT)::
+
+      max  sum_p D_r(p) x_p
+      s.t. sum_{p in r} x_p <= 1                        for every region r
+           sum_{p at s} D_r(p) x_p <= cap_s             for every site s
+           sum_p D_r(p) gbps_r(p) A[p, l] x_p <= cap_l   for every directed link l (optional)
+           0 <= x_p <= 1
+
+- :func:`solve_survivable` solves a plan that survives the loss of any one open site
+  (``survive_site_failure = true``) by scenario generation: solve, check every single-site
+  failure with the failover LP (:func:`rehome` at 100 % utilisation within the failover
+  SLA, link capacities off), add the failures that bite to the model through the
+  ``survive_site_failure`` constraint piece, re-solve warm-started, repeat.
+
+Failover does not enforce link capacities: after the loss of a site, traffic may
+exceed a link's nominal capacity for the duration of the repair. This keeps the
+failover guarantee about compute, where GPUs are the expensive, slow-to-add resource.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.linear_solver.python import model_builder as mb
+from scipy.sparse import csr_matrix, vstack
+
+from scenario.build import sovereignty_mask
+from scenario.instance import Instance
+from topo import latency
+from topo.graph import Topology
+
+# Demand below this (in demand units) counts as served; LP round-off stays under it.
+DEMAND_TOL = 1e-6
+
+
+@dataclass(frozen=True, eq=False)
+class ReachablePairs:
+    """Region-site pairs within an SLA, sorted by (region, site).
+
+    ``links`` is the sparse [pairs, 2 * edges] 0/1 incidence of each pair's
+    minimum-latency path (column ``2e`` link ``e`` in its stored direction,
+    ``2e + 1`` reversed), in the numbering of the topology the pairs were
+    computed on; None when not requested.
+    """
+
+    region: np.ndarray
+    site: np.ndarray
+    rtt_ms: np.ndarray
+    links: csr_matrix | None = None
+
+    def __len__(self) -> int:
+        return int(self.region.shape[0])
+
+    def subset(self, keep: np.ndarray) -> ReachablePairs:
+        """The pairs where the boolean mask ``keep`` is true."""
+        return ReachablePairs(
+            region=self.region[keep],
+            site=self.site[keep],
+            rtt_ms=self.rtt_ms[keep],
+            links=self.links[np.flatnonzero(keep)] if self.links is not None else None,
+        )
+
+
+def without_links(topology: Topology, edge_ids: np.ndarray) -> tuple[Topology, np.ndarray]:
+    """The topology minus the given links, and the original index of each kept link.
+
+    Parameters
+    ----------
+    topology : Topology
+        The intact network.
+    edge_ids : numpy.ndarray
+        Indices of the links to remove.
+
+    Returns
+    -------
+    tuple[Topology, numpy.ndarray]
+        The reduced topology and ``kept`` with ``kept[i]`` = original index of its link ``i``.
+    """
+    keep = np.ones(topology.n_edges, dtype=bool)
+    keep[np.asarray(edge_ids, dtype=np.int64)] = False
+    kept = np.flatnonzero(keep)
+    reduced = dataclasses.replace(
+        topology,
+        edge_src=topology.edge_src[kept],
+        edge_dst=topology.edge_dst[kept],
+        edge_latency_ms=topology.edge_latency_ms[kept],
+        edge_distance_km=topology.edge_distance_km[kept],
+        edge_capacity_gbps=topology.edge_capacity_gbps[kept],
+    )
+    return reduced, kept
+
+
+def reachable_pairs(
+    instance: Instance,
+    *,
+    sla_factor: float = 1.0,
+    topology: Topology | None = None,
+    with_links: bool = False,
+    paths: latency.ShortestPaths | None = None,
+) -> ReachablePairs:
+    """Region-site pairs with ``rtt <= sla_rtt_ms * sla_factor`` (and sovereignty).
+
+    Follows the scenario's latency model (``topo.latency``); measured RTTs from
+    ``[latency] matrix`` replace derived ones and are not changed by a different
+    topology (a measurement knows nothing of which links failed).
+
+    Parameters
+    ----------
+    instance : Instance
+        The scenario.
+    sla_factor : float
+        Multiplier on every region's ``sla_rtt_ms`` (``failover_sla_factor``).
+    topology : Topology, optional
+        The network to route on (default: the instance's), e.g. with failed links removed.
+    with_links : bool
+        Also return each pair's path as a link incidence matrix.
+    paths : topo.latency.ShortestPaths, optional
+        Shortest paths from the regions' attach nodes on ``topology`` (see :func:`route`),
+        computed here when not given.
+
+    Returns
+    -------
+    ReachablePairs
+    """
+    topology = topology if topology is not None else instance.topology
+    settings = instance.latency
+    sla = instance.region_sla_rtt_ms * sla_factor
+    attach = instance.region_node
+    link_ms = latency.link_latency_ms(
+        topology, settings.fibre_km_per_ms, settings.link_route_factor, settings.per_hop_ms
+    )
+    access = latency.access_ms(
+        topology,
+        instance.region_lat,
+        instance.region_lon,
+        attach,
+        settings.access_route_factor,
+        settings.fibre_km_per_ms,
+    )
+    matrix = None
+    if instance.matrix_region.size:
+        matrix = (instance.matrix_region, instance.matrix_site, instance.matrix_rtt_ms)
+    if paths is None and instance.n_regions and (with_links or not instance.matrix_only):
+        limit = float(np.max(sla / 2.0 - access)) if not instance.matrix_only else np.inf
+        paths = latency.shortest_paths(topology, link_ms, attach, limit_ms=max(limit, 0.0))
+    mask = None
+    allowed = instance.region_allowed_countries
+    if instance.constraints.sovereignty and any(a is not None for a in allowed):
+        mask = sovereignty_mask(allowed, instance.site_country)
+    if instance.n_regions == 0:
+        empty_i = np.empty(0, dtype=np.int64)
+        return ReachablePairs(empty_i, empty_i.copy(), np.empty(0))
+    pairs = latency.candidate_pairs(
+        paths,
+        attach,
+        access,
+        sla,
+        instance.site_node,
+        allowed=mask,
+        matrix=matrix,
+        matrix_only=instance.matrix_only,
+    )
+    links = None
+    if with_links and paths is not None:
+        links = latency.pair_links(
+            topology, paths, attach[pairs.region], instance.site_node[pairs.site]
+        )
+    return ReachablePairs(pairs.region, pairs.site, pairs.rtt_ms, links)
+
+
+def route(instance: Instance, topology: Topology | None = None) -> latency.ShortestPaths:
+    """Minimum-latency paths from every region's attach node, not cut at any SLA."""
+    topology = topology if topology is not None else instance.topology
+    settings = instance.latency
+    link_ms = latency.link_latency_ms(
+        topology, settings.fibre_km_per_ms, settings.link_route_factor, settings.per_hop_ms
+    )
+    return latency.shortest_paths(topology, link_ms, instance.region_node)
+
+
+def site_capacity(instance: Instance, gpus: np.ndarray) -> np.ndarray:
+    """Demand units each site serves at 100 % utilisation with ``gpus`` [S, T] installed."""
+    return np.asarray(gpus, dtype=float) @ instance.gpu_throughput
+
+
+@dataclass(frozen=True, eq=False)
+class RehomeResult:
+    """Answer of the re-home LP.
+
+    ``served`` is per region (demand units), ``share`` per pair (fraction of the
+    region's demand); ``ok`` is False only when the LP solver failed.
+    """
+
+    ok: bool
+    served: np.ndarray
+    share: np.ndarray
+
+    def unserved(self, demand: np.ndarray) -> np.ndarray:
+        """Demand left unserved per region (never negative)."""
+        return np.maximum(np.asarray(demand, dtype=float) - self.served, 0.0)
+
+
+def _solve_lp(
+    objective: np.ndarray,
+    matrix: csr_matrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    *,
+    maximise: bool,
+) -> np.ndarray | None:
+    """Solve ``opt c.x s.t. lo <= A x <= hi, 0 <= x <= 1`` with GLOP; None when not optimal."""
+    n = objective.shape[0]
+    if n == 0:
+        return np.empty(0)
+    model = mb.Model()
+    model.helper.fill_model_from_sparse_data(
+        np.zeros(n),
+        np.ones(n),
+        np.asarray(objective, dtype=float),
+        np.asarray(row_lower, dtype=float),
+        np.asarray(row_upper, dtype=float),
+        csr_matrix(matrix, dtype=float),
+    )
+    model.helper.set_maximize(maximise)
+    solver = mb.Solver("glop")
+    status = solver.solve(model)
+    if status != mb.SolveStatus.OPTIMAL:
+        return None
+    return np.clip(solver.values(model.get_variables()).to_numpy(dtype=float), 0.0, 1.0)
+
+
+def rehome(
+    demand: np.ndarray,
+    pairs: ReachablePairs,
+    capacity: np.ndarray,
+    *,
+    link_capacity_gbps: np.ndarray | None = None,
+    gbps_per_unit: np.ndarray | None = None,
+    min_rtt: bool = True,
+) -> RehomeResult:
+    """The re-home LP: serve the most demand, then at the lowest demand-weighted RTT.
+
+    Parameters
+    ----------
+    demand : numpy.ndarray
+        Demand per region [R] that should be served.
+    pairs : ReachablePairs
+        Pairs a region may use (already without failed sites, within the SLA).
+    capacity : numpy.ndarray
+        Demand units each site can serve [S] (0 at a failed site).
+    link_capacity_gbps : numpy.ndarray, optional
+        Capacity of each directed link [2E] in the numbering of ``pairs.links``
+        (inf when uncapacitated); enforced only with ``pairs.links`` and ``gbps_per_unit``.
+    gbps_per_unit : numpy.ndarray, optional
+        Bandwidth per demand unit of each region [R].
+    min_rtt : bool
+        Second stage: among the max-served answers, minimise demand-weighted RTT.
+
+    Returns
+    -------
+    RehomeResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pairs = ReachablePairs(np.array([0, 1]), np.array([0, 0]), np.array([1.0, 1.0]))
+    >>> result = rehome(np.array([6.0, 6.0]), pairs, np.array([10.0]))
+    >>> round(float(result.served.sum()), 6)
+    10.0
+    """
+    demand = np.asarray(demand, dtype=float)
+    n_regions, n_sites = demand.shape[0], capacity.shape[0]
+    keep = (demand[pairs.region] > 0) & (capacity[pairs.site] > 0)
+    used = pairs.subset(keep) if not keep.all() else pairs
+    n = len(used)
+    d = demand[used.region]
+    cols = np.arange(n)
+    region_rows = csr_matrix((np.ones(n), (used.region, cols)), shape=(n_regions, n))
+    site_rows = csr_matrix((d, (used.site, cols)), shape=(n_sites, n))
+    blocks = [region_rows, site_rows]
+    lower = [np.full(n_regions, -np.inf), np.full(n_sites, -np.inf)]
+    upper = [np.ones(n_regions), np.asarray(capacity, dtype=float)]
+    if (
+        used.links is not None
+        and link_capacity_gbps is not None
+        and gbps_per_unit is not None
+        and np.isfinite(link_capacity_gbps).any()
+    ):
+        load = used.links.T.tocsr().multiply(d * np.asarray(gbps_per_unit)[used.region]).tocsr()
+        bounded = np.flatnonzero(np.isfinite(link_capacity_gbps) & (load.getnnz(axis=1) > 0))
+        blocks.append(load[bounded])
+        lower.append(np.full(bounded.size, -np.inf))
+        upper.append(np.asarray(link_capacity_gbps, dtype=float)[bounded])
+    matrix = vstack(blocks).tocsr()
+    row_lower, row_upper = np.concatenate(lower), np.concatenate(upper)
+    x = _solve_lp(d, matrix, row_lower, row_upper, maximise=True)
+    if x is None:
+        return RehomeResult(False, np.zeros(n_regions), np.zeros(len(pairs)))
+    best = float(d @ x)
+    if min_rtt and n and best > DEMAND_TOL:
+        served_row = csr_matrix(d.reshape(1, -1))
+        floor = best * (1.0 - 1e-9)
+        x2 = _solve_lp(
+            d * used.rtt_ms,
+            vstack([matrix, served_row]).tocsr(),
+            np.append(row_lower, floor),
+            np.append(row_upper, np.inf),
+            maximise=False,
+        )
+        if x2 is not None:
+            x = x2
+    share = np.zeros(len(pairs))
+    share[np.flatnonzero(keep)] = x
+    served = np.bincount(pairs.region, weights=share * demand[pairs.region], minlength=n_regions)
+    return RehomeResult(True, np.minimum(served, demand), share)

@@ -1,0 +1,88 @@
+"""Tiny hand-solvable instances for the resilience tests.
+
+Line network A - B - C (5 ms one-way per hop), plus a detour A - D - B through a
+waypoint D (6 ms per hop). Regions rA at A and rC at C (no access latency), demand
+10 each, SLA 12 ms RTT: rA reaches sA (0 ms) and sB (10 ms), rC reaches sB and sC.
+One GPU type, throughput 1, capex 100. Fixed costs sA 1000, sB 500, sC 1000.
+
+Known answers:
+
+- plain plan: sB alone with 20 GPUs, cost 2500;
+- survivable plan (failover factor 1): 10 GPUs at each of sA, sB, sC, cost 5500;
+- redundancy 2: sA 5, sB 10, sC 5 GPUs, cost 4500, half the demand guaranteed;
+- losing link A-B moves rA - sB onto the detour: RTT 24 ms > SLA.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scenario.build import build_instance, make_topology
+from scenario.instance import Constraints, Instance
+
+NODES = ("A", "B", "C", "D")
+LAT = (0.0, 0.0, 0.0, 0.1)
+LON = (0.0, 1.0, 2.0, 0.5)
+EDGES = (("A", "B"), ("B", "C"), ("A", "D"), ("D", "B"))
+EDGE_MS = (5.0, 5.0, 6.0, 6.0)
+
+
+def line_instance(
+    constraints: Constraints = Constraints(),
+    *,
+    capacity_gbps: tuple[float, ...] = (np.inf, np.inf, np.inf, np.inf),
+    gbps_per_unit: float = 0.0,
+) -> Instance:
+    topology = make_topology(
+        NODES,
+        LAT,
+        LON,
+        EDGES,
+        latency_ms=EDGE_MS,
+        capacity_gbps=capacity_gbps,
+        kind=("city", "city", "city", "waypoint"),
+    )
+    return build_instance(
+        topology=topology,
+        site_ids=("sA", "sB", "sC"),
+        site_node=(0, 1, 2),
+        site_power_kw=(1000.0, 1000.0, 1000.0),
+        site_fixed_cost=(1000.0, 500.0, 1000.0),
+        region_ids=("rA", "rC"),
+        region_lat=(0.0, 0.0),
+        region_lon=(0.0, 2.0),
+        region_node=(0, 2),
+        region_demand=(10.0, 10.0),
+        region_sla_rtt_ms=(12.0, 12.0),
+        region_gbps_per_unit=(gbps_per_unit, gbps_per_unit),
+        gpu_types=("G",),
+        gpu_capex=(100.0,),
+        gpu_power_kw=(1.0,),
+        gpu_throughput=(1.0,),
+        constraints=constraints,
+        name="line",
+    )
+
+
+def plan_dict(gpus: dict[str, int], assignments: list[tuple[str, str, float]]) -> dict:
+    """A minimal plan (the fields failure analysis reads)."""
+    return {
+        "schema": "gpuplace.plan/1",
+        "status": "optimal",
+        "sites": [{"id": s, "gpus": {"G": n}, "new_gpus": {"G": n}} for s, n in gpus.items()],
+        "assignments": [
+            {"region": r, "site": s, "share": share, "demand": 10.0} for r, s, share in assignments
+        ],
+        "unserved": [],
+    }
+
+
+PLAIN_PLAN = plan_dict({"sB": 20}, [("rA", "sB", 1.0), ("rC", "sB", 1.0)])
+SURVIVABLE_PLAN = plan_dict(
+    {"sA": 10, "sB": 10, "sC": 10},
+    [("rA", "sA", 1.0), ("rC", "sC", 1.0)],
+)
+REDUNDANT_PLAN = plan_dict(
+    {"sA": 5, "sB": 10, "sC": 5},
+    [("rA", "sA", 0.5), ("rA", "sB", 0.5), ("rC", "sB", 0.5), ("rC", "sC", 0.5)],
+)
