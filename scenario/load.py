@@ -24,7 +24,7 @@ from scenario.hashing import TOPOHUB_PREFIX, scenario_hash, topohub_stamp
 from scenario.instance import Instance
 from scenario.overrides import apply_overrides
 from scenario.regions import coordinate_warnings, read_matrix, read_regions
-from scenario.schema import ScenarioSettings, validate_settings
+from scenario.schema import ScenarioSettings, normalised, validate_settings
 from scenario.sites import check_existing_fit, read_gpus, read_sites
 from scenario.tables import decode_text, read_bytes, read_table
 from topo.graph import Topology
@@ -204,6 +204,6 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
     warnings += topology_warnings(topology)
     inputs = [("topology", topology_stamp)]
     inputs += [(label, table.data) for label, table in tables.items() if table is not None]
-    sha256 = scenario_hash(data, inputs)
+    sha256 = scenario_hash(normalised(data), inputs)
     instance = _assemble(settings, topology, sites, regions, gpus, matrix, sha256, path)
     return dataclasses.replace(instance, warnings=tuple(warnings))

@@ -149,6 +149,24 @@ def suggest(name: str, known: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def normalised(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy where every ``number`` key holds a float, so ``5`` and ``5.0`` hash alike."""
+
+    def fix(section: str, table: dict[str, Any]) -> dict[str, Any]:
+        keys = SCHEMA.get(section, {})
+        out = {}
+        for key, value in table.items():
+            spec = keys.get(key)
+            if isinstance(value, dict) and not section and key in SCHEMA:
+                value = fix(key, value)
+            elif spec is not None and spec.kind == "number" and type(value) is int:
+                value = float(value)
+            out[key] = value
+        return out
+
+    return fix("", data)
+
+
 def check_value(spec: Key, value: Any) -> str | None:
     """What is wrong with ``value`` for ``spec``, or None."""
     kind = spec.kind
