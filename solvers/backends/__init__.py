@@ -1,0 +1,29 @@
+"""Solver backends behind one interface (:class:`solvers.backends.base.Backend`)."""
+
+from __future__ import annotations
+
+from solvers.backends.auto import AutoBackend
+from solvers.backends.base import Backend
+from solvers.backends.cpsat import CpSatBackend
+from solvers.backends.greedy import GreedyBackend
+from solvers.backends.highs import HighsBackend
+from solvers.backends.scip import ScipBackend
+
+BACKENDS: dict[str, type[Backend]] = {
+    "auto": AutoBackend,
+    "cpsat": CpSatBackend,
+    "highs": HighsBackend,
+    "scip": ScipBackend,
+    "greedy": GreedyBackend,
+}
+
+
+def register_backend(cls: type[Backend], replace: bool = False) -> type[Backend]:
+    """Add a backend class under ``cls.name`` (usable as a decorator)."""
+    if cls.name in BACKENDS and not replace and BACKENDS[cls.name] is not cls:
+        raise ValueError(f"backend {cls.name!r} is already registered")
+    BACKENDS[cls.name] = cls
+    return cls
+
+
+__all__ = ["BACKENDS", "Backend", "register_backend"]

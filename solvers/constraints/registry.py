@@ -52,6 +52,7 @@ BUILTIN_FAMILIES = (
     "single_sourcing",
     "sovereignty",
     "link_capacity",
+    "survivability",
 )
 BUILTIN_CUSTOM = ("max_gpus_per_country", "max_share_through_link")
 

@@ -1,0 +1,263 @@
+"""Greedy constructive heuristic with a close-site local search.
+
+Construction (one pass, regions with the fewest candidate sites first, then
+by decreasing demand):
+
+1. Sites that must open (status open, existing GPUs) are open; closed sites
+   and sites excluded by the local search are never used.
+2. Each site's reachable capacity is what its power and space allow with the
+   GPU type of highest throughput per kW (plus existing GPUs), at
+   ``max_utilisation``.
+3. A region's demand goes to its candidate sites in order of marginal cost:
+   capex per unit of demand of the cheapest type (0 while existing GPUs have
+   room) + fixed cost when the site is not yet open + latency_weight × RTT
+   (RTT alone for the latency objective), at most D_r / k per site
+   (redundancy), whole regions only with single sourcing, no new site beyond
+   ``max_sites``. What does not fit is unserved when allowed, else the
+   construction fails.
+4. GPUs per open site: the cheapest single type covering the load within
+   power and space, else the highest-throughput-per-kW type; topped up to
+   ``min_gpus_per_site``; extra sites opened for ``min_sites``.
+
+Local search: try closing each optional open site (least loaded first) and
+rebuild; keep improvements, until none or the time limit.
+
+Every candidate plan is checked against the full model's rows (all families,
+custom pieces included); a plan violating any of them is rejected. The result
+is FEASIBLE with no bound, or NO_SOLUTION.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from scenario.instance import Instance
+from solvers.backends.base import Backend, make_solution
+from solvers.model.builder import LinearModel
+from solvers.model.objective import objective_value
+from solvers.result import Solution, SolveParameters, Status
+
+_OPEN, _CLOSED = 1, 2
+_LOCAL_SEARCH_MAX_S = 10.0
+
+
+def _site_capacity(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
+    """(max servable demand per site, index of the best throughput-per-kW type per site)."""
+    mu = inst.constraints.max_utilisation
+    per_gpu_kw = inst.site_pue[:, None] * inst.gpu_power_kw[None, :]
+    existing = inst.site_existing_gpus
+    rem_power = inst.site_power_kw - (existing * per_gpu_kw).sum(axis=1)
+    rem_space = inst.site_max_gpus - existing.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_fit = np.where(per_gpu_kw > 0, np.floor(rem_power[:, None] / per_gpu_kw + 1e-9), np.inf)
+    n_fit = np.clip(np.minimum(n_fit, rem_space[:, None]), 0, 1e9)
+    thr = n_fit * inst.gpu_throughput[None, :]
+    best = np.argmax(thr, axis=1) if inst.n_types else np.zeros(inst.n_sites, dtype=np.int64)
+    extra = thr[np.arange(inst.n_sites), best] if inst.n_types else np.zeros(inst.n_sites)
+    return mu * ((existing * inst.gpu_throughput[None, :]).sum(axis=1) + extra), best
+
+
+def _size_site(inst: Instance, s: int, load: float, best_type: int) -> np.ndarray | None:
+    """New GPUs per type for site s serving ``load`` (None if impossible)."""
+    mu = inst.constraints.max_utilisation
+    existing = inst.site_existing_gpus[s]
+    need = load / mu - float(existing @ inst.gpu_throughput)
+    per_gpu_kw = inst.site_pue[s] * inst.gpu_power_kw
+    rem_power = inst.site_power_kw[s] - float(existing @ per_gpu_kw)
+    rem_space = inst.site_max_gpus[s] - existing.sum()
+    m_left = max(0, inst.constraints.min_gpus_per_site - int(existing.sum()))
+    price = inst.gpu_capex * inst.site_cost_factor[s]
+    best: tuple[float, np.ndarray] | None = None
+    for t in range(inst.n_types):
+        if inst.gpu_throughput[t] <= 0 and need > 1e-12:
+            continue
+        n = int(np.ceil(max(need, 0.0) / inst.gpu_throughput[t] - 1e-9)) if need > 1e-12 else 0
+        n = max(n, m_left)
+        if n * per_gpu_kw[t] > rem_power + 1e-9 or n > rem_space + 1e-9:
+            continue
+        g = np.zeros(inst.n_types, dtype=np.int64)
+        g[t] = n
+        cost = float(n * price[t])
+        if best is None or cost < best[0]:
+            best = (cost, g)
+    return None if best is None else best[1]
+
+
+def construct(inst: Instance, excluded: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """One greedy pass; ``excluded`` sites are not used. None when it fails."""
+    c = inst.constraints
+    S, R = inst.n_sites, inst.n_regions
+    demand = inst.region_demand
+    cap, best_type = _site_capacity(inst)
+    mu = c.max_utilisation
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit = (
+            np.where(
+                inst.gpu_throughput[None, :] > 0,
+                inst.site_cost_factor[:, None]
+                * inst.gpu_capex[None, :]
+                / (mu * inst.gpu_throughput[None, :]),
+                np.inf,
+            ).min(axis=1)
+            if inst.n_types
+            else np.zeros(S)
+        )
+    free = mu * (inst.site_existing_gpus * inst.gpu_throughput[None, :]).sum(axis=1)
+    forced = (inst.site_status == _OPEN) | (inst.site_existing_gpus.sum(axis=1) > 0)
+    usable = (inst.site_status != _CLOSED) & ~excluded
+    if np.any(forced & ~usable):
+        return None
+    is_open = forced.copy()
+    load = np.zeros(S)
+    share = np.zeros(inst.n_pairs)
+    unserved = np.zeros(R)
+    k = max(1, int(c.redundancy))
+    may_leave = c.allow_unserved or inst.objective.kind == "served"
+    starts = np.searchsorted(inst.pair_region, np.arange(R + 1))
+    n_cand = np.diff(starts)
+    order = np.lexsort((-demand, n_cand))
+    lw = inst.objective.latency_weight if inst.objective.kind == "cost" else 0.0
+    for r in order:
+        d = float(demand[r])
+        if d <= 0:
+            continue
+        pairs = np.arange(starts[r], starts[r + 1])
+        sites = inst.pair_site[pairs]
+        ok = usable[sites]
+        pairs, sites = pairs[ok], sites[ok]
+        if inst.objective.kind == "latency":
+            score = inst.pair_rtt_ms[pairs]
+        else:
+            marginal = np.where(load[sites] + d <= free[sites], 0.0, unit[sites] * d)
+            score = (
+                marginal
+                + np.where(is_open[sites], 0.0, inst.site_fixed_cost[sites])
+                + lw * d * inst.pair_rtt_ms[pairs]
+            )
+        need = d
+        for idx in np.argsort(score, kind="stable"):
+            p, s = int(pairs[idx]), int(sites[idx])
+            if not is_open[s] and c.max_sites is not None and is_open.sum() >= c.max_sites:
+                continue
+            room = cap[s] - load[s]
+            take = min(need, d / k, room)
+            if c.single_sourcing and take < d - 1e-9:
+                continue
+            if take <= 1e-12:
+                continue
+            share[p] += take / d
+            load[s] += take
+            is_open[s] = True
+            need -= take
+            if need <= 1e-9 * d:
+                break
+        if need > 1e-9 * d:
+            if not may_leave:
+                return None
+            unserved[r] = need
+    if c.min_sites is not None and is_open.sum() < c.min_sites:
+        extra = np.flatnonzero(usable & ~is_open)
+        price = inst.site_fixed_cost[extra] + c.min_gpus_per_site * unit[extra]
+        for s in extra[np.argsort(price, kind="stable")][: c.min_sites - int(is_open.sum())]:
+            is_open[s] = True
+    gpus = np.zeros((S, inst.n_types), dtype=np.int64)
+    for s in np.flatnonzero(is_open):
+        g = _size_site(inst, int(s), float(load[s]), int(best_type[s]))
+        if g is None:
+            return None
+        gpus[s] = g
+    return is_open, gpus, share, unserved
+
+
+class GreedyBackend(Backend):
+    name = "greedy"
+    supports_warm_start = False
+    integer_only = False
+    proves_bound = False
+
+    @classmethod
+    def is_available(cls) -> bool:
+        return True
+
+    @classmethod
+    def version(cls) -> str:
+        return "greedy 1"
+
+    def solve(
+        self,
+        model: LinearModel,
+        instance: Instance,
+        params: SolveParameters,
+        warm_start: Solution | None = None,
+    ) -> Solution:
+        started = time.perf_counter()
+        deadline = started + min(float(params.time_limit_s), _LOCAL_SEARCH_MAX_S)
+
+        def vector(plan: tuple[np.ndarray, ...]) -> np.ndarray:
+            is_open, gpus, share, unserved = plan
+            parts = [is_open.astype(float), gpus.ravel().astype(float), share]
+            if "unserved" in model.var_blocks:
+                parts.append(unserved)
+            return np.concatenate(parts)
+
+        def evaluate(excluded: np.ndarray) -> tuple[float, np.ndarray] | None:
+            plan = construct(instance, excluded)
+            if plan is None:
+                return None
+            v = vector(plan)
+            if model.violations(v, tol=1e-7):
+                return None
+            value = objective_value(instance, *plan)
+            return (-value if model.sense == "max" else value), v
+
+        excluded = np.zeros(instance.n_sites, dtype=bool)
+        best = evaluate(excluded)
+        notes: list[str] = []
+        if best is not None:
+            improved = True
+            while improved and time.perf_counter() < deadline:
+                improved = False
+                open_v = model.values(best[1], "open") > 0.5
+                optional = np.flatnonzero(
+                    open_v
+                    & (instance.site_status != _OPEN)
+                    & (instance.site_existing_gpus.sum(axis=1) == 0)
+                )
+                for s in optional:
+                    if time.perf_counter() >= deadline:
+                        break
+                    trial = excluded.copy()
+                    trial[s] = True
+                    result = evaluate(trial)
+                    if result is not None and result[0] < best[0] - 1e-9 * max(1.0, abs(best[0])):
+                        best, excluded, improved = result, trial, True
+                        break
+        version = self.version()
+        if best is None:
+            notes.append("greedy found no plan satisfying every constraint")
+            return make_solution(
+                model,
+                instance,
+                None,
+                Status.NO_SOLUTION,
+                None,
+                started,
+                self.name,
+                version,
+                False,
+                tuple(notes),
+            )
+        return make_solution(
+            model,
+            instance,
+            best[1],
+            Status.FEASIBLE,
+            None,
+            started,
+            self.name,
+            version,
+            False,
+            tuple(notes),
+        )
