@@ -69,11 +69,16 @@ def plan_dict(gpus: dict[str, int], assignments: list[tuple[str, str, float]]) -
     return {
         "schema": "gpuplace.plan/1",
         "status": "optimal",
-        "sites": [{"id": s, "gpus": {"G": n}, "new_gpus": {"G": n}} for s, n in gpus.items()],
+        "sites": [
+            {"id": s, "node": "ABC"["sAsBsC".index(s) // 2], "gpus": {"G": n}, "new_gpus": {"G": n}}
+            for s, n in gpus.items()
+        ],
         "assignments": [
-            {"region": r, "site": s, "share": share, "demand": 10.0} for r, s, share in assignments
+            {"region": r, "site": s, "share": share, "demand": 10.0, "rtt_ms": None}
+            for r, s, share in assignments
         ],
         "unserved": [],
+        "links": [],
     }
 
 
