@@ -87,6 +87,60 @@ def _tie_ranges(
     return down, up
 
 
+def _check_balance(
+    instance: Instance,
+    parsed: ParsedPlan,
+    network: Network,
+    own: dict[tuple[int, int], float],
+    tolerance: float,
+) -> list[Violation]:
+    """Tie-independent totals: net flow out of each node, and load x latency over all links.
+
+    Whichever minimum-latency paths carry the traffic, every node sends out
+    (traffic it serves - traffic it receives), and the sum of load x link
+    latency equals the sum of traffic x path latency.
+    """
+    out = []
+    net_own: dict[int, float] = defaultdict(float)
+    net_reported: dict[int, float] = defaultdict(float)
+    weighted_own = weighted_reported = 0.0
+    for (u, v), load in own.items():
+        net_own[u] += load
+        net_own[v] -= load
+        weighted_own += load * network.graph[u][v]["weight"]
+    for (u, v), row in parsed.links.items():
+        if (u, v) not in network.edge_of:
+            continue
+        load = float(row["load_gbps"])
+        net_reported[u] += load
+        net_reported[v] -= load
+        weighted_reported += load * network.graph[u][v]["weight"]
+    scale = max([abs(x) for x in own.values()] + [1.0])
+    for node in sorted(set(net_own) | set(net_reported)):
+        gap = net_reported[node] - net_own[node]
+        if abs(gap) > tolerance * scale:
+            out.append(
+                Violation(
+                    "link_load",
+                    instance.topology.node_ids[node],
+                    f"reported links carry a net {net_reported[node]:g} Gbit/s out of this "
+                    f"node; the assignments need {net_own[node]:g}",
+                    abs(gap),
+                )
+            )
+    if differs(weighted_reported, weighted_own, tolerance):
+        out.append(
+            Violation(
+                "link_load",
+                "links",
+                f"sum of load x latency is {weighted_reported:g}, minimum-latency routing "
+                f"gives {weighted_own:g}",
+                abs(weighted_reported - weighted_own),
+            )
+        )
+    return out
+
+
 def check_links(
     instance: Instance, parsed: ParsedPlan, network: Network, tolerance: float
 ) -> list[Violation]:
@@ -130,6 +184,7 @@ def check_links(
                     )
                 )
 
+    out.extend(_check_balance(instance, parsed, network, own, tolerance))
     keys = {k for k, v in own.items() if v > _TINY_GBPS} | {
         k for k in parsed.links if k in network.edge_of
     }
