@@ -68,6 +68,10 @@ def solve(
     if not cls.is_available():
         raise InputError([Problem(file, "solver.name", f"solver {solver!r} is not installed here")])
     params = params or params_from_instance(instance)
+    if instance.constraints.survive_site_failure:
+        from solvers.resilience import solve_survivable
+
+        return solve_survivable(instance, solver, params, warm_start)
     started = time.perf_counter()
     model = build_model(instance)
     reasons = diagnose(instance)

@@ -27,6 +27,8 @@ failover guarantee about compute, where GPUs are the expensive, slow-to-add reso
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,7 +36,8 @@ from ortools.linear_solver.python import model_builder as mb
 from scipy.sparse import csr_matrix, vstack
 
 from scenario.build import sovereignty_mask
-from scenario.instance import Instance
+from scenario.instance import CustomConstraintSpec, Instance
+from solvers.result import Solution, SolveParameters, Status
 from topo import latency
 from topo.graph import Topology
 
@@ -322,3 +325,171 @@ def rehome(
     share[np.flatnonzero(keep)] = x
     served = np.bincount(pairs.region, weights=share * demand[pairs.region], minlength=n_regions)
     return RehomeResult(True, np.minimum(served, demand), share)
+
+
+def failover_shortfall(
+    instance: Instance,
+    gpus: np.ndarray,
+    served: np.ndarray,
+    failed_site: int,
+    pairs: ReachablePairs,
+) -> float:
+    """Served demand that cannot be re-served after losing ``failed_site`` (failover LP).
+
+    Parameters
+    ----------
+    instance : Instance
+        The scenario.
+    gpus : numpy.ndarray
+        Installed GPUs (existing + new) [S, T].
+    served : numpy.ndarray
+        Demand each region is served in the plan [R]: what must be re-served.
+    failed_site : int
+        The lost site.
+    pairs : ReachablePairs
+        Failover pairs (within ``sla_rtt_ms * failover_sla_factor``).
+
+    Returns
+    -------
+    float
+        Demand units short (0 when the loss is survived); link capacities are not enforced.
+    """
+    capacity = site_capacity(instance, gpus)
+    capacity[failed_site] = 0.0
+    result = rehome(served, pairs.subset(pairs.site != failed_site), capacity, min_rtt=False)
+    if not result.ok:
+        return float(np.sum(served))
+    return float(np.maximum(served - result.served, 0.0).sum())
+
+
+def _with_failure_cases(instance: Instance, sites: Sequence[int]) -> Instance:
+    """The instance with the flag off and the given failures as a custom piece."""
+    from solvers.constraints.survivability import name as kind
+
+    constraints = instance.constraints
+    spec = CustomConstraintSpec(
+        kind,
+        {"sites": [instance.site_ids[s] for s in sorted(sites)]},
+        "constraints.survive_site_failure",
+    )
+    custom = constraints.custom + ((spec,) if len(sites) else ())
+    return dataclasses.replace(
+        instance,
+        constraints=dataclasses.replace(constraints, survive_site_failure=False, custom=custom),
+    )
+
+
+def biting_failures(
+    instance: Instance, solution: Solution, pairs: ReachablePairs | None = None
+) -> list[int]:
+    """Open sites of ``solution`` whose loss leaves served demand that cannot be re-served."""
+    if pairs is None:
+        pairs = reachable_pairs(instance, sla_factor=instance.constraints.failover_sla_factor)
+    gpus = instance.site_existing_gpus + np.asarray(solution.new_gpus, dtype=np.int64)
+    served = np.maximum(instance.region_demand - solution.unserved, 0.0)
+    open_sites = np.flatnonzero(
+        np.asarray(solution.open_sites, dtype=bool) | (gpus.sum(axis=1) > 0)
+    )
+    tol = DEMAND_TOL * max(1.0, float(served.sum()))
+    return [
+        int(f)
+        for f in open_sites
+        if failover_shortfall(instance, gpus, served, int(f), pairs) > tol
+    ]
+
+
+def solve_survivable(
+    instance: Instance,
+    solver: str = "auto",
+    params: SolveParameters | None = None,
+    warm_start: Solution | None = None,
+    *,
+    max_rounds: int = 100,
+) -> Solution:
+    """A plan that survives the loss of any one open site, by scenario generation.
+
+    Solve the model without failover rows; check every single-site failure of the
+    answer with the failover LP; add the failures that bite to the model (the
+    ``survive_site_failure`` piece with those sites); re-solve warm-started from the
+    previous answer; repeat until no single-site failure bites. The last answer is
+    thereby certified against every single-site failure, and the model it came from
+    is a relaxation of the full problem, so its bound is valid for the full problem.
+
+    Parameters
+    ----------
+    instance : Instance
+        The scenario, with ``constraints.survive_site_failure`` (the flag itself is
+        not read: the loop always enforces survivability).
+    solver : str
+        Backend name, as for :func:`solvers.solve`.
+    params : SolveParameters, optional
+        Time limit (for the whole loop), gap, threads, seed; default from the instance.
+    warm_start : Solution, optional
+        A previous Solution, used as the first hint.
+    max_rounds : int
+        Safety stop on the number of re-solves.
+
+    Returns
+    -------
+    Solution
+        Aligned with ``instance``. ``notes`` say how many failure cases the model
+        needed. INFEASIBLE when no survivable plan exists; NO_SOLUTION when time ran
+        out before a survivable plan was found, or the backend cannot enforce the rows.
+    """
+    from solvers.api import params_from_instance, solve
+    from solvers.backends.base import empty_solution
+
+    params = params or params_from_instance(instance)
+    started = time.perf_counter()
+    deadline = started + params.time_limit_s
+    pairs = reachable_pairs(instance, sla_factor=instance.constraints.failover_sla_factor)
+    cases: set[int] = set()
+    hint = warm_start
+    for round_number in range(1, max_rounds + 1):
+        remaining = max(1.0, deadline - time.perf_counter())
+        solution = solve(
+            _with_failure_cases(instance, sorted(cases)),
+            solver=solver,
+            params=dataclasses.replace(params, time_limit_s=remaining),
+            warm_start=hint,
+        )
+        elapsed = time.perf_counter() - started
+        if solution.status not in (Status.OPTIMAL, Status.FEASIBLE):
+            note = f"survive_site_failure: round {round_number}, {len(cases)} failure case(s)"
+            return dataclasses.replace(solution, wall_s=elapsed, notes=solution.notes + (note,))
+        biting = biting_failures(instance, solution, pairs)
+        if not biting:
+            note = (
+                f"survive_site_failure: every single-site failure checked; {len(cases)} "
+                f"failure case(s) in the model after {round_number} round(s)"
+            )
+            return dataclasses.replace(solution, wall_s=elapsed, notes=solution.notes + (note,))
+        new = set(biting) - cases
+        out_of_time = time.perf_counter() >= deadline
+        if not new or out_of_time:
+            why = (
+                "time ran out"
+                if out_of_time and new
+                else f"solver {solver!r} returned a plan "
+                "that breaks failure cases already in the model"
+            )
+            return empty_solution(
+                instance,
+                Status.NO_SOLUTION,
+                started,
+                solution.backend,
+                solution.backend_version,
+                bound=solution.bound,
+                interrupted=solution.interrupted,
+                notes=(f"survive_site_failure: no survivable plan found ({why})",),
+            )
+        cases |= new
+        hint = solution
+    return empty_solution(
+        instance,
+        Status.NO_SOLUTION,
+        started,
+        solver,
+        "",
+        notes=(f"survive_site_failure: no survivable plan after {max_rounds} rounds",),
+    )
