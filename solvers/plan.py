@@ -91,9 +91,14 @@ def _empty_plan(
         "assignments": [],
         "unserved": [],
         "links": [],
-        "diagnosis": list(diagnosis),
+        "diagnosis": list(diagnosis) if diagnosis else _default_diagnosis(solution),
         "notes": list(solution.notes),
     }
+
+
+def _default_diagnosis(solution: Solution) -> list[str]:
+    # An infeasible solution's notes say why (solvers.solve puts its diagnosis there).
+    return list(solution.notes) if solution.status == Status.INFEASIBLE else []
 
 
 def link_loads_gbps(instance: Instance, pairs: np.ndarray, traffic_gbps: np.ndarray) -> np.ndarray:
@@ -151,7 +156,8 @@ def build_plan(
     solver_settings : mapping
         ``time_limit_s``, ``gap``, ``threads``, ``seed`` the solve ran with.
     diagnosis : sequence of str
-        Why no plan exists (written to ``diagnosis``).
+        Why no plan exists (written to ``diagnosis``); by default an
+        infeasible solution's ``notes``.
 
     Returns
     -------

@@ -1,0 +1,247 @@
+"""``gpuplace solve SCENARIO``: solve, verify the answer independently, write the plan."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from commands.common import (
+    EXIT_NEGATIVE,
+    EXIT_OK,
+    console,
+    err_console,
+    handles_input_errors,
+    is_terminal,
+    usage_error,
+)
+from scenario.errors import InputError, Problem
+from solvers import cancel
+
+TOP_SITES = 10
+
+
+class SolveFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """First Ctrl-C asks the solve to stop with its best plan; a second one quits at once."""
+    cancel.reset()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if cancel.cancel_requested():
+            raise KeyboardInterrupt
+        cancel.request_cancel()
+        err_console.print("stopping: keeping the best plan found so far (Ctrl-C again to quit)")
+
+    try:
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread: no signal handling
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def run_solver(instance: Any, solver: str, params: Any, *, spinner: bool) -> Any:
+    """Run ``solvers.solve`` in a worker thread so Ctrl-C reaches the handler meanwhile."""
+    import solvers
+
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["solution"] = solvers.solve(instance, solver=solver, params=params)
+        except BaseException as error:  # re-raised in the calling thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=work, name="gpuplace-solve", daemon=True)
+    status = console.status(f"solving with {solver} ...") if spinner else nullcontext()
+    with status:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["solution"]
+
+
+def _fmt(value: Any, spec: str = ".4g", suffix: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:{spec}}{suffix}"
+    return f"{value}{suffix}"
+
+
+def print_summary(plan: dict[str, Any], written: Path | None) -> None:
+    """Rich summary: status and numbers, then the busiest sites."""
+    k = plan["kpis"]
+    table = Table(title=f"{plan['scenario']['name']}: {plan['solver']['name']}", show_header=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    status = plan["status"] + (" (interrupted)" if plan.get("interrupted") else "")
+    rows = [
+        ("status", status),
+        (f"objective ({plan.get('objective_kind', 'cost')})", _fmt(plan["objective"], ".6g")),
+        ("bound", _fmt(plan["bound"], ".6g")),
+        ("gap", _fmt(plan["gap"], ".2%")),
+        ("time", _fmt(plan["wall_s"], ".2f", " s")),
+        ("total cost", _fmt(k["total_cost"], ",.0f")),
+        ("sites open", _fmt(k["sites_open"])),
+        ("GPUs", ", ".join(f"{t} {n}" for t, n in k["gpus"].items()) or "-"),
+        ("served", _fmt(k["served_fraction"], ".2%")),
+        ("mean RTT", _fmt(k["mean_rtt_ms"], ".2f", " ms")),
+        ("p95 RTT", _fmt(k["p95_rtt_ms"], ".2f", " ms")),
+        ("max link utilisation", _fmt(k["max_link_utilisation"], ".1%")),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+
+    sites = sorted(plan["sites"], key=lambda s: -s["served_demand"])[:TOP_SITES]
+    if sites:
+        top = Table(title=f"top {len(sites)} of {len(plan['sites'])} sites by served demand")
+        for column in ("site", "node", "GPUs (new)", "served", "utilisation", "power kW"):
+            top.add_column(column, justify="left" if column in ("site", "node") else "right")
+        for site in sites:
+            gpus = ", ".join(
+                f"{t} {n} (+{site['new_gpus'].get(t, 0)})" for t, n in site["gpus"].items()
+            )
+            top.add_row(
+                site["id"],
+                site["node"],
+                gpus or "-",
+                f"{site['served_demand']:.4g}",
+                f"{site['utilisation']:.1%}",
+                f"{site['power_kw']:.4g}",
+            )
+        console.print(top)
+    if written is not None:
+        console.print(f"plan written to {written}")
+
+
+def print_solvers() -> None:
+    import solvers
+
+    table = Table(title="solvers")
+    table.add_column("name")
+    table.add_column("installed")
+    for name, ok in solvers.available_solvers().items():
+        table.add_row(name, "yes" if ok else "no")
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("solve")
+    @handles_input_errors
+    def solve(
+        scenario: Path = typer.Argument(None, help="Scenario TOML file.", show_default=False),
+        output: Path = typer.Option(
+            None, "-o", "--output", help="Write the plan (JSON) here.", show_default=False
+        ),
+        solver: str = typer.Option(
+            None,
+            "--solver",
+            help="auto, cpsat, highs, scip, greedy; 'list' names the installed ones. "
+            "Default: the scenario's [solver] name.",
+            show_default=False,
+        ),
+        time_limit: float = typer.Option(None, "--time-limit", help="Seconds.", min=0.0),
+        gap: float = typer.Option(None, "--gap", help="Relative optimality gap.", min=0.0),
+        threads: int = typer.Option(None, "--threads", help="Solver threads.", min=1),
+        seed: int = typer.Option(None, "--seed", help="Random seed."),
+        set_: list[str] = typer.Option(
+            None, "--set", help="Override a scenario key: KEY=VALUE (repeatable)."
+        ),
+        force: bool = typer.Option(False, "--force", help="Overwrite an existing plan file."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress and no summary."),
+        fmt: SolveFormat = typer.Option(SolveFormat.text, "--format", help="Output format."),
+    ) -> None:
+        """Solve a scenario, verify the plan independently and write it (-o)."""
+        if solver == "list":
+            print_solvers()
+            raise typer.Exit(EXIT_OK)
+        if scenario is None:
+            usage_error("missing argument SCENARIO (a scenario TOML file)")
+        if output is not None and output.exists() and not force:
+            raise InputError(
+                [Problem(str(output), "", "already exists (use --force to overwrite)")]
+            )
+
+        import scenario as scenario_pkg
+        import solvers
+        from solvers.plan import build_plan
+        from solvers.planio import plan_json, write_plan
+        from solvers.verify import verify_plan
+
+        overrides = scenario_pkg.parse_set_options(set_ or [])
+        instance = scenario_pkg.load_instance(scenario, overrides)
+        params = solvers.params_from_instance(instance)
+        changes = {
+            key: value
+            for key, value in (
+                ("time_limit_s", time_limit),
+                ("gap", gap),
+                ("threads", threads),
+                ("seed", seed),
+            )
+            if value is not None
+        }
+        params = replace(params, **changes)
+        name = solver or instance.solver.name
+        spinner = is_terminal() and not quiet and fmt == SolveFormat.text
+
+        with interruptible():
+            solution = run_solver(instance, name, params, spinner=spinner)
+            interrupted = cancel.cancel_requested()
+        if interrupted and not solution.interrupted:
+            solution = replace(solution, interrupted=True)
+        settings = {
+            "time_limit_s": params.time_limit_s,
+            "gap": params.gap,
+            "threads": params.threads,
+            "seed": params.seed,
+        }
+        plan = build_plan(instance, solution, solver_settings=settings)
+
+        if plan["objective"] is None:
+            if fmt == SolveFormat.json:
+                typer.echo(plan_json(plan), nl=False)
+            else:
+                console.print(f"[bold red]no plan[/]: {plan['status']}", highlight=False)
+                for line in plan["diagnosis"]:
+                    console.print(f"  - {line}", highlight=False, soft_wrap=True)
+                if output is not None:
+                    console.print("nothing written")
+            raise typer.Exit(EXIT_NEGATIVE)
+
+        violations = verify_plan(instance, plan)
+        if violations:
+            err_console.print(
+                f"[bold red]error:[/] the {solution.backend} plan fails independent verification "
+                f"({len(violations)} violations); nothing written",
+                highlight=False,
+            )
+            for violation in violations:
+                err_console.print(f"  - {violation}", highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_NEGATIVE)
+
+        written = write_plan(output, plan, force=force) if output is not None else None
+        if fmt == SolveFormat.json:
+            typer.echo(plan_json(plan), nl=False)
+        elif not quiet:
+            print_summary(plan, written)

@@ -1,0 +1,107 @@
+"""Reading and writing plan files (PLAN.md): atomic writes, validated reads."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from scenario.errors import InputError, Problem
+from solvers.verify.schema import schema_problems
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no inf/NaN: write them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def plan_json(plan: dict[str, Any]) -> str:
+    """The plan as indented JSON text (non-finite numbers as null), ending with a newline."""
+    return json.dumps(_finite(plan), indent=2, allow_nan=False) + "\n"
+
+
+def write_plan(path: str | os.PathLike[str], plan: dict[str, Any], *, force: bool = False) -> Path:
+    """Write a plan atomically: a temporary file in the same folder, then ``os.replace``.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination; its folder is created when missing.
+    plan : dict
+        The plan object.
+    force : bool
+        Overwrite an existing file.
+
+    Returns
+    -------
+    Path
+        The written path.
+
+    Raises
+    ------
+    InputError
+        The file exists and ``force`` is false, or the path cannot be written.
+    """
+    target = Path(path)
+    if target.exists() and not force:
+        raise InputError([Problem(str(target), "", "already exists (use --force to overwrite)")])
+    text = plan_json(plan)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise InputError([Problem(str(target), "", f"cannot write: {error.strerror}")]) from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(error, OSError):
+            raise InputError([Problem(str(target), "", f"cannot write: {error}")]) from None
+        raise
+    return target
+
+
+def read_plan(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and structurally check a plan file.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, invalid JSON (with line and column), a missing or
+        mistyped field, or a schema other than ``gpuplace.plan/1``; each
+        problem names the file and the key.
+    """
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError([Problem(str(source), "", f"cannot read: {error.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise InputError([Problem(str(source), "", "not UTF-8 text")]) from None
+    try:
+        plan = json.loads(text)
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        raise InputError([Problem(str(source), where, f"invalid JSON: {error.msg}")]) from None
+    problems = schema_problems(plan)
+    if problems:
+        raise InputError([Problem(str(source), key, what) for key, what in problems])
+    return plan
+
+
+__all__ = ["plan_json", "read_plan", "write_plan"]
