@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from scenario.errors import InputError
 
@@ -23,7 +24,12 @@ err_console = Console(stderr=True)
 def fail_input(error: InputError) -> None:
     """Print every problem of an input error and exit 2 (no traceback)."""
     for problem in error.problems:
-        err_console.print(f"[bold red]error:[/] {problem}", highlight=False, markup=True, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(problem))}",
+            highlight=False,
+            markup=True,
+            soft_wrap=True,
+        )
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
