@@ -65,7 +65,7 @@ def decode_text(data: bytes, file: str, problems: ProblemCollector) -> str | Non
 
 
 def _records(text: str, file: str, problems: ProblemCollector) -> list[list[str]] | None:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), strict=True)
     try:
         return list(reader)
     except csv.Error as error:
@@ -141,7 +141,11 @@ def check_columns(
     for name in required:
         if name not in present:
             near = suggest(name, unknown)
-            hint = near.replace("did you mean", "found") + " misspelt?" if near else ""
+            hint = (
+                near.replace("did you mean", "found").replace("'?)", "': misspelt?)")
+                if near
+                else ""
+            )
             problems.add(table.file, f"column {name}", f"missing required column '{name}'{hint}")
             ok = False
     for name in unknown:

@@ -120,3 +120,10 @@ def test_cli_set_on_a_topology_is_a_usage_error(files):
     topology = str(files.path("topology.json"))
     result = runner.invoke(app, ["inspect", topology, "--set", "a.b=1"])
     assert result.exit_code == 2
+
+
+def test_cli_prints_bracketed_text_of_problems(files):
+    files.delete_key("sites")
+    result = runner.invoke(app, ["inspect", str(files.toml)])
+    assert result.exit_code == 2
+    assert "missing required section [sites]" in result.stderr
