@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
@@ -46,7 +45,9 @@ def add(model: ModelBuilder, instance) -> None:
     model.meta["link_columns"] = used
 
 
-def _graph(instance) -> nx.Graph:
+def _graph(instance):
+    import networkx as nx
+
     topo, s = instance.topology, instance.latency
     g = nx.Graph()
     g.add_nodes_from(range(topo.n_nodes))
@@ -75,6 +76,12 @@ def _graph(instance) -> nx.Graph:
     return g
 
 
+def _path(g, source: int, target: int) -> list[int]:
+    import networkx as nx
+
+    return nx.dijkstra_path(g, source, target)
+
+
 def check(instance, plan: dict) -> list[str]:
     if not applies(instance):
         return []
@@ -84,7 +91,7 @@ def check(instance, plan: dict) -> list[str]:
         traffic = share * float(instance.region_demand[r]) * float(instance.region_gbps_per_unit[r])
         if traffic <= 0:
             continue
-        path = nx.dijkstra_path(g, int(instance.site_node[s]), int(instance.region_node[r]))
+        path = _path(g, g, int(instance.site_node[s]), int(instance.region_node[r]))
         for u, v in zip(path[:-1], path[1:], strict=True):
             load[(u, v)] += traffic
     ids = instance.topology.node_ids

@@ -17,7 +17,6 @@ It limits how much of the demand depends on one cable, independently of
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 
 from solvers.constraints import _plan
@@ -75,6 +74,8 @@ class MaxShareThroughLink:
         )
 
     def check(self, instance, plan: dict) -> list[str]:
+        import networkx as nx
+
         topo, s = instance.topology, instance.latency
         g = nx.Graph()
         lat, lon = np.radians(topo.node_lat), np.radians(topo.node_lon)

@@ -274,25 +274,26 @@ class ModelBuilder:
     def build(self) -> LinearModel:
         """Assemble the global CSR matrix and vectors."""
         n = self._n_vars
-        rows_i, cols_i, vals = [], [], []
+        parts: list[sp.csr_matrix] = []
         con_blocks = []
         row_lb, row_ub = [], []
         offset = 0
         for family, name, mats, lb, ub in self._rows:
+            block_matrix = None
             for block, m in mats:
-                coo = m.tocoo()
-                rows_i.append(coo.row.astype(np.int64) + offset)
-                cols_i.append(coo.col.astype(np.int64) + block.start)
-                vals.append(coo.data.astype(float))
+                # Same rows, columns shifted into the global variable space.
+                shifted = sp.csr_matrix(
+                    (m.data.astype(float, copy=False), m.indices + block.start, m.indptr),
+                    shape=(m.shape[0], n),
+                )
+                block_matrix = shifted if block_matrix is None else block_matrix + shifted
+            parts.append(block_matrix)
             con_blocks.append(ConBlock(family, name, offset, lb.shape[0]))
             row_lb.append(lb)
             row_ub.append(ub)
             offset += lb.shape[0]
-        if rows_i:
-            A = sp.csr_matrix(
-                (np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols_i))),
-                shape=(offset, n),
-            )
+        if parts:
+            A = sp.vstack(parts, format="csr")
             A.sum_duplicates()
         else:
             A = sp.csr_matrix((0, n))

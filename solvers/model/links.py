@@ -38,12 +38,18 @@ def pair_link_matrix(instance: Instance) -> sp.csr_matrix:
             topo, s.fibre_km_per_ms, s.link_route_factor, s.per_hop_ms
         )
         paths = latency.shortest_paths(topo, link_ms, instance.region_node)
-        result = latency.pair_links(
-            topo,
-            paths,
-            instance.region_node[instance.pair_region],
-            instance.site_node[instance.pair_site],
-        ).tocsr()
+        # Pairs with the same (attach node, site node) share one path: trace each once.
+        n = topo.n_nodes
+        key = (
+            instance.region_node[instance.pair_region] * n + instance.site_node[instance.pair_site]
+        )
+        unique, inverse = np.unique(key, return_inverse=True)
+        per_path = latency.pair_links(topo, paths, unique // n, unique % n).tocsr()
+        expand = sp.csr_matrix(
+            (np.ones(instance.n_pairs), (np.arange(instance.n_pairs), inverse.ravel())),
+            shape=(instance.n_pairs, unique.size),
+        )
+        result = (expand @ per_path).tocsr()
     _cache[instance] = result
     return result
 
