@@ -19,6 +19,10 @@ from typing import Any
 
 from scenario.errors import InputError, Problem
 
+# mkstemp creates files 0600; written files get the usual mode (0666 less the umask).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder."""
@@ -26,6 +30,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -91,7 +96,7 @@ def staged_dir(path: str | os.PathLike[str], *, force: bool) -> Iterator[Path]:
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
         os.rmdir(old)
         os.rename(target, old)
-    os.chmod(stage, 0o755)
+    os.chmod(stage, 0o777 & ~_UMASK)
     os.rename(stage, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

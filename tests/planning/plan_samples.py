@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from scenario.build import build_instance, make_topology
@@ -163,3 +164,72 @@ def plan_b() -> dict[str, Any]:
         {"source": "Sydney", "target": "Auckland", "load_gbps": 2.5, "capacity_gbps": 40.0},
     ]
     return plan
+
+
+SCENARIO_TOML = """\
+name = "tiny"
+
+[topology]
+file = "topology.json"
+
+[sites]
+file = "sites.csv"
+
+[regions]
+file = "regions.csv"
+gbps_per_unit = 0.5
+
+[gpus]
+file = "gpus.csv"
+
+[constraints]
+budget = 5.0e6
+
+[solver]
+time_limit_s = 5
+threads = 1
+"""
+
+SITES_CSV = """\
+id,node,power_kw,fixed_cost
+syd1,Sydney,500,1000000
+mel1,Melbourne,500,1200000
+akl1,Auckland,200,800000
+"""
+
+REGIONS_CSV = """\
+id,lat,lon,demand,sla_rtt_ms
+Parramatta,-33.81,151.00,40,30
+Geelong,-38.15,144.36,20,30
+GoldCoast,-28.02,153.40,10,30
+Wellington,-41.29,174.78,5,40
+"""
+
+GPUS_CSV = """\
+type,capex,power_kw,throughput
+H100,30000,1.0,2.0
+L40S,9000,0.4,0.8
+"""
+
+
+def write_tiny_scenario(folder) -> Path:
+    """The tiny instance as scenario files in ``folder``; returns the TOML path."""
+    import json
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    nodes = [
+        {"id": n, "lat": la, "lon": lo, "country": c, "kind": "city"}
+        for n, la, lo, c in zip(NODES[:4], LAT[:4], LON[:4], ("AU", "AU", "AU", "NZ"), strict=True)
+    ]
+    edges = [
+        {"source": u, "target": v, "latency_ms": ms, "capacity_gbps": cap}
+        for (u, v), ms, cap in zip(EDGES[:3], (4.5, 4.0, 11.0), (100.0, 100.0, 40.0), strict=True)
+    ]
+    (folder / "topology.json").write_text(json.dumps({"nodes": nodes, "edges": edges}))
+    (folder / "sites.csv").write_text(SITES_CSV)
+    (folder / "regions.csv").write_text(REGIONS_CSV)
+    (folder / "gpus.csv").write_text(GPUS_CSV)
+    path = folder / "scenario.toml"
+    path.write_text(SCENARIO_TOML)
+    return path

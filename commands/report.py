@@ -1,0 +1,51 @@
+"""``gpuplace report SCENARIO PLAN -o DIR``: map, GeoJSON, CSV tables and plots of a plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from commands.common import console, err_console, handles_input_errors
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    @handles_input_errors
+    def report(
+        scenario: Path = typer.Argument(..., help="Scenario TOML file the plan answers."),
+        plan: Path = typer.Argument(..., help="Plan file (JSON)."),
+        out_dir: Path = typer.Option(..., "--output", "-o", help="Report folder to write."),
+        set_: list[str] = typer.Option(
+            [], "--set", help="Override a scenario key, as for solve: --set constraints.budget=2e8."
+        ),
+        tiles: str = typer.Option(
+            "OpenStreetMap",
+            "--tiles",
+            help="Map background tiles (folium name), or 'none'. Data layers need no network.",
+        ),
+        force: bool = typer.Option(False, "--force", help="Replace an existing non-empty DIR."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
+    ) -> None:
+        """Write an HTML map, GeoJSON, CSV tables, PNG plots and index.html into DIR."""
+        from planning.plans import load_plan
+        from planning.report import build_report
+        from scenario import load_instance, parse_set_options
+
+        instance = load_instance(scenario, parse_set_options(set_))
+        loaded = load_plan(plan)
+        result = build_report(
+            instance,
+            loaded,
+            out_dir,
+            force=force,
+            tiles=None if tiles.strip().lower() in {"", "none"} else tiles,
+        )
+        for warning in result.warnings:
+            err_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+        if not quiet:
+            console.print(
+                f"wrote {len(result.files)} files to {result.out_dir} "
+                f"(open {result.out_dir / 'index.html'})",
+                highlight=False,
+            )

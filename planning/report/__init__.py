@@ -1,0 +1,6 @@
+"""Report of one plan: interactive map, GeoJSON, CSV tables, PNG plots and an index page."""
+
+from planning.report.build import Report, build_report
+from planning.report.index import ReportSection
+
+__all__ = ["Report", "ReportSection", "build_report"]

@@ -1,0 +1,156 @@
+"""Write a complete report folder for one plan: map, GeoJSON, CSV, plots, index."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from planning.io import check_output_dir, staged_dir, write_bytes_atomic
+from planning.plans import scenario_sha
+from planning.report.data import report_data
+from planning.report.geojson import geojson_layers
+from planning.report.index import ReportSection, index_html
+from planning.report.maps import build_map
+from planning.report.plots import PLOTS
+from planning.report.tables import assignments_csv, links_csv, sites_csv
+from scenario.errors import InputError, Problem
+from scenario.instance import Instance
+
+MAP_FILE = "map.html"
+INDEX_FILE = "index.html"
+_TABLES = {
+    "sites.csv": ("one row per site of the plan", sites_csv),
+    "assignments.csv": ("one row per region-site assignment", assignments_csv),
+    "links.csv": ("one row per loaded link direction", links_csv),
+}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What :func:`build_report` wrote.
+
+    Attributes
+    ----------
+    out_dir : Path
+        The report folder.
+    files : tuple of str
+        Relative paths of every file written, sorted.
+    warnings : tuple of str
+        E.g. a plan made for another scenario.
+    """
+
+    out_dir: Path
+    files: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _section_files(sections: Sequence[ReportSection]) -> dict[str, bytes | str]:
+    """The extra sections' files by normalised relative path, checked before any work."""
+    reserved = {MAP_FILE, INDEX_FILE, *_TABLES, *PLOTS}
+    reserved |= {f"{name}.geojson" for name in ("sites", "regions", "assignments", "links")}
+    files: dict[str, bytes | str] = {}
+    for section in sections:
+        for name, body in section.files.items():
+            path = PurePosixPath(name)
+            key = str(path)
+            if path.is_absolute() or ".." in path.parts or key in (".", "") or key in reserved:
+                raise ValueError(
+                    f"report section {section.title!r}: bad or reserved file name {name!r}"
+                )
+            files[key] = body
+            reserved.add(key)
+    return files
+
+
+def build_report(
+    instance: Instance,
+    plan: Mapping[str, Any],
+    out_dir: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    tiles: str | None = "OpenStreetMap",
+    extra_sections: Sequence[ReportSection] = (),
+) -> Report:
+    """Write the report of ``plan`` into the folder ``out_dir``.
+
+    The folder is built beside ``out_dir`` and renamed into place when
+    complete, so an interrupted run leaves no half-written report.
+
+    Parameters
+    ----------
+    instance : Instance
+        The scenario the plan answers.
+    plan : mapping
+        The plan (PLAN.md).
+    out_dir : path-like
+        Destination folder; must not exist or be empty unless ``force``.
+    force : bool
+        Replace an existing non-empty ``out_dir``.
+    tiles : str or None
+        Background tiles of the map (folium name), None for none.
+    extra_sections : sequence of ReportSection
+        Sections added to ``index.html`` after the plots, with their files.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    InputError
+        When ``out_dir`` is a file, or a non-empty folder without ``force``.
+    """
+    check_output_dir(out_dir, force=force)
+    section_files = _section_files(extra_sections)
+    warnings = []
+    sha = scenario_sha(plan)
+    if sha and sha != instance.sha256:
+        warnings.append(
+            f"the plan was made for scenario sha256 {sha[:12]}…, not this scenario "
+            f"({instance.sha256[:12]}…): sites and regions it names may not match"
+        )
+    unknown = sorted({str(s["id"]) for s in plan.get("sites", [])} - set(instance.site_ids))
+    if unknown:
+        warnings.append(f"sites of the plan not in the scenario (not drawn): {', '.join(unknown)}")
+
+    data = report_data(instance, plan)
+    layers = geojson_layers(data)
+    contents: dict[str, bytes] = {MAP_FILE: build_map(data, tiles=tiles).encode("utf-8")}
+    downloads = [(MAP_FILE, "interactive map (opens offline; background tiles need a network)")]
+    for name, collection in layers.items():
+        file = f"{name}.geojson"
+        contents[file] = (json.dumps(collection, indent=1, allow_nan=False) + "\n").encode()
+        downloads.append((file, f"GeoJSON FeatureCollection of {name}"))
+    for file, (text, make) in _TABLES.items():
+        contents[file] = make(data).encode("utf-8")
+        downloads.append((file, text))
+    plots = []
+    for file, (title, make) in PLOTS.items():
+        contents[file] = make(data)
+        plots.append((file, title))
+        downloads.append((file, title))
+
+    for name, body in section_files.items():
+        contents[name] = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    contents[INDEX_FILE] = index_html(
+        scenario_name=instance.name,
+        plan=plan,
+        map_file=MAP_FILE,
+        plots=plots,
+        downloads=downloads,
+        sections=extra_sections,
+        warnings=warnings,
+    ).encode("utf-8")
+
+    target = Path(out_dir)
+    try:
+        with staged_dir(target, force=force) as stage:
+            for name, body in contents.items():
+                write_bytes_atomic(stage / name, body)
+    except OSError as error:
+        raise InputError(Problem(str(target), "", f"cannot write the report: {error}")) from None
+    return Report(out_dir=target, files=tuple(sorted(contents)), warnings=tuple(warnings))

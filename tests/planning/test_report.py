@@ -1,0 +1,204 @@
+"""report: every file written, GeoJSON valid, CSV rows = plan rows, PNGs, index, CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import pytest
+from plan_samples import plan_a, plan_b, tiny_instance, write_tiny_scenario
+from typer.testing import CliRunner
+
+from cli import app
+from planning.report import ReportSection, build_report
+from planning.report.data import report_data
+from planning.report.maps import build_map
+from scenario.errors import InputError
+
+runner = CliRunner()
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+EXPECTED = {
+    "index.html", "map.html", "sites.geojson", "regions.geojson", "assignments.geojson",
+    "links.geojson", "sites.csv", "assignments.csv", "links.csv", "rtt.png", "cost.png",
+    "utilisation.png",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("r") / "report"
+    build_report(tiny_instance(), plan_a(), out, tiles=None)
+    return out
+
+
+def _rows(path):
+    return list(csv.DictReader(io.StringIO(path.read_text())))
+
+
+def test_all_files_written(report_dir):
+    assert {p.name for p in report_dir.iterdir()} == EXPECTED
+    assert not [p for p in report_dir.parent.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize(
+    ("name", "geometry", "count"),
+    [("sites", "Point", 3), ("regions", "Point", 4), ("assignments", "LineString", 4),
+     ("links", "LineString", 2)],
+)  # fmt: skip
+def test_geojson_valid(report_dir, name, geometry, count):
+    collection = json.loads((report_dir / f"{name}.geojson").read_text())
+    assert collection["type"] == "FeatureCollection"
+    assert len(collection["features"]) == count
+    for feature in collection["features"]:
+        assert feature["type"] == "Feature"
+        assert feature["geometry"]["type"] == geometry
+        coords = feature["geometry"]["coordinates"]
+        positions = [coords] if geometry == "Point" else coords
+        for lon, lat in positions:
+            # [lon, lat] order: the tiny instance is in Australia / New Zealand.
+            assert 140 < lon < 180 and -45 < lat < -25
+
+
+def test_geojson_links_skip_nodes_without_coordinates(report_dir):
+    links = json.loads((report_dir / "links.geojson").read_text())["features"]
+    ends = {(f["properties"]["source"], f["properties"]["target"]) for f in links}
+    assert ends == {("Sydney", "Melbourne"), ("Sydney", "Brisbane")}  # Auckland->Sea skipped
+
+
+def test_geojson_site_properties(report_dir):
+    sites = json.loads((report_dir / "sites.geojson").read_text())["features"]
+    by_id = {f["properties"]["id"]: f for f in sites}
+    assert by_id["syd1"]["geometry"]["coordinates"] == [151.21, -33.87]
+    assert by_id["syd1"]["properties"]["gpus_total"] == 35
+    assert by_id["mel1"]["properties"]["in_plan"] is False
+
+
+def test_csv_rows_match_plan(report_dir):
+    plan = plan_a()
+    sites = _rows(report_dir / "sites.csv")
+    assert [r["id"] for r in sites] == [s["id"] for s in plan["sites"]]
+    assert sites[0]["gpus_H100"] == "35" and sites[1]["gpus_L40S"] == "4"
+    # syd1: fixed 1e6 + 35 x 30000; akl1: 0.8e6 + 30000 + 4 x 9000
+    assert float(sites[0]["total_cost"]) == 2_050_000.0
+    assert float(sites[1]["total_cost"]) == 866_000.0
+    assignments = _rows(report_dir / "assignments.csv")
+    assert len(assignments) == len(plan["assignments"])
+    assert {r["within_sla"] for r in assignments} == {"True"}
+    links = _rows(report_dir / "links.csv")
+    assert len(links) == len(plan["links"])
+    assert float(links[2]["utilisation"]) == 0.25
+
+
+def test_pngs(report_dir):
+    for name in ("rtt.png", "cost.png", "utilisation.png"):
+        data = (report_dir / name).read_bytes()
+        assert data.startswith(PNG_MAGIC)
+        assert len(data) > 5000
+
+
+def test_index_links_everything(report_dir):
+    index = (report_dir / "index.html").read_text()
+    for name in EXPECTED - {"index.html"}:
+        assert f'href="{name}"' in index or f'src="{name}"' in index
+    assert "2,620,000" in index  # total cost in the KPI table
+    assert "<iframe" in index
+
+
+def test_map_is_self_contained(report_dir):
+    html = (report_dir / "map.html").read_text()
+    assert "<script src=" not in html and "stylesheet" not in html
+    assert "L.map(" in html and "Leaflet 1.9.4" in html
+    for name in ("Sites", "Regions", "Assignments", "Links"):
+        assert f'"{name}"' in html
+
+
+def test_map_reproducible():
+    data = report_data(tiny_instance(), plan_a())
+    assert build_map(data, tiles=None) == build_map(data, tiles=None)
+
+
+def test_map_background_tiles_optional():
+    data = report_data(tiny_instance(), plan_a())
+    html = build_map(data, tiles="OpenStreetMap")
+    assert "tile.openstreetmap.org" in html  # background tiles optional, data inline
+
+
+def test_region_rtt_and_primary():
+    data = report_data(tiny_instance(), plan_b())
+    geelong = next(r for r in data.regions if r.id == "Geelong")
+    assert geelong.primary_site == "mel1"
+    assert math.isclose(geelong.mean_rtt_ms, (15 * 1.2 + 5 * 9.9) / 20)
+    assert geelong.served_demand == 20.0
+
+
+def test_unserved_plan_renders(tmp_path):
+    plan = plan_a()
+    plan["sites"], plan["assignments"], plan["links"] = [], [], []
+    plan["unserved"] = [{"region": "Geelong", "demand": 20.0}]
+    report = build_report(tiny_instance(), plan, tmp_path / "out", tiles=None)
+    assert "index.html" in report.files
+    assert (tmp_path / "out/rtt.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_extra_section(tmp_path):
+    section = ReportSection("Failure impact", "<p id='fx'>see</p>", {"failures/table.csv": "a,b\n"})
+    report = build_report(tiny_instance(), plan_a(), tmp_path / "out", extra_sections=[section])
+    assert "failures/table.csv" in report.files
+    assert (tmp_path / "out/failures/table.csv").read_text() == "a,b\n"
+    index = (tmp_path / "out/index.html").read_text()
+    assert "Failure impact" in index and "<p id='fx'>see</p>" in index
+
+
+def test_extra_section_rejects_reserved_name(tmp_path):
+    section = ReportSection("bad", "", {"map.html": "x"})
+    with pytest.raises(ValueError, match="reserved"):
+        build_report(tiny_instance(), plan_a(), tmp_path / "out", extra_sections=[section])
+    assert not (tmp_path / "out").exists()
+
+
+def test_refuses_nonempty_dir_without_force(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    with pytest.raises(InputError):
+        build_report(tiny_instance(), plan_a(), out, tiles=None)
+    assert (out / "keep.txt").exists()
+    build_report(tiny_instance(), plan_a(), out, tiles=None, force=True)
+    assert not (out / "keep.txt").exists()
+    assert (out / "index.html").exists()
+
+
+def test_other_scenario_warns():
+    import tempfile
+
+    plan = plan_a()
+    plan["scenario"]["sha256"] = "f" * 64
+    with tempfile.TemporaryDirectory() as folder:
+        report = build_report(tiny_instance(), plan, f"{folder}/out", tiles=None)
+    assert any("not this scenario" in w for w in report.warnings)
+
+
+def test_cli_report(tmp_path):
+    scenario = write_tiny_scenario(tmp_path / "scenario")
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(plan_a()))
+    out = tmp_path / "report"
+    args = ["report", str(scenario), str(plan_path), "-o", str(out), "--tiles", "none"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == EXPECTED
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2
+    assert "not empty" in again.stderr
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+
+
+def test_cli_report_bad_plan_exits_2(tmp_path):
+    scenario = write_tiny_scenario(tmp_path / "scenario")
+    bad = tmp_path / "plan.json"
+    bad.write_text("[]")
+    result = runner.invoke(app, ["report", str(scenario), str(bad), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "plan.json" in result.stderr
