@@ -1,6 +1,8 @@
 """Suspicious but valid input: warnings, not errors."""
 
-from scenario import load_instance
+import pytest
+
+from scenario import InputError, load_instance
 
 
 def swap_all(files):
@@ -46,3 +48,12 @@ def test_split_topology_is_a_warning(files):
     inst = load_instance(files.toml)
     (warning,) = inst.warnings
     assert "split into 2 components" in warning and "5 of 6 nodes" in warning
+
+
+def test_regions_need_an_attach_node_when_every_node_is_a_waypoint(files):
+    text = files.path("topology.json").read_text().replace('"kind": "city"', '"kind": "waypoint"')
+    files.write("topology.json", text)
+    with pytest.raises(InputError) as caught:
+        load_instance(files.toml)
+    (problem,) = caught.value.problems
+    assert problem.file.endswith("regions.csv") and problem.where == "column node"
