@@ -54,7 +54,8 @@ def read_graphml(path: str | Path) -> Topology:
                 file, "", f"refused: XML entities and external references are not allowed ({error})"
             )
         ) from None
-    except (ParseError, ValueError, RecursionError) as error:
+    except (ParseError, ValueError, LookupError, RecursionError) as error:
+        # LookupError: an unknown encoding in the XML declaration
         raise InputError(Problem(file, "", f"not valid XML: {error}")) from None
     if _local(root.tag) != "graphml":
         raise InputError(Problem(file, "", f"not GraphML: root element is <{_local(root.tag)}>"))

@@ -52,6 +52,7 @@ def read_sndlib(path: str | Path) -> Topology:
     text = read_text(path)
     builder = TopologyBuilder(file)
     section: str | None = None
+    depth = 0
     seen: set[str] = set()
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
@@ -66,12 +67,15 @@ def read_sndlib(path: str | Path) -> Topology:
             elif "=" not in line:
                 builder.problem(where, f"expected a section such as 'NODES (', got {line[:60]!r}")
             continue
-        if line == ")":
+        if section not in ("NODES", "LINKS"):
+            depth += line.count("(") - line.count(")")  # skipped sections nest parentheses
+            if depth < 0:
+                section, depth = None, 0
+        elif line == ")":
             section = None
-            continue
-        if section == "NODES":
+        elif section == "NODES":
             _node_line(builder, where, line)
-        elif section == "LINKS":
+        else:
             _link_line(builder, where, line)
     if section is not None:
         builder.problem("", f"section {section} is not closed with ')'")
