@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from scenario.build import build_instance
@@ -23,31 +22,34 @@ from scenario.errors import InputError, Problem, ProblemCollector
 from scenario.hashing import TOPOHUB_PREFIX, scenario_hash, topohub_stamp
 from scenario.instance import Instance
 from scenario.overrides import apply_overrides
-from scenario.regions import coordinate_warnings, read_matrix, read_regions
+from scenario.regions import (
+    MatrixTable,
+    RegionTable,
+    coordinate_warnings,
+    read_matrix,
+    read_regions,
+)
 from scenario.schema import ScenarioSettings, normalised, validate_settings
-from scenario.sites import check_existing_fit, read_gpus, read_sites
-from scenario.tables import decode_text, read_bytes, read_table
+from scenario.sites import GpuTable, SiteTable, check_existing_fit, read_gpus, read_sites
+from scenario.tables import read_bytes, read_table
 from topo.graph import Topology
-from topo.readers import read_topology
+from topo.latency import graph_matrix
+from topo.readers import guard, read_topology
 
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a scenario TOML file; any problem raises :class:`InputError`."""
-    problems = ProblemCollector()
-    file = str(path)
-    data = read_bytes(path, problems)
-    text = decode_text(data, file, problems) if data is not None else None
-    problems.raise_if_any()
+    text = guard.read_text(path)
     try:
-        return tomllib.loads(text or "")
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = _TOML_LINE.search(message)
         where = f"line {found.group(1)}" if found else ""
         what = _TOML_LINE.sub("", message).strip()
-        raise InputError(Problem(file, where, f"is not valid TOML: {what}")) from None
+        raise InputError(Problem(str(path), where, f"is not valid TOML: {what}")) from None
 
 
 def _read_topology(
@@ -76,9 +78,7 @@ def _read_topology(
 def topology_warnings(topology: Topology) -> list[str]:
     """A warning when the topology is split into several connected components."""
     n = topology.n_nodes
-    graph = csr_matrix(
-        (np.ones(topology.n_edges), (topology.edge_src, topology.edge_dst)), shape=(n, n)
-    )
+    graph = graph_matrix(topology, np.ones(topology.n_edges))
     count, labels = connected_components(graph, directed=False)
     if count <= 1:
         return []
@@ -93,10 +93,10 @@ def topology_warnings(topology: Topology) -> list[str]:
 def _assemble(
     settings: ScenarioSettings,
     topology: Topology,
-    sites: Any,
-    regions: Any,
-    gpus: Any,
-    matrix: Any,
+    sites: SiteTable,
+    regions: RegionTable,
+    gpus: GpuTable,
+    matrix: MatrixTable | None,
     sha256: str,
     path: Path,
 ) -> Instance:
