@@ -1,7 +1,8 @@
 """Reading the scenario's CSV tables as text, then converting columns with per-row problems.
 
-Every value is read as a string (``dtype=str``) and converted explicitly, so a
-bad value is reported with its file, 1-based data row and column.
+Every value is read as text (strict ``csv`` parsing into a pandas frame of
+strings) and converted explicitly, so a bad value is reported with its file,
+1-based data row and column.
 """
 
 from __future__ import annotations
