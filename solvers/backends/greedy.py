@@ -202,38 +202,47 @@ class GreedyBackend(Backend):
                 parts.append(unserved)
             return np.concatenate(parts)
 
-        def evaluate(excluded: np.ndarray) -> tuple[float, np.ndarray] | None:
+        def evaluate(excluded: np.ndarray) -> tuple[tuple[float, float], np.ndarray] | None:
+            """((total violation, signed objective), values); violation 0 means feasible."""
             plan = construct(instance, excluded)
             if plan is None:
                 return None
             v = vector(plan)
-            if model.violations(v, tol=1e-7):
-                return None
+            violation = sum(model.violations(v, tol=1e-7).values())
             value = objective_value(instance, *plan)
-            return (-value if model.sense == "max" else value), v
+            return (violation, -value if model.sense == "max" else value), v
+
+        def better(a: tuple[float, float], b: tuple[float, float]) -> bool:
+            if a[0] != b[0]:
+                return a[0] < b[0]
+            return a[1] < b[1] - 1e-9 * max(1.0, abs(b[1]))
 
         excluded = np.zeros(instance.n_sites, dtype=bool)
         best = evaluate(excluded)
         notes: list[str] = []
-        if best is not None:
-            improved = True
-            while improved and time.perf_counter() < deadline:
-                improved = False
-                open_v = model.values(best[1], "open") > 0.5
-                optional = np.flatnonzero(
-                    open_v
-                    & (instance.site_status != _OPEN)
-                    & (instance.site_existing_gpus.sum(axis=1) == 0)
-                )
-                for s in optional:
-                    if time.perf_counter() >= deadline:
-                        break
-                    trial = excluded.copy()
-                    trial[s] = True
-                    result = evaluate(trial)
-                    if result is not None and result[0] < best[0] - 1e-9 * max(1.0, abs(best[0])):
-                        best, excluded, improved = result, trial, True
-                        break
+        improved = best is not None
+        while improved and time.perf_counter() < deadline:
+            improved = False
+            open_v = model.values(best[1], "open") > 0.5
+            forced = (instance.site_status == _OPEN) | (instance.site_existing_gpus.sum(axis=1) > 0)
+            load = np.bincount(
+                instance.pair_site,
+                weights=model.values(best[1], "share")
+                * instance.region_demand[instance.pair_region],
+                minlength=instance.n_sites,
+            )
+            optional = np.flatnonzero(open_v & ~forced)
+            for s in optional[np.argsort(load[optional], kind="stable")]:
+                if time.perf_counter() >= deadline:
+                    break
+                trial = excluded.copy()
+                trial[s] = True
+                result = evaluate(trial)
+                if result is not None and better(result[0], best[0]):
+                    best, excluded, improved = result, trial, True
+                    break
+        if best is not None and best[0][0] > 0:
+            best = None
         version = self.version()
         if best is None:
             notes.append("greedy found no plan satisfying every constraint")
