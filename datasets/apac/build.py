@@ -22,6 +22,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from datasets._io import check_writable, csv_text, fmt, write_text, write_toml
+from datasets.catalog import GPU_CATALOGUE
 from scenario.errors import InputError, Problem
 from topo.geo import haversine_km
 
@@ -199,12 +200,7 @@ ADOPTION: dict[str, float] = {
 # Data-sovereignty rules: the demand of these countries must be served at home.
 SOVEREIGN = frozenset({"IN", "ID"})
 
-GPUS: tuple[tuple[str, float, float, float], ...] = (
-    # type, capex per GPU, power_kw per GPU (server share included), throughput (H100-eq.)
-    ("H100", 25_000, 1.2, 1.0),
-    ("L40S", 9_500, 0.45, 0.35),
-    ("B200", 57_000, 1.8, 2.2),
-)
+GPUS = GPU_CATALOGUE
 EXISTING = {"syd1": {"H100": 64}, "sin1": {"H100": 32}, "tyo1": {"H100": 48}}
 STATUS = {"syd1": "open", "phx1": "closed"}
 
