@@ -25,7 +25,12 @@ def tiny(
     """Sites s0..s{S-1}, regions r0..; ``rtt[r][s]`` (inf: unreachable), measured RTTs only."""
     rtt = np.asarray(rtt, dtype=float)
     R, S = rtt.shape
-    topo = make_topology([f"n{s}" for s in range(S)], np.zeros(S), np.arange(S, dtype=float), country=kwargs.pop("node_country", None))
+    topo = make_topology(
+        [f"n{s}" for s in range(S)],
+        np.zeros(S),
+        np.arange(S, dtype=float),
+        country=kwargs.pop("node_country", None),
+    )
     r_idx, s_idx = np.nonzero(np.isfinite(rtt))
     return build_instance(
         topology=topo,

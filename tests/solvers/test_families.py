@@ -109,7 +109,9 @@ def test_single_sourcing():
     kwargs = dict(power=[4.0, 4.0, 100.0], fixed=[0.0, 0.0, 100.0])
     split = cost(tiny([3.0, 3.0, 2.0], rtt, **kwargs))
     assert split.objective == pytest.approx(80.0)
-    whole = cost(tiny([3.0, 3.0, 2.0], rtt, constraints=Constraints(single_sourcing=True), **kwargs))
+    whole = cost(
+        tiny([3.0, 3.0, 2.0], rtt, constraints=Constraints(single_sourcing=True), **kwargs)
+    )
     assert whole.objective == pytest.approx(180.0)
     assert set(np.unique(whole.pair_share)) <= {0.0, 1.0}
 
@@ -121,7 +123,9 @@ def test_redundancy():
 
 
 def test_sovereignty_is_in_the_pairs():
-    kwargs = dict(node_country=["AU", "NZ"], region_allowed_countries=[None, None, frozenset({"AU"})])
+    kwargs = dict(
+        node_country=["AU", "NZ"], region_allowed_countries=[None, None, frozenset({"AU"})]
+    )
     inst = base(**kwargs)
     # Assumption check: no candidate pair violates allowed_countries.
     for r, s in zip(inst.pair_region, inst.pair_site, strict=True):
@@ -133,7 +137,9 @@ def test_sovereignty_is_in_the_pairs():
 
 
 def _linked(capacity: float, link_capacity: bool = True):
-    topo = make_topology(["A", "B"], [0.0, 0.0], [0.0, 1.0], [("A", "B")], latency_ms=[1.0], capacity_gbps=[capacity])
+    topo = make_topology(
+        ["A", "B"], [0.0, 0.0], [0.0, 1.0], [("A", "B")], latency_ms=[1.0], capacity_gbps=[capacity]
+    )
     return build_instance(
         topology=topo,
         site_ids=["sa", "sb"],
