@@ -60,7 +60,7 @@ class Network:
             graph.add_edge(u, v, weight=weight)
             self.edge_of[(u, v)] = self.edge_of[(v, u)] = e
         self.graph = graph
-        self._runs: dict[int, tuple[dict[int, float], dict[int, list[int]]]] = {}
+        self._runs: dict[int, tuple[dict[int, float], dict[int, list[int]]]] = {}  # dist, preds
         self._lengths: dict[int, dict[int, float]] = {}
         self.matrix = {
             (int(r), int(s)): float(rtt)
@@ -70,9 +70,10 @@ class Network:
         }
 
     def dijkstra(self, source: int) -> tuple[dict[int, float], dict[int, list[int]]]:
-        """Distances and minimum-latency paths from ``source`` (cached)."""
+        """Distances and predecessor lists from ``source`` (cached; no path lists kept)."""
         if source not in self._runs:
-            self._runs[source] = nx.single_source_dijkstra(self.graph, source, weight="weight")
+            pred, dist = nx.dijkstra_predecessor_and_distance(self.graph, source, weight="weight")
+            self._runs[source] = (dist, pred)
         return self._runs[source]
 
     def lengths(self, source: int) -> dict[int, float]:
@@ -113,9 +114,20 @@ class Network:
         return 2.0 * (self.access_one_way_ms(region) + one_way)
 
     def path(self, region: int, site: int) -> list[int] | None:
-        """Nodes of one minimum-latency path from the attach node to the site's node."""
-        paths = self.dijkstra(int(self.attach[region]))[1]
-        return paths.get(int(self.instance.site_node[site]))
+        """Nodes of one minimum-latency path from the attach node to the site's node.
+
+        Where paths tie, the first predecessor networkx recorded is followed.
+        """
+        source = int(self.attach[region])
+        pred = self.dijkstra(source)[1]
+        node = int(self.instance.site_node[site])
+        if node not in pred:
+            return None
+        path = [node]
+        while node != source:
+            node = pred[node][0]
+            path.append(node)
+        return path[::-1]
 
 
 def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
