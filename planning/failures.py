@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from planning.failures_cases import FailureCase, SrlgGroups, failure_cases
 from planning.failures_plan import PlanArrays, plan_arrays
@@ -172,6 +173,7 @@ class _Context:
     capacity: np.ndarray
     base_unserved: np.ndarray  # per region, re-home LP on the intact network
     base_load: np.ndarray  # directed link loads of the plan's assignment, intact network
+    crossed: csr_matrix  # [assignments, E]: assignment (nonzero share, row-major) uses link
     enforce_links: bool
     mode: str
     solver: str
@@ -206,6 +208,20 @@ def _assignment_load(
     return np.asarray(incidence.T @ traffic).ravel()
 
 
+def _crossed_links(
+    instance: Instance, paths: latency.ShortestPaths, arrays: PlanArrays
+) -> csr_matrix:
+    """Sparse [assignments, E]: the links each assignment's path crosses (either direction)."""
+    r_idx, s_idx = np.nonzero(arrays.share > 0)
+    n_edges = instance.topology.n_edges
+    if r_idx.size == 0 or n_edges == 0:
+        return csr_matrix((r_idx.size, n_edges))
+    incidence = latency.pair_links(
+        instance.topology, paths, instance.region_node[r_idx], instance.site_node[s_idx]
+    ).tocsc()
+    return (incidence[:, 0::2] + incidence[:, 1::2]).tocsr()
+
+
 def _enforce_links(instance: Instance) -> bool:
     return bool(
         instance.constraints.link_capacity
@@ -235,6 +251,7 @@ def _context(
         capacity=capacity,
         base_unserved=base.unserved(instance.region_demand),
         base_load=_assignment_load(instance, instance.topology, paths, arrays, ()),
+        crossed=_crossed_links(instance, paths, arrays),
         enforce_links=enforce,
         mode=mode,
         solver=solver,
@@ -262,18 +279,22 @@ def analyse_case(context: _Context, case: FailureCase) -> FailureImpact:
         link_capacity_gbps=_directed_capacity(topology) if context.enforce_links else None,
         gbps_per_unit=instance.region_gbps_per_unit,
     )
-    after = result.unserved(demand)
-    lost = np.maximum(after - context.base_unserved, 0.0)
-    unserved = float(lost.sum()) if result.ok else float(demand.sum())
+    total = float(demand.sum())
+    tol = DEMAND_TOL * max(1.0, total)
+    lost = np.maximum(result.unserved(demand) - context.base_unserved, 0.0)
+    unserved = total - result.max_served - float(context.base_unserved.sum())
+    unserved = max(unserved, 0.0) if result.ok else total
 
-    # Assignments that survive untouched: site alive and pair still within SLA.
+    # Assignments kept without re-homing: site alive and pair still within SLA.
+    # Affected regions: an assignment lost, or its traffic rerouted around a failed link.
     share = context.arrays.share
     r_idx, s_idx = np.nonzero(share > 0)
     n_sites = instance.n_sites
     alive = np.isin(r_idx * n_sites + s_idx, pairs.region * n_sites + pairs.site)
     alive &= ~np.isin(s_idx, np.asarray(case.sites, dtype=np.int64))
     kept_demand = float((share[r_idx, s_idx] * demand[r_idx])[alive].sum())
-    affected = np.unique(r_idx[~alive])
+    rerouted = context.crossed[:, list(case.edges)].getnnz(axis=1) > 0
+    affected = np.unique(r_idx[~alive | rerouted])
 
     used = result.share > 1e-9
     served_pairs = result.share[used] * demand[pairs.region[used]]
@@ -289,14 +310,12 @@ def analyse_case(context: _Context, case: FailureCase) -> FailureImpact:
         kind=case.kind,
         name=case.name,
         failed=_failed_labels(instance, case),
-        demand_total=float(demand.sum()),
-        unserved_demand=unserved if unserved > DEMAND_TOL else 0.0,
-        unserved_fraction=unserved / float(demand.sum()) if demand.sum() > 0 else 0.0,
+        demand_total=total,
+        unserved_demand=unserved if unserved > tol else 0.0,
+        unserved_fraction=unserved / total if unserved > tol else 0.0,
         kept_demand=kept_demand,
         affected_regions=tuple(instance.region_ids[r] for r in affected),
-        unserved_regions=tuple(
-            instance.region_ids[r] for r in np.flatnonzero(lost > DEMAND_TOL * 10)
-        ),
+        unserved_regions=tuple(instance.region_ids[r] for r in np.flatnonzero(lost > tol)),
         worst_rtt_ms=worst,
         mean_rtt_ms=mean,
         overloaded_links=overloads,
@@ -371,15 +390,38 @@ def _run(
     func: Callable[[FailureCase], FailureImpact],
     cases: list[FailureCase],
     *,
+    mode: str,
     scheduler: str | None,
     workers: int | None,
     progress: bool,
 ) -> list[FailureImpact]:
-    try:
-        from planning.executor import run_tasks
-    except ImportError:
+    """Cases on Dask (``scheduler``, or ``workers`` > 1, or ``resolve``), else in-process.
+
+    A re-home case is a small LP: starting worker processes costs more than it saves
+    unless asked for. Repairs are MIPs, worth a local cluster.
+    """
+    distributed = scheduler is not None or (workers or 0) > 1
+    if workers is None and mode == "resolve" and len(cases) > 1:
+        distributed = True
+    if workers == 1 and scheduler is None:
+        distributed = False
+    if distributed:
+        try:
+            from planning.executor import run_tasks
+        except ImportError:
+            distributed = False
+    if not distributed:
         return [func(case) for case in cases]
-    return list(run_tasks(func, cases, scheduler=scheduler, workers=workers, progress=progress))
+    return list(
+        run_tasks(
+            func,
+            cases,
+            scheduler=scheduler,
+            workers=workers,
+            progress=progress,
+            description="failures",
+        )
+    )
 
 
 def analyse_failures(
@@ -415,9 +457,11 @@ def analyse_failures(
     sites, links : bool
         Include single-site and single-link failures.
     scheduler : str, optional
-        Dask scheduler address; local when None.
+        Dask scheduler address (or scheduler file): cases run there.
     workers : int, optional
-        Local workers.
+        Processes of a local Dask cluster. Default: in-process for ``rehome`` (small
+        LPs), a local cluster of one process per core for ``resolve`` (MIPs); 1 runs
+        everything in-process.
     progress : bool
         Show progress.
     solver : str
@@ -446,5 +490,5 @@ def analyse_failures(
     )
     context = _context(instance, arrays, mode, solver, params)
     func = functools.partial(analyse_case, context)
-    impacts = _run(func, cases, scheduler=scheduler, workers=workers, progress=progress)
+    impacts = _run(func, cases, mode=mode, scheduler=scheduler, workers=workers, progress=progress)
     return sorted(impacts, key=_impact_order)

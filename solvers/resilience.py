@@ -201,11 +201,14 @@ class RehomeResult:
 
     ``served`` is per region (demand units), ``share`` per pair (fraction of the
     region's demand); ``ok`` is False only when the LP solver failed.
+    ``max_served`` is the first stage's optimum (the second stage, minimising RTT,
+    may serve a hair less within its relative tolerance of 1e-9).
     """
 
     ok: bool
     served: np.ndarray
     share: np.ndarray
+    max_served: float = 0.0
 
     def unserved(self, demand: np.ndarray) -> np.ndarray:
         """Demand left unserved per region (never negative)."""
@@ -307,7 +310,7 @@ def rehome(
     row_lower, row_upper = np.concatenate(lower), np.concatenate(upper)
     x = _solve_lp(d, matrix, row_lower, row_upper, maximise=True)
     if x is None:
-        return RehomeResult(False, np.zeros(n_regions), np.zeros(len(pairs)))
+        return RehomeResult(False, np.zeros(n_regions), np.zeros(len(pairs)), 0.0)
     best = float(d @ x)
     if min_rtt and n and best > DEMAND_TOL:
         served_row = csr_matrix(d.reshape(1, -1))
@@ -324,7 +327,7 @@ def rehome(
     share = np.zeros(len(pairs))
     share[np.flatnonzero(keep)] = x
     served = np.bincount(pairs.region, weights=share * demand[pairs.region], minlength=n_regions)
-    return RehomeResult(True, np.minimum(served, demand), share)
+    return RehomeResult(True, np.minimum(served, demand), share, best)
 
 
 def failover_shortfall(

@@ -91,3 +91,42 @@ REDUNDANT_PLAN = plan_dict(
     {"sA": 5, "sB": 10, "sC": 5},
     [("rA", "sA", 0.5), ("rA", "sB", 0.5), ("rC", "sB", 0.5), ("rC", "sC", 0.5)],
 )
+
+
+def write_line_scenario(folder, constraints: str = "") -> str:
+    """The line instance as scenario files in ``folder``; returns the TOML path."""
+    import json
+    from pathlib import Path
+
+    folder = Path(folder)
+    kinds = ("city", "city", "city", "waypoint")
+    topology = {
+        "nodes": [
+            {"id": n, "lat": la, "lon": lo, "kind": k}
+            for n, la, lo, k in zip(NODES, LAT, LON, kinds, strict=True)
+        ],
+        "edges": [
+            {"source": u, "target": v, "latency_ms": ms}
+            for (u, v), ms in zip(EDGES, EDGE_MS, strict=True)
+        ],
+    }
+    (folder / "topology.json").write_text(json.dumps(topology), encoding="utf-8")
+    (folder / "sites.csv").write_text(
+        "id,node,power_kw,fixed_cost\nsA,A,1000,1000\nsB,B,1000,500\nsC,C,1000,1000\n",
+        encoding="utf-8",
+    )
+    (folder / "regions.csv").write_text(
+        "id,lat,lon,demand,sla_rtt_ms,node\nrA,0,0,10,12,A\nrC,0,2,10,12,C\n", encoding="utf-8"
+    )
+    (folder / "gpus.csv").write_text(
+        "type,capex,power_kw,throughput\nG,100,1,1\n", encoding="utf-8"
+    )
+    toml = folder / "scenario.toml"
+    toml.write_text(
+        'name = "line"\n[topology]\nfile = "topology.json"\n[sites]\nfile = "sites.csv"\n'
+        '[regions]\nfile = "regions.csv"\n[gpus]\nfile = "gpus.csv"\n'
+        f"[constraints]\n{constraints}\n"
+        '[solver]\nname = "highs"\ngap = 0.0\ntime_limit_s = 20\n',
+        encoding="utf-8",
+    )
+    return str(toml)

@@ -1,0 +1,182 @@
+"""``gpuplace failures SCENARIO PLAN``: impact of losing each site, each link, each SRLG group."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from commands.common import console, handles_input_errors, is_terminal, usage_error
+from scenario.errors import InputError, Problem
+
+
+class FailuresFormat(StrEnum):
+    text = "text"
+    csv = "csv"
+    json = "json"
+
+
+class FailuresMode(StrEnum):
+    rehome = "rehome"
+    resolve = "resolve"
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _print_text(impacts, guarantee, mode: str, top: int) -> None:
+    total = guarantee.demand_total
+    breaking = [i for i in impacts if i.unserved_demand > 0]
+    console.print(
+        f"{len(impacts)} failure cases ({mode}); {len(breaking)} leave demand unserved "
+        f"after re-homing.",
+        highlight=False,
+    )
+    console.print(
+        f"Demand guaranteed by redundancy alone (k = {guarantee.k}, any one site lost, "
+        f"no re-homing): {guarantee.guaranteed_demand:,.6g} of {total:,.6g} "
+        f"({guarantee.guaranteed_fraction:.1%}).",
+        highlight=False,
+    )
+    shown = impacts if top <= 0 else impacts[:top]
+    table = Table(title="failures, worst first")
+    for column in ("kind", "failure"):
+        table.add_column(column)
+    for column in ("unserved", "unserved %", "kept w/o re-homing", "regions hit", "worst RTT ms"):
+        table.add_column(column, justify="right")
+    table.add_column("links over capacity", justify="right")
+    if mode == "resolve":
+        table.add_column("repair cost", justify="right")
+        table.add_column("repair")
+    for impact in shown:
+        row = [
+            impact.kind,
+            impact.name,
+            f"{impact.unserved_demand:,.4g}",
+            f"{impact.unserved_fraction:.1%}",
+            f"{impact.kept_demand / total:.1%}" if total > 0 else "-",
+            str(len(impact.affected_regions)),
+            _fmt(impact.worst_rtt_ms, ".1f"),
+            str(len(impact.overloaded_links)),
+        ]
+        if mode == "resolve":
+            added = ", ".join(
+                f"{site} +{n} {t}"
+                for site, counts in impact.repair_gpus.items()
+                for t, n in counts.items()
+            )
+            row += [_fmt(impact.repair_cost, ",.0f"), added or (impact.repair_status or "-")]
+        table.add_row(*row)
+    console.print(table)
+    if len(shown) < len(impacts):
+        console.print(f"(worst {len(shown)} of {len(impacts)}; --top 0 shows all)")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("failures")
+    @handles_input_errors
+    def failures(
+        scenario: Path = typer.Argument(..., help="Scenario TOML file the plan answers."),
+        plan: Path = typer.Argument(..., help="Plan file (JSON)."),
+        mode: FailuresMode = typer.Option(
+            FailuresMode.rehome,
+            "--mode",
+            help="rehome: demand lost when traffic moves to the surviving GPUs; "
+            "resolve: also the cheapest repair (GPUs to add, sites to open).",
+        ),
+        srlg: Path = typer.Option(
+            None,
+            "--srlg",
+            help="Shared-risk link groups: CSV group,source,target or JSON {group: [[a, b]]}.",
+            show_default=False,
+        ),
+        output_format: FailuresFormat = typer.Option(
+            FailuresFormat.text, "--format", "-f", help="text (table), csv or json."
+        ),
+        output: Path = typer.Option(
+            None, "-o", "--output", help="Write the csv/json output here.", show_default=False
+        ),
+        force: bool = typer.Option(False, "--force", help="Overwrite an existing output file."),
+        scheduler: str = typer.Option(
+            None, "--scheduler", help="Dask scheduler address (default: local).", show_default=False
+        ),
+        workers: int = typer.Option(None, "--workers", help="Local workers.", show_default=False),
+        set_: list[str] = typer.Option(
+            [], "--set", help="Override a scenario key, as for solve: --set constraints.budget=2e8."
+        ),
+        sites: bool = typer.Option(True, "--sites/--no-sites", help="Single-site failures."),
+        links: bool = typer.Option(True, "--links/--no-links", help="Single-link failures."),
+        solver: str = typer.Option("auto", "--solver", help="Backend for --mode resolve."),
+        time_limit: float = typer.Option(
+            None, "--time-limit", help="Seconds per repair solve (resolve).", show_default=False
+        ),
+        top: int = typer.Option(30, "--top", help="Rows in the text table (0: all)."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    ) -> None:
+        """Impact of losing each open site, each link and each SRLG group, worst first.
+
+        The text output also reports the demand the plan keeps after losing any one
+        site without re-homing: what ``redundancy = k`` guarantees.
+        """
+        from dataclasses import replace
+
+        from planning.failures import analyse_failures, redundancy_guarantee
+        from planning.failures_cases import load_srlg
+        from planning.failures_output import failures_csv, failures_json
+        from planning.io import write_text_atomic
+        from planning.plans import load_plan
+        from scenario import load_instance, parse_set_options
+
+        chosen = output_format
+        if output is not None:
+            if output.exists() and not force:
+                raise InputError(
+                    [Problem(str(output), "", "already exists (use --force to overwrite)")]
+                )
+            if chosen is FailuresFormat.text:
+                suffix = output.suffix.lower().lstrip(".")
+                if suffix not in ("csv", "json"):
+                    usage_error("-o needs --format csv or json (or a .csv / .json file name)")
+                chosen = FailuresFormat(suffix)
+        instance = load_instance(scenario, parse_set_options(set_))
+        loaded = load_plan(plan)
+        groups = load_srlg(srlg) if srlg is not None else None
+        params = None
+        if mode is FailuresMode.resolve:
+            from solvers import params_from_instance
+
+            params = params_from_instance(instance)
+            if time_limit is not None:
+                params = replace(params, time_limit_s=time_limit)
+        impacts = analyse_failures(
+            instance,
+            loaded,
+            mode=mode.value,
+            srlg=groups,
+            sites=sites,
+            links=links,
+            scheduler=scheduler,
+            workers=workers,
+            progress=is_terminal() and not quiet,
+            solver=solver,
+            params=params,
+            source=str(plan),
+            srlg_source=str(srlg) if srlg is not None else "srlg",
+        )
+        guarantee = redundancy_guarantee(instance, loaded, source=str(plan))
+        if chosen is FailuresFormat.text:
+            _print_text(impacts, guarantee, mode.value, top)
+            return
+        if chosen is FailuresFormat.csv:
+            text = failures_csv(impacts)
+        else:
+            text = failures_json(impacts, guarantee, mode=mode.value, scenario=instance.name)
+        if output is not None:
+            write_text_atomic(output, text)
+            if not quiet:
+                console.print(f"wrote {len(impacts)} failure cases to {output}", highlight=False)
+        else:
+            typer.echo(text, nl=False)

@@ -1,0 +1,183 @@
+"""Failure analysis as CSV, JSON and a report section."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from planning.failures import FailureImpact, RedundancyGuarantee
+
+CSV_COLUMNS = (
+    "kind",
+    "name",
+    "failed",
+    "unserved_demand",
+    "unserved_fraction",
+    "kept_demand",
+    "affected_regions",
+    "unserved_regions",
+    "worst_rtt_ms",
+    "mean_rtt_ms",
+    "overloaded_links",
+    "repair_status",
+    "repair_cost",
+    "repair_new_sites",
+    "repair_gpus",
+)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def impact_row(impact: FailureImpact) -> dict[str, str]:
+    """One flat CSV row; lists are ``;``-separated."""
+    links = ";".join(
+        f"{o.source}->{o.target}:{o.load_gbps:.6g}/{o.capacity_gbps:.6g}"
+        for o in impact.overloaded_links
+    )
+    gpus = ";".join(
+        f"{site}:{gpu_type}={count}"
+        for site, counts in impact.repair_gpus.items()
+        for gpu_type, count in counts.items()
+    )
+    values = {
+        "kind": impact.kind,
+        "name": impact.name,
+        "failed": ";".join(impact.failed),
+        "unserved_demand": impact.unserved_demand,
+        "unserved_fraction": impact.unserved_fraction,
+        "kept_demand": impact.kept_demand,
+        "affected_regions": ";".join(impact.affected_regions),
+        "unserved_regions": ";".join(impact.unserved_regions),
+        "worst_rtt_ms": impact.worst_rtt_ms,
+        "mean_rtt_ms": impact.mean_rtt_ms,
+        "overloaded_links": links,
+        "repair_status": impact.repair_status,
+        "repair_cost": impact.repair_cost,
+        "repair_new_sites": ";".join(impact.repair_new_sites),
+        "repair_gpus": gpus,
+    }
+    return {key: _cell(value) for key, value in values.items()}
+
+
+def failures_csv(impacts: Sequence[FailureImpact]) -> str:
+    """CSV with one row per failure case, worst first (columns :data:`CSV_COLUMNS`)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for impact in impacts:
+        writer.writerow(impact_row(impact))
+    return buffer.getvalue()
+
+
+def failures_dict(
+    impacts: Sequence[FailureImpact],
+    guarantee: RedundancyGuarantee,
+    *,
+    mode: str,
+    scenario: str = "",
+) -> dict[str, Any]:
+    """JSON-ready summary: the redundancy guarantee and every case, worst first."""
+    return {
+        "schema": "gpuplace.failures/1",
+        "scenario": scenario,
+        "mode": mode,
+        "demand_total": guarantee.demand_total,
+        "redundancy": guarantee.to_dict(),
+        "worst_unserved_demand": max((i.unserved_demand for i in impacts), default=0.0),
+        "cases": [impact.to_dict() for impact in impacts],
+    }
+
+
+def failures_json(
+    impacts: Sequence[FailureImpact],
+    guarantee: RedundancyGuarantee,
+    *,
+    mode: str,
+    scenario: str = "",
+) -> str:
+    """:func:`failures_dict` as indented JSON text."""
+    data = failures_dict(impacts, guarantee, mode=mode, scenario=scenario)
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def failures_section(
+    impacts: Sequence[FailureImpact],
+    guarantee: RedundancyGuarantee,
+    *,
+    mode: str = "rehome",
+    top: int = 20,
+) -> Any:
+    """A ``planning.report`` section: summary, the worst ``top`` cases, CSV and JSON files.
+
+    Pass it to ``planning.report.build_report(..., extra_sections=[section])``.
+    """
+    from planning.report.index import ReportSection
+
+    total = guarantee.demand_total
+    rows = []
+    for impact in impacts[:top]:
+        cells = [
+            html.escape(impact.kind),
+            html.escape(impact.name),
+            f"{impact.unserved_demand:,.4g}",
+            f"{impact.unserved_fraction:.1%}",
+            f"{impact.kept_demand / total:.1%}" if total > 0 else "-",
+            str(len(impact.affected_regions)),
+            "-" if impact.worst_rtt_ms is None else f"{impact.worst_rtt_ms:.1f}",
+            str(len(impact.overloaded_links)),
+        ]
+        if mode == "resolve":
+            cells.append("-" if impact.repair_cost is None else f"{impact.repair_cost:,.0f}")
+        rows.append(
+            "<tr>"
+            + "".join(
+                f'<td class="num">{c}</td>' if i >= 2 else f"<td>{c}</td>"
+                for i, c in enumerate(cells)
+            )
+            + "</tr>"
+        )
+    headers = [
+        "kind",
+        "failure",
+        "unserved",
+        "unserved %",
+        "kept w/o re-homing",
+        "regions affected",
+        "worst RTT ms",
+        "links over capacity",
+    ]
+    if mode == "resolve":
+        headers.append("repair cost")
+    breaking = sum(1 for i in impacts if i.unserved_demand > 0)
+    body = (
+        f"<p>{len(impacts)} failure cases ({mode}); {breaking} leave demand unserved after "
+        f"re-homing. Demand guaranteed by redundancy alone (k = {guarantee.k}): "
+        f"{guarantee.guaranteed_demand:,.4g} of {total:,.4g} "
+        f"({guarantee.guaranteed_fraction:.1%}).</p>"
+        '<table class="kpis"><tr>'
+        + "".join(f"<th>{h}</th>" for h in headers)
+        + "</tr>"
+        + "".join(rows)
+        + "</table>"
+        + (f"<p>Showing the worst {top} of {len(impacts)}.</p>" if len(impacts) > top else "")
+        + '<p>All cases: <a href="failures/failures.csv">failures.csv</a>, '
+        '<a href="failures/failures.json">failures.json</a>.</p>'
+    )
+    return ReportSection(
+        title="Failure impact",
+        html=body,
+        files={
+            "failures/failures.csv": failures_csv(impacts),
+            "failures/failures.json": failures_json(impacts, guarantee, mode=mode),
+        },
+    )
