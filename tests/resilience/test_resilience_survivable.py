@@ -61,3 +61,37 @@ def test_no_survivable_plan_is_infeasible():
     instance = dataclasses.replace(instance, site_status=np.array([2, 0, 2]))
     solution = solve(instance, solver="highs", params=PARAMS)
     assert solution.status == Status.INFEASIBLE
+
+
+def test_redundancy_two_solves_to_4500_and_guarantees_half():
+    from planning.failures import redundancy_guarantee
+
+    instance = line_instance(Constraints(redundancy=2))
+    solution = solve(instance, solver="highs", params=PARAMS)
+    assert solution.objective == pytest.approx(4500.0)
+    plan = _plan(instance, solution)
+    guarantee = redundancy_guarantee(instance, plan)
+    assert guarantee.guaranteed_fraction == pytest.approx(0.5)
+    impacts = analyse_failures(instance, plan, links=False)
+    # Without re-homing each loss keeps at least half; losing sB keeps exactly half.
+    kept = {i.name: i.kept_demand for i in impacts}
+    assert kept["sB"] == pytest.approx(10.0)
+    assert min(kept.values()) >= 10.0 - 1e-6
+
+
+def test_failures_section_plugs_into_the_report(tmp_path):
+    from planning.failures import redundancy_guarantee
+    from planning.failures_output import failures_section
+    from planning.report import build_report
+
+    instance = line_instance()
+    plan = _plan(instance, solve(instance, solver="highs", params=PARAMS))
+    impacts = analyse_failures(instance, plan)
+    section = failures_section(impacts, redundancy_guarantee(instance, plan))
+    report = build_report(instance, plan, tmp_path / "report", tiles=None, extra_sections=[section])
+    assert "failures/failures.csv" in report.files
+    index = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert "Failure impact" in index and "sB" in index
+    rows = (tmp_path / "report" / "failures" / "failures.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(impacts)
+    assert rows[1].startswith("site,sB,")
