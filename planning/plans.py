@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
-
-from scenario.errors import InputError, Problem
-
-PLAN_SCHEMA_PREFIX = "gpuplace.plan/"
-_REQUIRED_LISTS = ("sites", "assignments")
 
 
 def load_plan(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and sanity-check one plan file.
+    """Read and structurally check one plan file (``solvers.planio.read_plan``).
 
     Parameters
     ----------
@@ -31,41 +24,12 @@ def load_plan(path: str | os.PathLike[str]) -> dict[str, Any]:
     Raises
     ------
     InputError
-        When the file cannot be read, is not JSON, or is not a plan.
+        When the file cannot be read, is not JSON, or is not a plan; each
+        problem names the file and the key.
     """
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(Problem(name, "", f"cannot read plan: {error}")) from None
-    try:
-        plan = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            Problem(name, f"line {error.lineno}", f"not valid JSON: {error.msg}")
-        ) from None
-    problems = plan_problems(plan, name)
-    if problems:
-        raise InputError(problems)
-    return plan
+    from solvers.planio import read_plan
 
-
-def plan_problems(plan: Any, name: str) -> list[Problem]:
-    """What makes ``plan`` unusable as a plan (empty when it is usable)."""
-    if not isinstance(plan, dict):
-        return [Problem(name, "", "a plan is a JSON object")]
-    problems = []
-    schema = plan.get("schema")
-    if not isinstance(schema, str) or not schema.startswith(PLAN_SCHEMA_PREFIX):
-        problems.append(
-            Problem(name, "schema", f"expected '{PLAN_SCHEMA_PREFIX}1', got {schema!r}")
-        )
-    for key in _REQUIRED_LISTS:
-        if not isinstance(plan.get(key, []), list):
-            problems.append(Problem(name, key, "must be a list"))
-    if not isinstance(plan.get("kpis", {}), dict):
-        problems.append(Problem(name, "kpis", "must be an object"))
-    return problems
+    return read_plan(path)
 
 
 def as_float(value: Any) -> float | None:

@@ -1,0 +1,134 @@
+"""``gpuplace sweep SCENARIO --vary KEY=V1,V2,...``: many solves on Dask, results and Pareto front."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from commands.common import EXIT_NEGATIVE, console, handles_input_errors, is_terminal
+
+VARY_HELP = (
+    "A scenario key and its values, repeatable (the cases are the cartesian product). "
+    "Values: V1,V2,... ; LO:HI:N = N values evenly spaced from LO to HI inclusive "
+    "(constraints.budget=1e8:5e8:5); LO..HI or LO..HI..STEP = integers (constraints.max_sites=2..8..2)."
+)
+
+
+class SweepFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("sweep")
+    @handles_input_errors
+    def sweep(
+        scenario: Path = typer.Argument(..., help="Scenario TOML file."),
+        vary: list[str] = typer.Option(..., "--vary", help=VARY_HELP),
+        out_dir: Path | None = typer.Option(
+            None, "--output", "-o", help="Output folder (default: sweep-<scenario name>)."
+        ),
+        set_: list[str] = typer.Option(
+            [], "--set", help="Override a key in every case: --set constraints.max_sites=6."
+        ),
+        solver: str | None = typer.Option(
+            None, "--solver", help="Solver of every case (default: the scenario's)."
+        ),
+        time_limit: float | None = typer.Option(
+            None, "--time-limit", help="Time limit per case in seconds (default: the scenario's)."
+        ),
+        gap: float | None = typer.Option(None, "--gap", help="Relative gap at which to stop."),
+        threads: int = typer.Option(1, "--threads", help="Solver threads per case."),
+        seed: int | None = typer.Option(None, "--seed", help="Solver seed."),
+        scheduler: str | None = typer.Option(
+            None,
+            "--scheduler",
+            help="Dask scheduler address (tcp://HOST:PORT) or scheduler file; "
+            "default: a local cluster.",
+        ),
+        workers: int | None = typer.Option(
+            None, "--workers", min=1, help="Worker processes of the local cluster (default: cores)."
+        ),
+        pareto: str | None = typer.Option(
+            None,
+            "--pareto",
+            help="Pareto axes X,Y from the result columns or varied keys, each with optional "
+            ":min/:max (default: total_cost,mean_rtt_ms; served objective: served_fraction).",
+        ),
+        force: bool = typer.Option(
+            False, "--force", help="Solve every case again; write into a non-sweep folder."
+        ),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+        output_format: SweepFormat = typer.Option(
+            SweepFormat.text, "--format", "-f", help="Summary as text or json."
+        ),
+    ) -> None:
+        """Solve the scenario for every combination of --vary values, in parallel on Dask.
+
+        Writes results.csv (one row per case), plans/<case>.json, pareto.csv and
+        pareto.png into the output folder. Re-running resumes: cases already
+        done are not solved again. A failing case is an 'error' row; the exit
+        code is 1 when any case ended in error.
+        """
+        from planning.sweep import SolverOptions, run_sweep
+        from scenario import load_instance, parse_set_options
+
+        base = parse_set_options(set_)
+        if out_dir is None:
+            out_dir = Path(f"sweep-{load_instance(scenario, base).name}")
+        result = run_sweep(
+            scenario,
+            vary,
+            out_dir,
+            base_overrides=base,
+            options=SolverOptions(
+                solver=solver, time_limit_s=time_limit, gap=gap, threads=threads, seed=seed
+            ),
+            scheduler=scheduler,
+            workers=workers,
+            force=force,
+            progress=is_terminal() and not quiet,
+            pareto=pareto,
+        )
+        summary = {
+            "out_dir": str(result.out_dir),
+            "cases": len(result.rows),
+            "solved": result.solved,
+            "reused": result.reused,
+            "errors": result.errors,
+            "pareto_optimal": sum(result.pareto),
+            "pareto_axes": [f"{a.column}:{a.sense}" for a in result.axes],
+        }
+        if output_format is SweepFormat.json:
+            typer.echo(json.dumps(summary, indent=2))
+        elif not quiet:
+            table = Table()
+            columns = (
+                *result.vary_keys,
+                "status",
+                "objective",
+                "total_cost",
+                "mean_rtt_ms",
+                "error",
+            )
+            for column in (*columns, "pareto"):
+                wide = column == "error"
+                table.add_column(column, no_wrap=not wide, overflow="fold" if wide else "ellipsis")
+            for row, optimal in zip(result.rows, result.pareto, strict=True):
+                cells = [
+                    "" if v is None else f"{v:,.6g}" if isinstance(v, float) else str(v)
+                    for v in (row.get(c) for c in columns)
+                ]
+                table.add_row(*cells, "yes" if optimal else "")
+            console.print(table)
+            console.print(
+                f"{summary['cases']} cases: {result.solved} solved now, {result.reused} reused, "
+                f"{result.errors} errors. Results in {result.out_dir}/results.csv",
+                highlight=False,
+            )
+        if result.errors:
+            raise typer.Exit(EXIT_NEGATIVE)

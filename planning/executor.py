@@ -1,0 +1,155 @@
+"""Run independent tasks on Dask distributed: a local cluster or an existing scheduler.
+
+Used by the sweep and the failure analysis. Tasks should catch their own
+errors and return a result describing them; ``on_error`` turns what still
+escapes (a worker that died, a result that cannot be unpickled) into a result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from scenario.errors import InputError, Problem
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+CONNECT_TIMEOUT_S = 30
+
+
+def default_workers() -> int:
+    """Worker processes of a local cluster: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _connect(scheduler: str | None, workers: int | None, n_items: int):
+    """(client, cluster or None) for an address / scheduler file, or a new local cluster."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        kwargs: dict[str, Any]
+        if "://" not in scheduler and Path(scheduler).is_file():
+            kwargs = {"scheduler_file": scheduler}
+        else:
+            kwargs = {"address": scheduler}
+        try:
+            client = Client(timeout=CONNECT_TIMEOUT_S, **kwargs)
+        except (OSError, TimeoutError, ValueError) as error:
+            raise InputError(
+                Problem("--scheduler", scheduler, f"cannot connect to the Dask scheduler: {error}")
+            ) from None
+        return client, None
+    n_workers = max(1, min(workers or default_workers(), n_items))
+    cluster = LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    return Client(cluster), cluster
+
+
+def run_tasks(
+    func: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+    description: str = "running",
+    on_error: Callable[[T, BaseException], R] | None = None,
+) -> Iterator[R]:
+    """Apply ``func`` to every item on Dask workers; yield results as they complete.
+
+    Parameters
+    ----------
+    func : callable
+        A module-level function (workers import it by name); one item in, one result out.
+    items : iterable
+        The inputs; each must pickle.
+    scheduler : str, optional
+        ``tcp://HOST:PORT`` of a running scheduler, or the path of a scheduler
+        file. Default: a local cluster of worker processes started here and
+        stopped at the end (one thread each, no dashboard).
+    workers : int, optional
+        Processes of the local cluster (default: the cores available, at most
+        one per item). Ignored with ``scheduler``.
+    progress : bool
+        Show a progress bar on standard error.
+    description : str
+        Label of the progress bar.
+    on_error : callable, optional
+        ``on_error(item, exception) -> result`` for a task that raised; without
+        it the exception propagates (and the remaining tasks are cancelled).
+
+    Yields
+    ------
+    result
+        In completion order, not input order: results should identify their item.
+
+    Raises
+    ------
+    InputError
+        When the scheduler cannot be reached.
+
+    Notes
+    -----
+    The cluster is shut down when the iterator is exhausted or closed (also on
+    Ctrl-C); close it early with ``contextlib.closing``.
+    """
+    items = list(items)
+    if not items:
+        return
+    from distributed import as_completed
+
+    client, cluster = _connect(scheduler, workers, len(items))
+    futures = []
+    bar: Progress | None = None
+    try:
+        futures = client.map(func, items, pure=False)
+        item_of = {future.key: item for future, item in zip(futures, items, strict=True)}
+        if progress:
+            bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
+            bar.start()
+        task_id = bar.add_task(description, total=len(items)) if bar else None
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except Exception as error:
+                if on_error is None:
+                    raise
+                result = on_error(item_of[future.key], error)
+            finally:
+                future.release()
+            if bar is not None and task_id is not None:
+                bar.advance(task_id)
+            yield result
+    finally:
+        if bar is not None:
+            bar.stop()
+        with contextlib.suppress(Exception):
+            client.cancel([f for f in futures if not f.done()])
+        with contextlib.suppress(Exception):
+            client.close()
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close()

@@ -1,0 +1,335 @@
+"""Parameter sweeps: many solves of one scenario with overrides, in parallel on Dask.
+
+Each case is the scenario loaded with one combination of the ``--vary``
+values, solved, verified (``solvers.verify.verify_plan``) and written. The
+output folder holds:
+
+- ``sweep.json``: what was swept (marks the folder as a sweep folder);
+- ``results.csv``: one row per case (case key, varied values, status, objective,
+  bound, gap, wall_s, total_cost, sites_open, served_fraction, mean_rtt_ms,
+  p95_rtt_ms, max_link_utilisation, solver, diagnosis, error, plan file);
+- ``plans/<case>.json``: the verified plan of every case that has one
+  (an infeasible case has none: its row holds the diagnosis);
+- ``cases/<case>.json``: the result row of every finished case, so an
+  interrupted or repeated sweep solves only what is missing;
+- ``pareto.csv`` and ``pareto.png``: the Pareto-optimal cases on two axes.
+
+The case key is a hash of the scenario after overrides (``Instance.sha256``)
+and the solver settings: a case already in ``cases/`` is not solved again
+(unless ``force``); cases that ended in ``error`` are retried.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planning.executor import run_tasks
+from planning.io import is_nonempty_dir, write_bytes_atomic, write_json_atomic, write_text_atomic
+from planning.sweep_case import (
+    ERROR,
+    HAS_PLAN,
+    CaseResult,
+    CaseTask,
+    case_key,
+    error_result,
+    solve_case,
+)
+from planning.sweep_grid import Vary, grid, parse_varies
+from planning.sweep_outputs import (
+    Axis,
+    mark_front,
+    pareto_axes,
+    pareto_csv,
+    pareto_png,
+    results_csv,
+)
+from scenario.errors import InputError, Problem
+from scenario.instance import Instance
+from solvers.result import SolveParameters
+
+SWEEP_SCHEMA = "gpuplace.sweep/1"
+MANIFEST = "sweep.json"
+RESULTS = "results.csv"
+PLANS_DIR = "plans"
+CASES_DIR = "cases"
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Solver settings of every case; None takes the scenario's ``[solver]`` value."""
+
+    solver: str | None = None
+    time_limit_s: float | None = None
+    gap: float | None = None
+    threads: int | None = 1
+    seed: int | None = None
+
+    def resolve(self, instance: Instance) -> tuple[str, SolveParameters]:
+        s = instance.solver
+        params = SolveParameters(
+            time_limit_s=s.time_limit_s if self.time_limit_s is None else self.time_limit_s,
+            gap=s.gap if self.gap is None else self.gap,
+            threads=s.threads if self.threads is None else self.threads,
+            seed=s.seed if self.seed is None else self.seed,
+        )
+        return self.solver or s.name, params
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What a sweep did.
+
+    Attributes
+    ----------
+    out_dir : Path
+    rows : list of dict
+        One per case, in grid order (the rows of ``results.csv``).
+    solved : int
+        Cases run now (including those that ended in error).
+    reused : int
+        Cases found done in the output folder.
+    errors : int
+        Rows with status ``error``.
+    pareto : list of bool
+        Pareto-optimal mark per row.
+    axes : tuple of Axis
+    """
+
+    out_dir: Path
+    rows: list[dict[str, Any]]
+    solved: int
+    reused: int
+    errors: int
+    pareto: list[bool] = field(default_factory=list)
+    axes: tuple[Axis, ...] = ()
+    vary_keys: tuple[str, ...] = ()
+
+
+def _read_cached(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    row = data.get("row") if isinstance(data, dict) else None
+    return row if isinstance(row, dict) else None
+
+
+def _check_solver(name: str | None) -> None:
+    if name is None:
+        return
+    from solvers import available_solvers
+
+    known = available_solvers()
+    if name not in known:
+        raise InputError(
+            Problem("--solver", name, f"unknown solver (known: {', '.join(sorted(known))})")
+        )
+    if not known[name]:
+        raise InputError(Problem("--solver", name, "this solver is not installed here"))
+
+
+def _prepare_dir(out_dir: Path, *, force: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(Problem(str(out_dir), "", "exists and is not a folder"))
+    if is_nonempty_dir(out_dir) and not (out_dir / MANIFEST).is_file() and not force:
+        raise InputError(
+            Problem(
+                str(out_dir),
+                "",
+                "folder is not empty and holds no sweep (use --force to write into it)",
+            )
+        )
+    (out_dir / PLANS_DIR).mkdir(parents=True, exist_ok=True)
+    (out_dir / CASES_DIR).mkdir(parents=True, exist_ok=True)
+
+
+def run_sweep(
+    scenario: str | os.PathLike[str],
+    vary: Sequence[str] | Sequence[Vary],
+    out_dir: str | os.PathLike[str],
+    *,
+    base_overrides: Mapping[str, str] | None = None,
+    options: SolverOptions = SolverOptions(),
+    scheduler: str | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    progress: bool = False,
+    pareto: str | None = None,
+    on_case: Callable[[dict[str, Any]], None] | None = None,
+) -> SweepResult:
+    """Solve every combination of the varied keys; write results, plans and the Pareto front.
+
+    Parameters
+    ----------
+    scenario : path-like
+        The scenario TOML file.
+    vary : sequence of str or Vary
+        ``KEY=VALUES`` options (syntax in :mod:`planning.sweep_grid`) or parsed ones.
+    out_dir : path-like
+        Output folder; an existing sweep folder is resumed.
+    base_overrides : mapping, optional
+        Overrides applied to every case (``--set``).
+    options : SolverOptions
+        Solver name and parameters (default: the scenario's, one thread per case).
+    scheduler : str, optional
+        Address or scheduler file of a running Dask cluster (default: a local cluster).
+    workers : int, optional
+        Processes of the local cluster (default: the cores available).
+    force : bool
+        Solve every case again, and write into a non-empty folder that holds no sweep.
+    progress : bool
+        Progress bar on standard error.
+    pareto : str, optional
+        ``X,Y`` axes of the Pareto front (see :func:`planning.sweep_outputs.pareto_axes`).
+    on_case : callable, optional
+        Called with each row as its case finishes (also for reused cases).
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    InputError
+        Bad ``--vary`` / ``--pareto`` / ``--solver``, a base scenario that does
+        not load, an output folder that is not a sweep, or every case failing
+        to load (a failing case among others is an ``error`` row instead).
+    """
+    from scenario import load_instance
+
+    if vary and all(isinstance(v, Vary) for v in vary):
+        varies = list(vary)
+    else:
+        varies = parse_varies([str(v) for v in vary])
+    vary_keys = [v.key for v in varies]
+    base = dict(base_overrides or {})
+    base_instance = load_instance(scenario, base)
+    axes = pareto_axes(pareto, objective_kind=base_instance.objective.kind, vary_keys=vary_keys)
+    _check_solver(options.solver)
+    target = Path(out_dir)
+    _prepare_dir(target, force=force)
+    write_json_atomic(
+        target / MANIFEST,
+        {
+            "schema": SWEEP_SCHEMA,
+            "scenario": str(Path(scenario).resolve()),
+            "scenario_name": base_instance.name,
+            "scenario_sha256": base_instance.sha256,
+            "set": base,
+            "vary": [{"key": v.key, "values": list(v.values)} for v in varies],
+            "solver": {
+                "name": options.solver,
+                "time_limit_s": options.time_limit_s,
+                "gap": options.gap,
+                "threads": options.threads,
+                "seed": options.seed,
+            },
+            "pareto": [{"column": a.column, "sense": a.sense} for a in axes],
+        },
+    )
+
+    cases = grid(varies)
+    keys: list[str] = []
+    results: dict[str, CaseResult] = {}
+    tasks: dict[str, CaseTask] = {}
+    load_errors: list[InputError] = []
+    reused = 0
+    for overrides in cases:
+        try:
+            instance = load_instance(scenario, {**base, **overrides})
+        except InputError as error:
+            load_errors.append(error)
+            key = case_key(
+                f"load-error:{json.dumps(overrides, sort_keys=True)}", "", SolveParameters()
+            )
+            keys.append(key)
+            results[key] = error_result(key, str(error))
+            continue
+        solver, params = options.resolve(instance)
+        key = case_key(instance.sha256, solver, params)
+        keys.append(key)
+        if key in results or key in tasks:
+            continue
+        cached = None if force else _read_cached(target / CASES_DIR / f"{key}.json")
+        plan_ok = cached is not None and (
+            cached.get("status") not in HAS_PLAN or (target / PLANS_DIR / f"{key}.json").is_file()
+        )
+        if cached is not None and cached.get("status") != ERROR and plan_ok:
+            results[key] = CaseResult(key=key, row=cached, plan=None)
+            reused += 1
+        else:
+            tasks[key] = CaseTask(key=key, instance=instance, solver=solver, params=params)
+    if len(load_errors) == len(cases):
+        raise InputError(load_errors[0].problems)
+
+    def row_of(i: int) -> dict[str, Any]:
+        key = keys[i]
+        result = results[key]
+        plan_file = f"{PLANS_DIR}/{key}.json"
+        has_plan = result.row.get("status") in HAS_PLAN and (target / plan_file).is_file()
+        return {"case": key, **cases[i], **result.row, "plan": plan_file if has_plan else None}
+
+    def write_results() -> list[dict[str, Any]]:
+        rows = [row_of(i) for i in range(len(cases)) if keys[i] in results]
+        write_text_atomic(target / RESULTS, results_csv(rows, vary_keys))
+        return rows
+
+    def record(result: CaseResult) -> None:
+        if result.plan is not None:
+            from solvers.planio import write_plan
+
+            write_plan(target / PLANS_DIR / f"{result.key}.json", result.plan, force=True)
+        if result.row.get("status") != ERROR:
+            write_json_atomic(
+                target / CASES_DIR / f"{result.key}.json", {"key": result.key, "row": result.row}
+            )
+        results[result.key] = result
+
+    def notify(key: str) -> None:
+        if on_case is not None:
+            for i in range(len(cases)):
+                if keys[i] == key:
+                    on_case(row_of(i))
+
+    for key in list(results):
+        notify(key)
+    write_results()
+    solved = 0
+
+    def failed(task: CaseTask, error: BaseException) -> CaseResult:
+        return error_result(task.key, f"{type(error).__name__}: {error}", task.solver)
+
+    for result in run_tasks(
+        solve_case,
+        list(tasks.values()),
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+        description=f"sweep {base_instance.name}",
+        on_error=failed,
+    ):
+        record(result)
+        solved += 1
+        write_results()
+        notify(result.key)
+
+    rows = write_results()
+    front = mark_front(rows, axes)
+    write_text_atomic(target / "pareto.csv", pareto_csv(rows, vary_keys, axes, front))
+    title = f"{base_instance.name}: {len(rows)} cases, {int(front.sum())} Pareto-optimal"
+    write_bytes_atomic(target / "pareto.png", pareto_png(rows, axes, front, title))
+    return SweepResult(
+        out_dir=target,
+        rows=rows,
+        solved=solved,
+        reused=reused,
+        errors=sum(1 for r in rows if r.get("status") == ERROR),
+        pareto=[bool(m) for m in front],
+        axes=axes,
+        vary_keys=tuple(vary_keys),
+    )
