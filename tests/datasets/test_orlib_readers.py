@@ -1,0 +1,153 @@
+"""OR-Library readers: sizes, number counts, the 'capacity' word, last-line-wins distances."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from datasets.orlib import is_orlib, load_optima, optimum, orlib_kind, read_cflp, read_pmed
+from scenario.errors import InputError
+
+
+def test_cap41_sizes_and_values(orlib_root: Path) -> None:
+    path = orlib_root / "cflp" / "cap41.txt"
+    inst = read_cflp(path)
+    assert (inst.n_facilities, inst.n_customers) == (16, 50)
+    assert inst.cost.shape == (16, 50)
+    numbers = path.read_text().split()
+    m, n = 16, 50
+    assert len(numbers) == 2 + 2 * m + n * (1 + m)
+    assert np.all(inst.capacity == 5000.0)
+    assert np.all(inst.fixed_cost[np.arange(16) != 10] == 7500.0)
+    assert inst.fixed_cost[10] == 0.0  # facility 11 is free in every small instance
+    assert inst.demand.sum() == 58268.0
+    # first customer: demand on its own line, then its 16 costs
+    assert inst.demand[0] == float(numbers[2 + 2 * m])
+    assert inst.cost[0, 0] == float(numbers[3 + 2 * m])
+    assert inst.cost[15, 0] == float(numbers[2 + 2 * m + 16])
+
+
+def test_capacity_word_needs_a_value(orlib_root: Path) -> None:
+    with pytest.raises(InputError) as error:
+        read_cflp(orlib_root / "cflp" / "capa.txt")
+    text = str(error.value)
+    assert "capacity" in text and "8000" in text and "line 2" in text
+    inst = read_cflp(orlib_root / "cflp" / "capa.txt", capacity=8000)
+    assert (inst.n_facilities, inst.n_customers) == (100, 1000)
+    assert np.all(inst.capacity == 8000.0)
+
+
+def test_wrong_number_count_is_reported(tmp_path: Path) -> None:
+    bad = tmp_path / "cap99.txt"
+    bad.write_text(" 2 1 \n 10 5. \n 10 5. \n 3 \n 1.5 \n")  # one cost missing
+    with pytest.raises(InputError, match="needs 2 \\+ 2m \\+ n\\(1\\+m\\) = 9"):
+        read_cflp(bad)
+    bad.write_text(" 2 1 \n 10 5. \n 10 x \n 3 \n 1.5 2 \n")
+    with pytest.raises(InputError, match="line 3"):
+        read_cflp(bad)
+
+
+def test_pmed1_last_line_wins(orlib_root: Path) -> None:
+    path = orlib_root / "pmed" / "pmed1.txt"
+    inst = read_pmed(path)
+    assert inst.n == 100 and inst.p == 5
+    # (30, 70) appears twice: length 5 (line 117) then 74 (line 176): 74 counts
+    lines = [line.split() for line in path.read_text().splitlines()[1:]]
+    lengths = [int(w) for i, j, w in lines if {i, j} == {"30", "70"}]
+    assert lengths == [5, 74]
+    assert 5 < inst.distance[29, 69] <= 74
+    graph = nx.Graph()
+    for i, j, w in lines:  # networkx: later add_edge overwrites the weight
+        graph.add_edge(int(i) - 1, int(j) - 1, weight=int(w))
+    expected = nx.floyd_warshall_numpy(graph, nodelist=range(100), weight="weight")
+    np.testing.assert_array_equal(inst.distance, expected)
+
+
+def test_pmed1_optimum_independent_mip(orlib_root: Path) -> None:
+    """The distances reproduce the published optimum with a plain MIP (scipy/HiGHS)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix, csr_matrix, hstack, identity
+
+    inst = read_pmed(orlib_root / "pmed" / "pmed1.txt")
+    n = inst.n
+    nx_ = n * n  # x[i, j]: vertex j served by median i
+    cost = np.concatenate([inst.distance.ravel(), np.zeros(n)])
+    serve = hstack(
+        [
+            coo_matrix((np.ones(nx_), (np.tile(np.arange(n), n), np.arange(nx_))), shape=(n, nx_)),
+            csr_matrix((n, n)),
+        ]
+    )
+    link = hstack(
+        [
+            identity(nx_),
+            -coo_matrix((np.ones(nx_), (np.arange(nx_), np.repeat(np.arange(n), n))), (nx_, n)),
+        ]
+    )
+    count = hstack([csr_matrix((1, nx_)), csr_matrix(np.ones((1, n)))])
+    result = milp(
+        cost,
+        constraints=[
+            LinearConstraint(serve, 1, 1),
+            LinearConstraint(link, -np.inf, 0),
+            LinearConstraint(count, inst.p, inst.p),
+        ],
+        integrality=np.concatenate([np.zeros(nx_), np.ones(n)]),
+        bounds=Bounds(0, 1),
+    )
+    assert result.status == 0
+    assert abs(result.fun - 5819) < 1e-6
+
+
+def test_pmed_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "pmed99.txt"
+    bad.write_text(" 3 2 1 \n 1 2 5 \n 2 9 5 \n")
+    with pytest.raises(InputError, match="line 3.*vertex out of 1..3"):
+        read_pmed(bad)
+    bad.write_text(" 3 1 1 \n 1 2 5 \n")
+    with pytest.raises(InputError, match="not connected"):
+        read_pmed(bad)
+    bad.write_text(" 3 2 1 \n 1 2 5 \n")
+    with pytest.raises(InputError, match="announces 2 edges"):
+        read_pmed(bad)
+
+
+def test_detection(orlib_root: Path, tmp_path: Path) -> None:
+    assert orlib_kind(orlib_root / "cflp" / "cap41.txt") == "cflp"
+    assert orlib_kind(orlib_root / "cflp" / "capb.txt") == "cflp"
+    assert orlib_kind(orlib_root / "pmed" / "pmed7.txt") == "pmed"
+    assert not is_orlib(orlib_root / "cflp" / "capopt.txt")
+    assert not is_orlib(orlib_root / "cflp" / "optima.csv")
+    # by content, whatever the name
+    renamed = tmp_path / "facilities.txt"
+    renamed.write_bytes((orlib_root / "cflp" / "capa.txt").read_bytes()[:2000])
+    assert orlib_kind(renamed) == "cflp"
+    renamed.write_bytes((orlib_root / "pmed" / "pmed1.txt").read_bytes())
+    assert orlib_kind(renamed) == "pmed"
+    other = tmp_path / "network.txt"
+    other.write_text("?SNDlib native format; type: network; version: 1.0\nNODES (\n")
+    assert orlib_kind(other) is None
+
+
+def test_optima_tables(orlib_root: Path) -> None:
+    cflp = load_optima("cflp", orlib_root.parent)
+    pmed = load_optima("pmed", orlib_root.parent)
+    assert len(cflp) == 89 and len(pmed) == 40
+    assert optimum("cap41", root=orlib_root.parent) == 1040444.375
+    assert optimum("cap41", "uncapacitated", root=orlib_root.parent) == 932615.75
+    assert optimum("capb", capacity=7000.0, root=orlib_root.parent) == 13198556.434
+    assert optimum("pmed1", root=orlib_root.parent) == 5819
+    with pytest.raises(KeyError):
+        optimum("capa", root=orlib_root.parent)  # four capacities: one must be named
+    with pytest.raises(InputError, match="GPUPLACE_BENCHMARKS"):
+        load_optima("pmed", orlib_root / "nowhere")
+
+
+def test_benchmarks_root_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from datasets.orlib import benchmarks_root
+
+    monkeypatch.setenv("GPUPLACE_BENCHMARKS", str(tmp_path))
+    assert benchmarks_root() == tmp_path
