@@ -401,6 +401,22 @@ def biting_failures(
     ]
 
 
+def unsurvivable_regions(instance: Instance, pairs: ReachablePairs) -> list[int]:
+    """Regions whose demand no plan can re-serve: fewer than two sites within the failover SLA.
+
+    Only meaningful when all demand must be served and ``failover_sla_factor >= 1``
+    (then the region's serving site is one of those in reach, and its loss is fatal).
+    """
+    from solvers.constraints.survivability import may_open
+
+    cons = instance.constraints
+    if cons.allow_unserved or instance.objective.kind == "served" or cons.failover_sla_factor < 1:
+        return []
+    usable = np.isin(pairs.site, may_open(instance))
+    counts = np.bincount(pairs.region[usable], minlength=instance.n_regions)
+    return [int(r) for r in np.flatnonzero((counts < 2) & (instance.region_demand > 0))]
+
+
 def solve_survivable(
     instance: Instance,
     solver: str = "auto",
@@ -446,6 +462,23 @@ def solve_survivable(
     started = time.perf_counter()
     deadline = started + params.time_limit_s
     pairs = reachable_pairs(instance, sla_factor=instance.constraints.failover_sla_factor)
+    lonely = unsurvivable_regions(instance, pairs)
+    if lonely:
+        names = ", ".join(instance.region_ids[r] for r in lonely[:10])
+        more = f" and {len(lonely) - 10} more" if len(lonely) > 10 else ""
+        factor = instance.constraints.failover_sla_factor
+        return empty_solution(
+            instance,
+            Status.INFEASIBLE,
+            started,
+            solver,
+            "",
+            notes=(
+                f"survive_site_failure: {len(lonely)} region(s) have fewer than two sites within "
+                f"sla_rtt_ms x failover_sla_factor ({factor:g}), so losing their one site "
+                f"cannot be survived: {names}{more}",
+            ),
+        )
     cases: set[int] = set()
     hint = warm_start
     for round_number in range(1, max_rounds + 1):

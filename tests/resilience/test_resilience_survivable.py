@@ -61,6 +61,21 @@ def test_no_survivable_plan_is_infeasible():
     instance = dataclasses.replace(instance, site_status=np.array([2, 0, 2]))
     solution = solve(instance, solver="highs", params=PARAMS)
     assert solution.status == Status.INFEASIBLE
+    assert any("fewer than two sites" in note and "rA, rC" in note for note in solution.notes)
+
+
+def test_power_too_small_for_failover_is_infeasible_from_the_model():
+    import dataclasses
+
+    import numpy as np
+
+    # sA and sC can hold 9 GPUs each: after losing sB, rA (10) cannot be re-served.
+    instance = line_instance(Constraints(survive_site_failure=True))
+    instance = dataclasses.replace(instance, site_power_kw=np.array([9.0, 1000.0, 9.0]))
+    assert solve(line_instance(), solver="highs", params=PARAMS).status == Status.OPTIMAL
+    solution = solve(instance, solver="highs", params=PARAMS)
+    assert solution.status == Status.INFEASIBLE
+    assert any("survive_site_failure: round" in note for note in solution.notes)
 
 
 def test_redundancy_two_solves_to_4500_and_guarantees_half():
