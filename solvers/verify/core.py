@@ -23,8 +23,8 @@ def verify_plan(
     """Check a plan against its instance; an empty list means the plan is valid.
 
     Everything is recomputed from the instance's input fields: RTTs with geopy
-    great circles and networkx Dijkstra (from the attach nodes the plan uses
-    only), capacity, power, space, budget, link loads, KPIs and the objective.
+    great circles and networkx Dijkstra (single-source runs only from the
+    attach nodes or the site nodes the plan uses, whichever are fewer), capacity, power, space, budget, link loads, KPIs and the objective.
 
     Parameters
     ----------
@@ -49,7 +49,9 @@ def verify_plan(
         return [Violation("status", "status", f"the plan holds no solution ({plan['status']})")]
 
     parsed = parse_plan(instance, plan)
-    network = Network(instance)
+    attach_nodes = {int(instance.region_node[a.region]) for a in parsed.assignments}
+    site_nodes = {int(instance.site_node[a.site]) for a in parsed.assignments}
+    network = Network(instance, from_sites=len(site_nodes) < len(attach_nodes))
     out = list(parsed.violations)
     out.extend(check_attach_nodes(instance, tolerance))
     rtts = [network.rtt_ms(a.region, a.site) for a in parsed.assignments]

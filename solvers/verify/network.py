@@ -44,8 +44,11 @@ def link_one_way_ms(instance: Instance, edge: int) -> float:
 class Network:
     """The topology as a networkx graph, with cached single-source Dijkstra runs."""
 
-    def __init__(self, instance: Instance):
+    def __init__(self, instance: Instance, *, from_sites: bool = False):
         self.instance = instance
+        # Dijkstra runs from site nodes instead of attach nodes (the graph is
+        # undirected): whichever side has fewer distinct nodes in the plan.
+        self.from_sites = from_sites
         topo = instance.topology
         graph = nx.Graph()
         graph.add_nodes_from(range(topo.n_nodes))
@@ -108,26 +111,31 @@ class Network:
             return self.matrix[(region, site)]
         if self.instance.matrix_only:
             return math.inf
-        one_way = self.dijkstra(int(self.attach[region]))[0].get(
-            int(self.instance.site_node[site]), math.inf
-        )
-        return 2.0 * (self.access_one_way_ms(region) + one_way)
+        return 2.0 * (self.access_one_way_ms(region) + self.one_way_ms(region, site))
+
+    def one_way_ms(self, region: int, site: int) -> float:
+        """Minimum one-way latency between the attach node and the site's node."""
+        attach, node = int(self.attach[region]), int(self.instance.site_node[site])
+        if self.from_sites:
+            return self.dijkstra(node)[0].get(attach, math.inf)
+        return self.dijkstra(attach)[0].get(node, math.inf)
 
     def path(self, region: int, site: int) -> list[int] | None:
         """Nodes of one minimum-latency path from the attach node to the site's node.
 
         Where paths tie, the first predecessor networkx recorded is followed.
         """
-        source = int(self.attach[region])
+        attach, site_node = int(self.attach[region]), int(self.instance.site_node[site])
+        source, target = (site_node, attach) if self.from_sites else (attach, site_node)
         pred = self.dijkstra(source)[1]
-        node = int(self.instance.site_node[site])
-        if node not in pred:
+        if target not in pred:
             return None
-        path = [node]
+        node, path = target, [target]
         while node != source:
             node = pred[node][0]
             path.append(node)
-        return path[::-1]
+        # path runs target -> source; return it attach -> site node
+        return path if self.from_sites else path[::-1]
 
 
 def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

@@ -141,3 +141,18 @@ def test_tied_paths_still_catch_wrong_loads():
     assert "A->B" in [v.subject for v in found]
     plan["links"] = _links(("D", "B", 4.0), ("B", "A", 4.0))  # wrong direction
     assert {v.constraint for v in verify_plan(instance, plan)} >= {"link_load"}
+
+
+@pytest.mark.parametrize("from_sites", [False, True])
+def test_both_dijkstra_orientations_agree(tiny, from_sites):
+    network = Network(tiny, from_sites=from_sites)
+    for r in range(tiny.n_regions):
+        for s in range(tiny.n_sites):
+            path = network.path(r, s)
+            assert path[0] == tiny.region_node[r]
+            assert path[-1] == tiny.site_node[s]
+            hops = sum(
+                network.graph[u][v]["weight"] for u, v in zip(path[:-1], path[1:], strict=True)
+            )
+            assert hops == pytest.approx(network.one_way_ms(r, s))
+            assert network.rtt_ms(r, s) == pytest.approx(Network(tiny).rtt_ms(r, s))
