@@ -223,7 +223,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(plan_json(plan), nl=False)
             else:
                 console.print(f"[bold red]no plan[/]: {plan['status']}", highlight=False)
-                for line in plan["diagnosis"]:
+                for line in plan["diagnosis"] or plan.get("notes", []):
                     console.print(f"  - {line}", highlight=False, soft_wrap=True)
                 if output is not None:
                     console.print("nothing written")
