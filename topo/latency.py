@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 from topo.geo import haversine_km
 from topo.graph import Topology
@@ -19,6 +20,7 @@ from topo.graph import Topology
 # csgraph treats stored zeros as missing edges; a zero-latency link gets this instead.
 ZERO_LATENCY_MS = 1e-9
 _CHUNK = 1024
+_NEAREST_K = 8  # nodes proposed by the k-d tree to each query point
 
 
 def link_latency_ms(
@@ -58,23 +60,61 @@ def graph_matrix(topology: Topology, link_ms: np.ndarray) -> csr_matrix:
     return csr_matrix((np.concatenate([weight, weight]), (rows, cols)), shape=(n, n))
 
 
+def _unit_vectors(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def _nearest_brute(
+    topology: Topology, candidates: np.ndarray, lat: np.ndarray, lon: np.ndarray
+) -> np.ndarray:
+    result = np.empty(len(lat), dtype=np.int64)
+    for start in range(0, len(lat), _CHUNK):
+        stop = start + _CHUNK
+        d = haversine_km(
+            lat[start:stop, None],
+            lon[start:stop, None],
+            topology.node_lat[candidates][None, :],
+            topology.node_lon[candidates][None, :],
+        )
+        result[start:stop] = candidates[np.argmin(d, axis=1)]
+    return result
+
+
 def nearest_nodes(topology: Topology, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Index of the nearest node whose kind is not ``waypoint`` (great circle)."""
+    """Index of the nearest node whose kind is not ``waypoint`` (great circle).
+
+    Ties go to the lowest node index. A k-d tree over unit vectors (chord length
+    orders points as great-circle distance does) proposes the nearest few nodes;
+    the great-circle distance picks among them, so the answer equals a full scan.
+    """
     usable = np.array([kind != "waypoint" for kind in topology.node_kind], dtype=bool)
     usable &= ~np.isnan(topology.node_lat) & ~np.isnan(topology.node_lon)
     candidates = np.flatnonzero(usable)
     if candidates.size == 0:
         raise ValueError("the topology has no node with coordinates that is not a waypoint")
-    result = np.empty(len(lat), dtype=np.int64)
-    for start in range(0, len(lat), _CHUNK):
-        stop = start + _CHUNK
-        d = haversine_km(
-            np.asarray(lat[start:stop])[:, None],
-            np.asarray(lon[start:stop])[:, None],
-            topology.node_lat[candidates][None, :],
-            topology.node_lon[candidates][None, :],
-        )
-        result[start:stop] = candidates[np.argmin(d, axis=1)]
+    lat = np.asarray(lat, dtype=float).ravel()
+    lon = np.asarray(lon, dtype=float).ravel()
+    k = min(_NEAREST_K, candidates.size)
+    if k == candidates.size or len(lat) == 0:
+        return _nearest_brute(topology, candidates, lat, lon)
+    finite = np.isfinite(lat) & np.isfinite(lon)
+    tree = cKDTree(_unit_vectors(topology.node_lat[candidates], topology.node_lon[candidates]))
+    chord, near = tree.query(
+        _unit_vectors(np.where(finite, lat, 0.0), np.where(finite, lon, 0.0)), k=k
+    )
+    near = np.sort(near, axis=1)  # candidate order, so that argmin breaks ties by node index
+    d = haversine_km(
+        lat[:, None],
+        lon[:, None],
+        topology.node_lat[candidates[near]],
+        topology.node_lon[candidates[near]],
+    )
+    result = candidates[near[np.arange(len(lat)), np.argmin(d, axis=1)]]
+    # Where the k-th proposal is (nearly) as close as the first, more nodes may tie: scan them all.
+    unsure = ~finite | (chord[:, -1] - chord[:, 0] <= 1e-9)
+    if unsure.any():
+        result[unsure] = _nearest_brute(topology, candidates, lat[unsure], lon[unsure])
     return result
 
 

@@ -180,3 +180,21 @@ def test_shortest_paths_agree_with_networkx_and_geopy():
                 assert got == pytest.approx(expected[target], rel=1e-9)
             else:
                 assert math.isinf(got)
+
+
+def test_nearest_nodes_equal_a_full_scan():
+    rng = np.random.default_rng(7)
+    n = 300
+    node_lat = rng.uniform(-80, 80, n)
+    node_lon = rng.uniform(-180, 180, n)
+    node_lat[50:70], node_lon[50:70] = 12.5, 45.0  # 20 co-located nodes: ties beyond k
+    kind = ["waypoint" if i % 5 == 0 else "city" for i in range(n)]
+    t = make_topology([f"n{i}" for i in range(n)], node_lat, node_lon, kind=kind)
+    lat = np.concatenate([rng.uniform(-90, 90, 2000), [12.5, 12.5001], node_lat])
+    lon = np.concatenate([rng.uniform(-180, 180, 2000), [45.0, 45.0], node_lon])
+    got = latency.nearest_nodes(t, lat, lon)
+    usable = np.array([k != "waypoint" for k in kind])
+    d = haversine_km(lat[:, None], lon[:, None], node_lat[None, :], node_lon[None, :])
+    d[:, ~usable] = np.inf
+    np.testing.assert_array_equal(got, np.argmin(d, axis=1))  # argmin: lowest index on ties
+    assert got[2000] == 51  # node 50 is a waypoint; 51 the lowest usable co-located node
