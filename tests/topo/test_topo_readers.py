@@ -219,6 +219,10 @@ BAD_JSON = {
         "nodes[0]: id missing",
     ),
     "bool_id": (json.dumps({"nodes": [{"id": True}]}), "id must be a string or an integer"),
+    "half_position": (
+        json.dumps({"nodes": [{"id": "a", "lat": 10}]}),
+        "nodes[0] (id 'a'): latitude and longitude must be given together",
+    ),
     "bad_pos": (json.dumps({"nodes": [{"id": "a", "pos": [1]}]}), "pos must be [lon, lat]"),
     "no_nodes": (json.dumps({"nodes": [], "edges": []}), "no nodes"),
     "empty": ("", "not valid JSON"),

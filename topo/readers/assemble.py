@@ -43,6 +43,10 @@ def shown(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _id_text(value: Any) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
@@ -80,7 +84,7 @@ class TopologyBuilder:
 
     def number(self, value: Any, where: str, field: str, *, allow_inf: bool = False) -> float:
         """``value`` as a float; NaN when missing (``None`` or empty); a problem if not numeric."""
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if _missing(value):
             return math.nan
         if isinstance(value, bool):
             self.problem(where, f"{field} must be a number, got {value!r}")
@@ -131,6 +135,8 @@ class TopologyBuilder:
         if not -180.0 <= lon_deg <= 180.0 and not math.isnan(lon_deg):
             self.problem(where, f"longitude {lon_deg} is outside [-180, 180]")
             lon_deg = math.nan
+        if _missing(lat) != _missing(lon):
+            self.problem(where, "latitude and longitude must be given together")
         if math.isnan(lat_deg) != math.isnan(lon_deg):
             lat_deg = lon_deg = math.nan  # half a position is no position
         self._index[text] = len(self._ids)
