@@ -18,7 +18,8 @@ def read_node_link(path: str | Path) -> Topology:
     Node fields: ``id`` (string or integer, kept as a string); position as
     ``lat`` + ``lon`` or ``pos`` = [lon, lat]; optional ``name``, ``country``,
     ``kind`` (or TopoHub's ``type``: 'City' -> 'city', 'Seacable Waypoint' ->
-    'waypoint', 'Seacable Landing Point' -> 'landing', others lower-cased).
+    'waypoint', 'Seacable Landing Point' -> 'landing', others lower-cased; kinds are
+    always lower-case).
     Edge fields: ``source``, ``target``; optional ``latency_ms`` (one-way),
     ``distance_km`` (or ``dist``), ``capacity_gbps``.
 
