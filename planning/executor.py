@@ -55,7 +55,11 @@ def _connect(scheduler: str | None, workers: int | None, n_items: int):
         n_workers=n_workers,
         threads_per_worker=1,
         processes=True,
+        host="127.0.0.1",
         dashboard_address=None,
+        # No dashboard; the scheduler's small HTTP endpoint takes a free loopback port
+        # instead of the default 8787, which another cluster may hold.
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         silence_logs=logging.ERROR,
     )
     return Client(cluster), cluster
