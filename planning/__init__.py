@@ -1,0 +1,30 @@
+"""Work with plans: compare, report (maps and plots), sweep (Dask), failures.
+
+Entry points are imported on first use, so ``import planning`` stays light
+(folium, matplotlib and dask load only when needed).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "compare_plans": "planning.compare",
+    "load_plan": "planning.plans",
+    "build_report": "planning.report",
+    "ReportSection": "planning.report",
+    "run_sweep": "planning.sweep",
+    "SolverOptions": "planning.sweep",
+    "run_tasks": "planning.executor",
+    "pareto_front": "planning.pareto",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'planning' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -202,3 +202,25 @@ def test_cli_report_bad_plan_exits_2(tmp_path):
     result = runner.invoke(app, ["report", str(scenario), str(bad), "-o", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "plan.json" in result.stderr
+
+
+def test_map_across_the_antimeridian():
+    from scenario.build import build_instance, make_topology
+
+    topology = make_topology(
+        ("Fiji", "Samoa"), (-18.0, -13.8), (178.4, -171.8), [("Fiji", "Samoa")]
+    )
+    instance = build_instance(
+        topology=topology, site_ids=("fj1",), site_node=(0,), site_power_kw=(100.0,),
+        region_ids=("Apia",), region_lat=(-13.83,), region_lon=(-171.76,), region_demand=(1.0,),
+        region_sla_rtt_ms=(100.0,), gpu_types=("H100",), gpu_capex=(1.0,), gpu_power_kw=(1.0,),
+        gpu_throughput=(1.0,), region_node=(1,),
+    )  # fmt: skip
+    plan = {
+        "sites": [{"id": "fj1", "node": "Fiji", "gpus": {"H100": 1}, "utilisation": 1.0}],
+        "assignments": [{"region": "Apia", "site": "fj1", "share": 1.0, "demand": 1.0}],
+    }
+    html = build_map(report_data(instance, plan), tiles=None)
+    # Drawn east of 180 degrees rather than across the whole map.
+    assert "[-13.83, 188.24]" in html and "[-13.8, 188.2]" in html
+    assert "-171.76" not in html
