@@ -21,9 +21,7 @@ the converted scenario equals the published optimum:
   = facility fixed cost;
 - region demand = ``d_j``; ``[latency] matrix`` with ``matrix_only = true`` and
   ``rtt_ms = c_ij / d_j``; objective ``cost`` with ``latency_weight = 1``, so the
-  assignment term ``demand x share x rtt`` equals ``c_ij x share`` (a zero cost
-  is written as 1e-9 ms, since measured RTTs must be > 0: the objective moves by
-  at most 1e-9 x total demand);
+  assignment term ``demand x share x rtt`` equals ``c_ij x share``;
 - p-median: demand 1, ``rtt_ms`` = shortest-path distance, fixed cost 0,
   ``min_sites = max_sites = p``.
 """
@@ -69,9 +67,6 @@ PUBLISHED_CAPACITIES: dict[str, tuple[float, ...]] = {
 _SLA_RTT_MS = 1e12  # "no SLA": every matrix pair is a candidate
 # GPU power must be > 0: 1 mW per unit never binds against a 1 kW site (<= 1e5 units per site).
 _UNIT_POWER_KW = 1e-6
-# The loader requires rtt_ms > 0; a zero cost becomes this. It adds at most
-# _ZERO_RTT_MS x total demand (< 1e-4 for every OR-Library file) to the objective.
-_ZERO_RTT_MS = 1e-9
 
 
 @dataclass(frozen=True, eq=False)
@@ -403,7 +398,7 @@ def _write_scenario(
         paths["rtt"],
         ["region", "site", "rtt_ms"],
         (
-            [region_ids[j], site_ids[i], fmt(max(rtt_ms[i, j], _ZERO_RTT_MS))]
+            [region_ids[j], site_ids[i], fmt(rtt_ms[i, j])]
             for j in range(n)
             for i in range(m)
         ),

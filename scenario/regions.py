@@ -176,12 +176,12 @@ def read_matrix(
     site_ids: list[str] | None,
     problems: ProblemCollector,
 ) -> MatrixTable | None:
-    """Validate the measured-RTT table: known regions and sites, rtt_ms > 0, no duplicate pair."""
+    """Validate the measured-RTT table: known regions and sites, rtt_ms >= 0, no duplicate pair."""
     if not check_columns(table, MATRIX_REQUIRED, (), problems):
         return None
     region_of = {r: i for i, r in enumerate(region_ids or [])}
     site_of = {s: i for i, s in enumerate(site_ids or [])}
-    rtt = numbers(table, "rtt_ms", problems, check=POSITIVE)
+    rtt = numbers(table, "rtt_ms", problems, check=NON_NEGATIVE)
     region = np.full(len(table), -1, dtype=np.int64)
     site = np.full(len(table), -1, dtype=np.int64)
     seen: dict[tuple[int, int], int] = {}
