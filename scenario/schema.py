@@ -207,7 +207,14 @@ def _custom_specs(value: Any, file: str, problems: ProblemCollector) -> tuple:
         if not isinstance(kind, str) or not kind.strip():
             problems.add(file, f"{where}.kind", "every custom constraint needs a string 'kind'")
             continue
-        params = {k: v for k, v in entry.items() if k != "kind"}
+        # Parameters go in a `params` table (as in docs/extending.md); plain keys beside
+        # `kind` are accepted too.
+        nested = entry.get("params", {})
+        if not isinstance(nested, dict):
+            problems.add(file, f"{where}.params", f"must be a table, got {nested!r}")
+            continue
+        flat = {k: v for k, v in entry.items() if k not in ("kind", "params")}
+        params = {**flat, **nested}
         specs.append(CustomConstraintSpec(kind=kind.strip(), params=params, where=where))
     return tuple(specs)
 
