@@ -131,6 +131,20 @@ def test_unserved_not_allowed(tiny):
     )
 
 
+def test_served_objective_may_leave_demand_unserved(tiny):
+    import dataclasses
+
+    from scenario.instance import Objective
+
+    shares = {("r1", "s1"): 1.0, ("r2", "s1"): 0.5, ("r2", "s2"): 0.5}
+    served = dataclasses.replace(tiny, objective=Objective(kind="served"))
+    solution = make_solution(served, shares=dict(shares), unserved=[0.0, 0.0, 4.0])
+    plan = build_plan(served, solution, solver_settings=SETTINGS)
+    assert verify_plan(served, plan) == []
+    plan["unserved"][0]["demand"] = 3.0  # shares + unserved must still cover the demand
+    assert [(v.constraint, v.subject) for v in verify_plan(served, plan)] == [("share_sum", "r3")]
+
+
 # --- latency ---------------------------------------------------------------------------
 
 
