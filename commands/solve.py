@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from commands.common import (
@@ -190,6 +191,10 @@ def register(app: typer.Typer) -> None:
 
         overrides = scenario_pkg.parse_set_options(set_ or [])
         instance = scenario_pkg.load_instance(scenario, overrides)
+        for warning in instance.warnings:
+            err_console.print(
+                f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True
+            )
         params = solvers.params_from_instance(instance)
         changes = {
             key: value
