@@ -1,25 +1,39 @@
 """The backend interface and the code every backend shares to report a Solution.
 
 A backend declares what it can do (``supports_warm_start``, ``integer_only``,
-``proves_bound``), says cheaply whether it is installed, and turns a
+``proves_bound``, ``honours_threads``, ``interruptible``, ``deterministic``),
+says cheaply whether it is installed, and turns a
 :class:`~solvers.model.LinearModel` into a :class:`~solvers.result.Solution`.
 Backends report decisions; the objective is recomputed in float from them
 (:func:`make_solution`), so all backends are comparable.
+
+Stopping: ``params.time_limit_s`` is the wall-clock budget of the backend's
+``solve`` call, measured from its start. Every backend also polls
+:func:`solvers.cancel.cancel_requested` and then returns its best plan so far
+with ``interrupted=True``. :class:`Watchdog` runs the check in a helper
+thread for solvers whose own loop cannot be entered (they expose a thread-safe
+``stop``).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from types import TracebackType
 
 import numpy as np
 
 from scenario.instance import Instance
+from solvers.cancel import cancel_requested
 from solvers.model.builder import LinearModel
 from solvers.model.objective import objective_value
 from solvers.result import Solution, SolveParameters, Status
 
 SHARE_EPS = 1e-9
+# How often watchdogs look at the clock and the cancellation token.
+WATCH_POLL_S = 0.05
 
 
 class Backend(ABC):
@@ -30,6 +44,23 @@ class Backend(ABC):
     integer_only: bool = False
     proves_bound: bool = True
     handles_continuous: bool = True
+    # ``params.threads`` changes how many threads the solver uses.
+    honours_threads: bool = True
+    # Stops within about a second of a cancel request or the time limit.
+    interruptible: bool = True
+    # Same inputs and seed give the same plan when the solve ends before the time limit.
+    deterministic: bool = True
+
+    @classmethod
+    def features(cls) -> dict[str, bool]:
+        """What the backend declares it can do, by feature name."""
+        return {
+            "warm_start": cls.supports_warm_start,
+            "bound": cls.proves_bound,
+            "threads": cls.honours_threads,
+            "interrupt": cls.interruptible,
+            "deterministic": cls.deterministic,
+        }
 
     @classmethod
     @abstractmethod
@@ -183,3 +214,113 @@ def status_from_gap(objective: float | None, bound: float | None, gap: float) ->
     """OPTIMAL when the relative gap is within ``gap``, else FEASIBLE."""
     g = gap_of(objective, bound)
     return Status.OPTIMAL if g is not None and g <= gap + 1e-9 else Status.FEASIBLE
+
+
+def deadline_of(params: SolveParameters, started: float) -> float:
+    """``time.perf_counter()`` value at which a solve begun at ``started`` must stop."""
+    return started + max(0.0, float(params.time_limit_s))
+
+
+def remaining_s(deadline: float, floor_s: float = 0.0) -> float:
+    """Seconds left until ``deadline`` (never below ``floor_s``)."""
+    return max(floor_s, deadline - time.perf_counter())
+
+
+def should_stop(deadline: float) -> bool:
+    """True once a cancel was requested or ``deadline`` has passed."""
+    return cancel_requested() or time.perf_counter() >= deadline
+
+
+class Watchdog:
+    """Call ``stop()`` once, from a helper thread, on a cancel request or at ``deadline``.
+
+    Use as a context manager around a blocking solver call that releases the GIL
+    and offers a thread-safe way to stop (CP-SAT's and model_builder's
+    ``stop_search``). ``cancelled`` tells whether a cancel request fired it.
+
+    Examples
+    --------
+    >>> import time
+    >>> stopped = []
+    >>> with Watchdog(lambda: stopped.append(True), time.perf_counter() + 0.1) as dog:
+    ...     time.sleep(0.5)
+    >>> stopped, dog.fired, dog.cancelled
+    ([True], True, False)
+    """
+
+    def __init__(self, stop: Callable[[], None], deadline: float) -> None:
+        self._stop = stop
+        self._deadline = deadline
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="gpuplace-watchdog", daemon=True)
+        self.fired = False
+        self.cancelled = False
+
+    def _watch(self) -> None:
+        while not self._done.wait(WATCH_POLL_S):
+            cancelled = cancel_requested()
+            if cancelled or time.perf_counter() >= self._deadline:
+                self.fired, self.cancelled = True, cancelled
+                self._stop()
+                return
+
+    def __enter__(self) -> Watchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def stop_reason() -> str:
+    """``"cancel request"`` or ``"time limit"``: why a solve is stopping (for notes)."""
+    return "cancel request" if cancel_requested() else "time limit"
+
+
+def fallback_solution(
+    model: LinearModel,
+    instance: Instance,
+    warm: Solution | None,
+    started: float,
+    backend: str,
+    version: str,
+    notes: list[str],
+) -> Solution:
+    """What a stopped backend returns without a plan of its own, marked interrupted.
+
+    The warm start (re-evaluated, status FEASIBLE, no bound) when there is one,
+    else NO_SOLUTION.
+    """
+    if warm is None or warm.objective is None:
+        return make_solution(
+            model,
+            instance,
+            None,
+            Status.NO_SOLUTION,
+            None,
+            started,
+            backend,
+            version,
+            True,
+            tuple(notes),
+        )
+    values = warm_start_vector(model, instance, warm)
+    notes = [*notes, f"the {warm.backend} warm start is returned"]
+    return make_solution(
+        model,
+        instance,
+        values,
+        Status.FEASIBLE,
+        None,
+        started,
+        backend,
+        version,
+        True,
+        tuple(notes),
+    )

@@ -37,14 +37,26 @@ translation with one enforcement literal per constraint family and
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, replace
 
 import numpy as np
+import scipy.sparse as sp
 
 from scenario.instance import Instance
-from solvers.backends.base import Backend, make_solution, status_from_gap, warm_start_vector
+from solvers.backends.base import (
+    Backend,
+    Watchdog,
+    deadline_of,
+    fallback_solution,
+    make_solution,
+    remaining_s,
+    should_stop,
+    status_from_gap,
+    stop_reason,
+    warm_start_vector,
+)
+from solvers.cancel import cancel_requested
 from solvers.model.builder import LinearModel
 from solvers.result import Solution, SolveParameters, Status
 
@@ -58,10 +70,18 @@ _INT_CAP = 2**40
 @dataclass
 class _Translation:
     model: object  # cp_model.CpModel
-    z: list  # IntVar per model variable
+    z: np.ndarray  # CP-SAT variable index of each model variable
     step: np.ndarray
     obj_scale: float
     literals: dict[str, object]
+
+
+class TranslationStopped(Exception):
+    """The translation was stopped (cancel request or deadline) before it finished."""
+
+
+# Rows translated between two looks at the clock and the cancellation token.
+_CHECK_EVERY_ROWS = 4096
 
 
 def _near_int(values: np.ndarray) -> bool:
@@ -83,6 +103,58 @@ def _row_factor(a: np.ndarray, zmax: np.ndarray, ends: np.ndarray) -> tuple[floa
     return f, False
 
 
+def _row_reduce(
+    ufunc: np.ufunc, values: np.ndarray, indptr: np.ndarray, empty: float
+) -> np.ndarray:
+    """``ufunc.reduce`` of each CSR row's ``values`` (``empty`` for rows without entries)."""
+    n = indptr.shape[0] - 1
+    out = np.full(n, empty, dtype=float)
+    nonempty = np.flatnonzero(np.diff(indptr) > 0)
+    if nonempty.size:
+        out[nonempty] = ufunc.reduceat(values, indptr[nonempty])
+    return out
+
+
+def _rows_with(bad: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Rows holding at least one entry flagged in ``bad``."""
+    return np.bincount(rows[bad], minlength=n) > 0
+
+
+def _not_int(values: np.ndarray) -> np.ndarray:
+    return np.abs(values - np.rint(values)) > 1e-9 * np.maximum(1.0, np.abs(values))
+
+
+def _row_factors(
+    a: sp.csr_matrix, zmax: np.ndarray, lb: np.ndarray, ub: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(factor, exact) per row of ``a``: :func:`_row_factor` for every row at once."""
+    n = a.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(a.indptr))
+    absd = np.abs(a.data)
+    activity = np.bincount(rows, weights=absd * zmax[a.indices], minlength=n)
+    cap = _MAX_ACTIVITY / np.maximum(activity, 1e-300)
+    big = _row_reduce(np.maximum, absd, a.indptr, 1.0)
+    factor = np.full(n, np.nan)
+    trying = np.ones(n, dtype=bool)
+    lb_f, ub_f = np.isfinite(lb), np.isfinite(ub)
+    for f in _EXACT_POWERS:
+        trying &= (f <= cap) & (big * f <= _MAX_COEF) & np.isnan(factor)
+        if not trying.any():
+            break
+        ok = trying & ~_rows_with(_not_int(a.data * f), rows, n)
+        ok &= ~(lb_f & _not_int(np.where(lb_f, lb, 0.0) * f))
+        ok &= ~(ub_f & _not_int(np.where(ub_f, ub, 0.0) * f))
+        factor[ok] = f
+    exact = ~np.isnan(factor)
+    small = _row_reduce(np.minimum, np.where(absd > 0, absd, np.inf), a.indptr, np.inf)
+    small = np.where(np.isfinite(small), small, 1.0)
+    safe_big = np.where(big > 0, big, 1.0)
+    loose = np.minimum(
+        np.minimum(cap, _MAX_COEF / safe_big), np.maximum(_MIN_UNITS / small, 1e6 / safe_big)
+    )
+    return np.where(exact, factor, loose), exact
+
+
 def _domains(model: LinearModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     step = np.where(model.integer, 1.0, model.step)
     if np.any(~model.integer & ~np.isfinite(step)):
@@ -94,68 +166,102 @@ def _domains(model: LinearModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return step, lo.astype(np.int64), np.maximum(hi, lo).astype(np.int64)
 
 
-def translate(model: LinearModel, enforce_families: bool = False) -> _Translation:
-    """Build the CP-SAT model (see the module docstring for the scaling rules)."""
+def _int_ends(values: np.ndarray, up: bool) -> np.ndarray:
+    """Row ends rounded inward (``up``: ceil for lower ends) as int64, infinite -> INT_MIN/MAX."""
+    from ortools.sat.python import cp_model
+
+    finite = np.isfinite(values)
+    rounded = np.ceil(values - 1e-9) if up else np.floor(values + 1e-9)
+    rounded = np.clip(np.where(finite, rounded, 0.0), -(2.0**62), 2.0**62).astype(np.int64)
+    fill = cp_model.INT_MIN if up else cp_model.INT_MAX
+    return np.where(finite, rounded, fill)
+
+
+def translate(
+    model: LinearModel, enforce_families: bool = False, deadline: float | None = None
+) -> _Translation:
+    """Build the CP-SAT model (see the module docstring for the scaling rules).
+
+    Raises
+    ------
+    ValueError
+        A continuous variable without a step, or a negative lower bound.
+    TranslationStopped
+        ``deadline`` (a ``time.perf_counter()`` value) passed or a cancel was requested.
+    """
     from ortools.sat.python import cp_model
 
     cp = cp_model.CpModel()
+    proto = cp.proto
     step, lo, hi = _domains(model)
-    z = [cp.new_int_var(int(lo[j]), int(hi[j]), f"v{j}") for j in range(model.n_vars)]
+    for low, high in zip(lo.tolist(), hi.tolist(), strict=True):
+        proto.variables.add().domain.extend((low, high))
+    z = np.arange(model.n_vars, dtype=np.int64)
     zmax = np.maximum(np.abs(lo), np.abs(hi)).astype(float)
     literals: dict[str, object] = {}
     if enforce_families:
         for family in model.families():
             literals[family] = cp.new_bool_var(f"enforce[{family}]")
-    A = model.A.tocsr()
+    a = model.A.tocsr()
+    a = sp.csr_matrix((a.data * step[a.indices], a.indices, a.indptr), shape=a.shape)
+    lb, ub = model.row_lb.astype(float), model.row_ub.astype(float)
+    factor, exact = _row_factors(a, zmax, lb, ub)
+    rows = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
+    scaled = a.data * factor[rows]
+    exact_e = exact[rows]
+    # Exact rows keep rounded coefficients; inexact ones round conservatively per side.
+    up = np.where(exact_e, np.rint(scaled), np.ceil(scaled - 1e-12)).astype(np.int64).tolist()
+    down = np.where(exact_e, np.rint(scaled), np.floor(scaled + 1e-12)).astype(np.int64).tolist()
+    lo_i = _int_ends(lb * factor, up=True).tolist()
+    hi_i = _int_ends(ub * factor, up=False).tolist()
+    indices = a.indices.tolist()
+    indptr = a.indptr.tolist()
+    exact_l = exact.tolist()
+    has_lb, has_ub = np.isfinite(lb).tolist(), np.isfinite(ub).tolist()
+    int_min, int_max = cp_model.INT_MIN, cp_model.INT_MAX
     for block in model.con_blocks:
         lit = literals.get(block.family)
+        lit_index = lit.index if lit is not None else None
         for i in range(block.start, block.stop):
-            cols = A.indices[A.indptr[i] : A.indptr[i + 1]]
-            a = A.data[A.indptr[i] : A.indptr[i + 1]] * step[cols]
-            lb, ub = float(model.row_lb[i]), float(model.row_ub[i])
-            ends = np.array([e for e in (lb, ub) if np.isfinite(e)])
-            f, exact = _row_factor(a, zmax[cols], ends)
-            vars_i = [z[c] for c in cols]
-            cons = []
-            if exact:
-                coefs = np.rint(a * f).astype(np.int64).tolist()
-                lo_i = math.ceil(lb * f - 1e-9) if np.isfinite(lb) else cp_model.INT_MIN
-                hi_i = math.floor(ub * f + 1e-9) if np.isfinite(ub) else cp_model.INT_MAX
-                cons.append(
-                    cp.add_linear_constraint(
-                        cp_model.LinearExpr.weighted_sum(vars_i, coefs), lo_i, hi_i
-                    )
-                )
+            if deadline is not None and i % _CHECK_EVERY_ROWS == 0 and should_stop(deadline):
+                raise TranslationStopped(stop_reason())
+            j0, j1 = indptr[i], indptr[i + 1]
+            cols = indices[j0:j1]
+            if exact_l[i]:
+                sides = [(up[j0:j1], lo_i[i], hi_i[i])]
             else:
-                if np.isfinite(ub):
-                    coefs = np.ceil(a * f - 1e-12).astype(np.int64).tolist()
-                    expr = cp_model.LinearExpr.weighted_sum(vars_i, coefs)
-                    cons.append(cp.add(expr <= math.floor(ub * f + 1e-9)))
-                if np.isfinite(lb):
-                    coefs = np.floor(a * f + 1e-12).astype(np.int64).tolist()
-                    expr = cp_model.LinearExpr.weighted_sum(vars_i, coefs)
-                    cons.append(cp.add(expr >= math.ceil(lb * f - 1e-9)))
-            if lit is not None:
-                for ct in cons:
-                    ct.only_enforce_if(lit)
+                sides = []
+                if has_ub[i]:
+                    sides.append((up[j0:j1], int_min, hi_i[i]))
+                if has_lb[i]:
+                    sides.append((down[j0:j1], lo_i[i], int_max))
+            for coefs, low, high in sides:
+                ct = proto.constraints.add()
+                ct.linear.vars.extend(cols)
+                ct.linear.coeffs.extend(coefs)
+                ct.linear.domain.extend((low, high))
+                if lit_index is not None:
+                    ct.enforcement_literal.append(lit_index)
     c = model.c * step
     nz = np.flatnonzero(c)
     obj_scale = 1.0
     if nz.size:
-        obj_scale, exact = _row_factor(c[nz], zmax[nz], np.empty(0))
-        scaled = c[nz] * obj_scale
+        obj_scale, obj_exact = _row_factor(c[nz], zmax[nz], np.empty(0))
+        scaled_c = c[nz] * obj_scale
         rounded = (
-            np.rint(scaled)
-            if exact
-            else (np.floor(scaled) if model.sense == "min" else np.ceil(scaled))
+            np.rint(scaled_c)
+            if obj_exact
+            else (np.floor(scaled_c) if model.sense == "min" else np.ceil(scaled_c))
         )
-        expr = cp_model.LinearExpr.weighted_sum(
-            [z[j] for j in nz], rounded.astype(np.int64).tolist()
-        )
-        if model.sense == "min":
-            cp.minimize(expr)
+        coefs = rounded.astype(np.int64)
+        objective = proto.objective
+        objective.vars.extend(nz.tolist())
+        if model.sense == "max":
+            # The proto minimises; a maximisation is stored negated with scaling_factor -1.
+            objective.coeffs.extend((-coefs).tolist())
+            objective.scaling_factor = -1.0
         else:
-            cp.maximize(expr)
+            objective.coeffs.extend(coefs.tolist())
     return _Translation(cp, z, step, obj_scale, literals)
 
 
@@ -201,11 +307,13 @@ class CpSatBackend(Backend):
         from ortools.sat.python import cp_model
 
         started = time.perf_counter()
+        deadline = deadline_of(params, started)
         version = self.version()
         q = model.meta.get("share_quanta")
         notes: list[str] = [f"CP-SAT share resolution 1/{q}"] if q else []
+        warm = warm_start if warm_start is not None and warm_start.objective is not None else None
         try:
-            tr = translate(model)
+            tr = translate(model, deadline=deadline)
         except ValueError as error:
             notes.append(f"cpsat cannot translate the model: {error}")
             return make_solution(
@@ -220,17 +328,21 @@ class CpSatBackend(Backend):
                 False,
                 tuple(notes),
             )
-        if warm_start is not None and warm_start.objective is not None:
-            hint = np.rint(warm_start_vector(model, instance, warm_start) / tr.step).astype(
-                np.int64
-            )
-            for var, value in zip(tr.z, hint.tolist(), strict=True):
-                tr.model.add_hint(var, value)
-            notes.append(
-                f"warm start from {warm_start.backend} (objective {warm_start.objective:.6g})"
-            )
-        solver = _solver(params)
-        code = solver.solve(tr.model)
+        except TranslationStopped as stop:
+            notes.append(f"CP-SAT translation stopped by the {stop}")
+            return fallback_solution(model, instance, warm, started, self.name, version, notes)
+        if warm is not None:
+            hint = np.rint(warm_start_vector(model, instance, warm) / tr.step).astype(np.int64)
+            tr.model.proto.solution_hint.vars.extend(tr.z.tolist())
+            tr.model.proto.solution_hint.values.extend(hint.tolist())
+            notes.append(f"warm start from {warm.backend} (objective {warm.objective:.6g})")
+        if should_stop(deadline):
+            notes.append(f"CP-SAT not started: {stop_reason()}")
+            return fallback_solution(model, instance, warm, started, self.name, version, notes)
+        solver = _solver(replace(params, time_limit_s=remaining_s(deadline, floor_s=0.01)))
+        with Watchdog(solver.stop_search, deadline):
+            code = solver.solve(tr.model)
+        stopped = cancel_requested()
         if code == cp_model.INFEASIBLE:
             return make_solution(
                 model,
@@ -262,6 +374,9 @@ class CpSatBackend(Backend):
         if tr.obj_scale and code in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
             bound = float(solver.best_objective_bound) / tr.obj_scale + float(model.c0)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if warm is not None:
+                notes.append(f"CP-SAT found no plan before the {stop_reason()}")
+                return fallback_solution(model, instance, warm, started, self.name, version, notes)
             return make_solution(
                 model,
                 instance,
@@ -274,7 +389,8 @@ class CpSatBackend(Backend):
                 True,
                 tuple(notes),
             )
-        values = np.array([solver.value(v) for v in tr.z], dtype=float) * tr.step
+        response = np.asarray(solver.response_proto.solution, dtype=float)
+        values = response[tr.z] * tr.step
         sol = make_solution(
             model,
             instance,
@@ -284,7 +400,7 @@ class CpSatBackend(Backend):
             started,
             self.name,
             version,
-            code != cp_model.OPTIMAL,
+            stopped or code != cp_model.OPTIMAL,
             tuple(notes),
         )
         status = (

@@ -4,21 +4,55 @@
 the MIP dual bound (``mip_dual_bound``) and accepts a starting solution
 (``setSolution``); OR-Tools' HiGHS path reports the incumbent as the bound.
 Parameters: time_limit, mip_rel_gap, threads, random_seed.
+
+Stopping. HiGHS checks its time limit and its interrupt callbacks
+(``cbMipInterrupt``, ``cbSimplexInterrupt``, ``cbIpmInterrupt``, where a
+callback sets ``user_interrupt`` when :func:`solvers.backends.base.should_stop`)
+only between phases: on a 300 000-column model presolve, symmetry detection,
+probing and the feasibility-jump heuristic each ran 5-15 s without a check. So
+``run()`` executes in a helper thread, every improving incumbent is copied out
+through ``cbMipImprovingSolution``, and when HiGHS has not returned
+:data:`ABANDON_GRACE_S` after the deadline or a cancel request, the backend
+returns the last incumbent (or the warm start) and leaves the thread to end at
+HiGHS's next interrupt check, which it will take because the flag stays set.
+
+Threads: HiGHS sizes its task scheduler once per process, so ``threads`` takes
+effect for the first HiGHS solve of a process. HiGHS's MIP search is
+deterministic for a given ``random_seed`` and thread count; a run stopped by
+the time limit or a cancel request is not repeatable.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from scenario.instance import Instance
-from solvers.backends.base import Backend, make_solution, status_from_gap, warm_start_vector
+from solvers.backends.base import (
+    WATCH_POLL_S,
+    Backend,
+    deadline_of,
+    fallback_solution,
+    make_solution,
+    remaining_s,
+    should_stop,
+    status_from_gap,
+    stop_reason,
+    warm_start_vector,
+)
+from solvers.cancel import cancel_requested
 from solvers.model.builder import LinearModel
 from solvers.result import Solution, SolveParameters, Status
+
+# Seconds HiGHS may run past its deadline (or a cancel request) before it is left behind.
+ABANDON_GRACE_S = 2.0
 
 
 @contextlib.contextmanager
@@ -74,51 +108,65 @@ class HighsBackend(Backend):
         import highspy
 
         started = time.perf_counter()
+        deadline = deadline_of(params, started)
+        version = self.version()
         with _quiet_stdout(not params.log):
             h = highspy.Highs()
         h.setOptionValue("output_flag", bool(params.log))
-        h.setOptionValue("time_limit", float(params.time_limit_s))
         h.setOptionValue("mip_rel_gap", float(params.gap))
         h.setOptionValue("random_seed", int(params.seed))
         with contextlib.suppress(Exception):
             h.setOptionValue("threads", int(params.threads))
-
-        A = model.A.tocsr()
-        lp = highspy.HighsLp()
-        lp.num_col_ = model.n_vars
-        lp.num_row_ = model.n_rows
-        lp.col_cost_ = model.c
-        lp.col_lower_ = model.col_lb
-        lp.col_upper_ = model.col_ub
-        lp.row_lower_ = model.row_lb
-        lp.row_upper_ = model.row_ub
-        lp.offset_ = float(model.c0)
-        lp.sense_ = (
-            highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
-        )
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.num_col_ = model.n_vars
-        lp.a_matrix_.num_row_ = model.n_rows
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data.astype(float)
         is_mip = bool(model.integer.any())
-        if is_mip:
-            lp.integrality_ = [
-                highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
-                for flag in model.integer
-            ]
-        h.passModel(lp)
+        h.passModel(_highs_lp(highspy, model, is_mip))
         notes: list[str] = []
-        if warm_start is not None and warm_start.objective is not None:
+        warm = warm_start if warm_start is not None and warm_start.objective is not None else None
+        if warm is not None:
             sol = highspy.HighsSolution()
-            sol.col_value = list(warm_start_vector(model, instance, warm_start))
+            sol.col_value = list(warm_start_vector(model, instance, warm))
             sol.value_valid = True
             h.setSolution(sol)
+            notes.append(f"warm start from {warm.backend} (objective {warm.objective:.6g})")
+        if should_stop(deadline):
+            notes.append("HiGHS not started: " + stop_reason())
+            return fallback_solution(model, instance, warm, started, self.name, version, notes)
+        h.setOptionValue("time_limit", remaining_s(deadline, floor_s=0.01))
+        run = _Run(h, deadline)
+        if not run.finished:
             notes.append(
-                f"warm start from {warm_start.backend} (objective {warm_start.objective:.6g})"
+                f"HiGHS did not stop within {ABANDON_GRACE_S:g} s of the "
+                + stop_reason()
+                + "; its last incumbent is kept and the solver thread ends at its next check"
             )
-        h.run()
+            if run.values is None:
+                return fallback_solution(model, instance, warm, started, self.name, version, notes)
+            sol = make_solution(
+                model,
+                instance,
+                run.values,
+                Status.FEASIBLE,
+                run.bound,
+                started,
+                self.name,
+                version,
+                True,
+                tuple(notes),
+            )
+            return replace(sol, status=status_from_gap(sol.objective, sol.bound, params.gap))
+        return self._report(h, highspy, model, instance, params, started, is_mip, notes)
+
+    def _report(
+        self,
+        h: Any,
+        highspy: Any,
+        model: LinearModel,
+        instance: Instance,
+        params: SolveParameters,
+        started: float,
+        is_mip: bool,
+        notes: list[str],
+    ) -> Solution:
+        """The Solution of a HiGHS run that returned."""
         status = h.getModelStatus()
         info = h.getInfo()
         MS = highspy.HighsModelStatus
@@ -139,7 +187,7 @@ class HighsBackend(Backend):
             return make_solution(
                 model, instance, None, Status.INFEASIBLE, None, started, self.name, version
             )
-        interrupted = status in (
+        interrupted = cancel_requested() or status in (
             MS.kTimeLimit,
             MS.kInterrupt,
             MS.kIterationLimit,
@@ -175,10 +223,80 @@ class HighsBackend(Backend):
             final = Status.OPTIMAL
         else:
             final = status_from_gap(sol.objective, sol.bound, params.gap)
-        return _with_status(sol, final)
+        return replace(sol, status=final)
 
 
-def _with_status(sol: Solution, status: Status) -> Solution:
-    from dataclasses import replace
+def _highs_lp(highspy: Any, model: LinearModel, is_mip: bool) -> Any:
+    """The model as a ``HighsLp`` (row-wise matrix)."""
+    A = model.A.tocsr()
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.n_vars
+    lp.num_row_ = model.n_rows
+    lp.col_cost_ = model.c
+    lp.col_lower_ = model.col_lb
+    lp.col_upper_ = model.col_ub
+    lp.row_lower_ = model.row_lb
+    lp.row_upper_ = model.row_ub
+    lp.offset_ = float(model.c0)
+    lp.sense_ = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = model.n_vars
+    lp.a_matrix_.num_row_ = model.n_rows
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    if is_mip:
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+            for flag in model.integer
+        ]
+    return lp
 
-    return replace(sol, status=status)
+
+class _Run:
+    """``h.run()`` in a helper thread, interrupted through callbacks, abandoned if it overruns.
+
+    After construction ``finished`` says whether HiGHS returned; ``values`` and
+    ``bound`` are the last improving incumbent HiGHS reported (original space).
+    """
+
+    def __init__(self, h: Any, deadline: float) -> None:
+        self.values: np.ndarray | None = None
+        self.bound: float | None = None
+        self._deadline = deadline
+
+        def on_check(event: Any) -> None:
+            if should_stop(deadline):
+                event.interrupt()
+
+        def on_improving(event: Any) -> None:
+            self.values = np.array(event.data_out.mip_solution, dtype=float)
+            self.bound = float(event.data_out.mip_dual_bound)
+
+        h.cbMipInterrupt += on_check
+        h.cbSimplexInterrupt += on_check
+        h.cbIpmInterrupt += on_check
+        h.cbMipImprovingSolution += on_improving
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                h.run()
+            finally:
+                done.set()
+
+        # The thread holds ``h`` (and the callbacks) until HiGHS returns.
+        threading.Thread(target=work, name="gpuplace-highs", daemon=True).start()
+        self.finished = self._wait(done)
+
+    def _wait(self, done: threading.Event) -> bool:
+        give_up: float | None = None
+        while not done.wait(WATCH_POLL_S):
+            now = time.perf_counter()
+            if give_up is None and cancel_requested():
+                give_up = now + ABANDON_GRACE_S
+            if give_up is None and now >= self._deadline:
+                give_up = self._deadline + ABANDON_GRACE_S
+            if give_up is not None and now >= give_up:
+                return False
+        return True
