@@ -16,10 +16,13 @@ test compare plan contents and not only objectives.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import tomli_w
 from hypothesis import strategies as st
 
 from scenario.build import build_instance, make_topology
@@ -436,3 +439,41 @@ def permute(spec: Spec, site_order: list[int], region_order: list[int]) -> Spec:
 
 def with_constraints(spec: Spec, **changes) -> Spec:
     return dataclasses.replace(spec, constraints=dataclasses.replace(spec.constraints, **changes))
+
+
+# --- a scenario on disk --------------------------------------------------------------------
+
+TOPOLOGY = {
+    "nodes": [
+        {"id": "A", "lat": 0.0, "lon": 0.0, "country": "AU", "kind": "city"},
+        {"id": "B", "lat": 0.0, "lon": 1.0, "country": "AU", "kind": "city"},
+        {"id": "C", "lat": 0.0, "lon": 2.0, "country": "NZ", "kind": "city"},
+    ],
+    "links": [
+        {"source": "A", "target": "B", "latency_ms": 1.0, "capacity_gbps": 10},
+        {"source": "B", "target": "C", "capacity_gbps": 10},
+    ],
+}
+SITES = "id,node,power_kw,fixed_cost\ns1,A,100,1000\ns2,C,100,800\ns3,B,50,700\n"
+REGIONS = "id,lat,lon,demand,sla_rtt_ms,allowed_countries\nr1,0.1,0.0,10,50,\nr2,0.1,2.0,5,50,NZ\n"
+GPUS = "type,capex,power_kw,throughput\nH100,100,1.0,10\nL40S,40,0.5,3\n"
+BASE = {
+    "name": "roundtrip",
+    "topology": {"file": "topology.json"},
+    "sites": {"file": "sites.csv"},
+    "regions": {"file": "regions.csv"},
+    "gpus": {"file": "gpus.csv"},
+    "solver": {"time_limit_s": 10},
+}
+
+
+def write_files(folder: Path, toml_name: str = "scenario.toml") -> Path:
+    """Write the small file scenario (``BASE`` and its tables) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "topology.json").write_text(json.dumps(TOPOLOGY))
+    (folder / "sites.csv").write_text(SITES)
+    (folder / "regions.csv").write_text(REGIONS)
+    (folder / "gpus.csv").write_text(GPUS)
+    path = folder / toml_name
+    path.write_text(tomli_w.dumps(BASE))
+    return path

@@ -14,7 +14,7 @@ import pytest
 import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from prop_cases import EXACT, SETTINGS, build, specs
+from prop_cases import BASE, EXACT, SETTINGS, build, specs, write_files
 
 import solvers
 from scenario import InputError, load_instance
@@ -36,29 +36,6 @@ def test_written_plan_reads_back_equal(spec):
     if plan["objective"] is not None:
         assert verify_plan(instance, back) == []
 
-
-TOPOLOGY = {
-    "nodes": [
-        {"id": "A", "lat": 0.0, "lon": 0.0, "country": "AU", "kind": "city"},
-        {"id": "B", "lat": 0.0, "lon": 1.0, "country": "AU", "kind": "city"},
-        {"id": "C", "lat": 0.0, "lon": 2.0, "country": "NZ", "kind": "city"},
-    ],
-    "links": [
-        {"source": "A", "target": "B", "latency_ms": 1.0, "capacity_gbps": 10},
-        {"source": "B", "target": "C", "capacity_gbps": 10},
-    ],
-}
-SITES = "id,node,power_kw,fixed_cost\ns1,A,100,1000\ns2,C,100,800\ns3,B,50,700\n"
-REGIONS = "id,lat,lon,demand,sla_rtt_ms,allowed_countries\nr1,0.1,0.0,10,50,\nr2,0.1,2.0,5,50,NZ\n"
-GPUS = "type,capex,power_kw,throughput\nH100,100,1.0,10\nL40S,40,0.5,3\n"
-BASE = {
-    "name": "roundtrip",
-    "topology": {"file": "topology.json"},
-    "sites": {"file": "sites.csv"},
-    "regions": {"file": "regions.csv"},
-    "gpus": {"file": "gpus.csv"},
-    "solver": {"time_limit_s": 10},
-}
 
 # (dotted key, strategy of values); values valid or not: both paths must agree either way.
 OVERRIDES = {
@@ -118,11 +95,7 @@ def _load(path: Path, overrides=None):
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("roundtrip")
-    (root / "topology.json").write_text(json.dumps(TOPOLOGY))
-    (root / "sites.csv").write_text(SITES)
-    (root / "regions.csv").write_text(REGIONS)
-    (root / "gpus.csv").write_text(GPUS)
-    (root / "base.toml").write_text(tomli_w.dumps(BASE))
+    write_files(root, "base.toml")
     return root
 
 
