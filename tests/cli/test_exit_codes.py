@@ -4,12 +4,19 @@ bad usage exits 2 with a message and no traceback; a solved scenario exits 0."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from cli_files import LINKS, NODES, REGIONS, REGIONS_HEADER, run, write_scenario
+
+import solvers
+from solvers import cancel
 
 ISLAND = {"id": "E", "lat": 10.0, "lon": 50.0, "country": "NZ", "kind": "city"}
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,3 +177,29 @@ def test_bad_usage_in_a_real_process_prints_no_traceback(tmp_path):
     assert process.returncode == 2
     assert "unknown solver 'nope'" in process.stderr
     assert "Traceback" not in process.stderr + process.stdout
+
+
+def test_second_ctrl_c_quits_with_130_and_writes_nothing(tmp_path, monkeypatch):
+    release = threading.Event()
+
+    def stuck_solve(instance, solver="auto", params=None, warm_start=None):
+        os.kill(os.getpid(), signal.SIGINT)  # first: asks the solve to stop
+        deadline = time.monotonic() + 10.0
+        while not cancel.cancel_requested() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)  # second: quit at once
+        release.wait(30.0)
+        raise RuntimeError("the command must not wait for this solve")
+
+    assert threading.current_thread() is threading.main_thread()
+    monkeypatch.setattr(solvers, "solve", stuck_solve)
+    out = tmp_path / "plan.json"
+    try:
+        result = run("solve", write_scenario(tmp_path / "in"), "-o", out)
+    finally:
+        release.set()
+    assert result.exit_code == 130, result.output
+    assert "interrupted" in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
