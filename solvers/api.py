@@ -9,6 +9,7 @@ from scenario.errors import InputError, Problem
 from scenario.instance import Instance
 from solvers.backends import BACKENDS
 from solvers.backends.base import empty_solution
+from solvers.cancel import cancel_requested
 from solvers.diagnose import diagnose, explain_infeasible
 from solvers.model.formulation import build_model
 from solvers.result import Solution, SolveParameters, Status
@@ -50,6 +51,15 @@ def solve(
         Decisions, status, objective (recomputed in float), bound. With status
         INFEASIBLE, ``notes`` say why in planner terms.
 
+    Notes
+    -----
+    ``params.time_limit_s`` is a wall-clock limit for the whole call (model
+    building, warm start, exact solve, survivability rounds); backends stop
+    within a few seconds of it. After :func:`solvers.cancel.request_cancel`
+    (first Ctrl-C on the command line) the running backend stops and returns
+    its best plan so far with ``interrupted=True`` (FEASIBLE when it has one);
+    a call made while a cancel is pending returns NO_SOLUTION at once.
+
     Raises
     ------
     InputError
@@ -73,14 +83,29 @@ def solve(
 
         return solve_survivable(instance, solver, params, warm_start)
     started = time.perf_counter()
+    if cancel_requested():
+        return empty_solution(
+            instance,
+            Status.NO_SOLUTION,
+            started,
+            cls.name,
+            cls.version(),
+            interrupted=True,
+            notes=("not started: a cancel was requested",),
+        )
     model = build_model(instance)
     reasons = diagnose(instance)
     if reasons:
         return empty_solution(
             instance, Status.INFEASIBLE, started, cls.name, cls.version(), notes=tuple(reasons)
         )
-    solution = cls().solve(model, instance, params, warm_start)
-    if solution.status == Status.INFEASIBLE:
-        why = explain_infeasible(model, time_limit_s=min(10.0, max(1.0, params.time_limit_s)))
+    # The time limit covers the whole call: the backend gets what model building left.
+    left_s = max(0.0, params.time_limit_s - (time.perf_counter() - started))
+    solution = cls().solve(model, instance, replace(params, time_limit_s=left_s), warm_start)
+    if solution.status == Status.INFEASIBLE and not cancel_requested():
+        left_s = params.time_limit_s - (time.perf_counter() - started)
+        why = explain_infeasible(
+            model, time_limit_s=min(30.0, max(1.0, left_s)), instance=instance, seed=params.seed
+        )
         solution = replace(solution, notes=solution.notes + tuple(why))
-    return solution
+    return replace(solution, wall_s=time.perf_counter() - started)

@@ -7,8 +7,12 @@ Rule (documented in ``docs/extending.md`` too):
    binary there, so CP-SAT loses nothing to quantisation and its search is
    strong on pure 0/1 assignment); otherwise ``highs``; if HiGHS is missing,
    ``scip``; then ``cpsat``.
-3. The exact backend gets the greedy plan as a warm start and the remaining
-   time. If it finds nothing in time, the greedy plan is returned (FEASIBLE).
+3. The exact backend gets the greedy plan as a warm start and the *remaining*
+   time. If it finds nothing in time, or only a worse plan, the greedy plan is
+   returned (FEASIBLE, with the exact backend's bound when it proved one).
+
+A cancel request after step 1 skips step 3 and returns the greedy plan,
+marked interrupted.
 """
 
 from __future__ import annotations
@@ -17,7 +21,15 @@ import time
 from dataclasses import replace
 
 from scenario.instance import Instance
-from solvers.backends.base import Backend
+from solvers.backends.base import (
+    Backend,
+    deadline_of,
+    empty_solution,
+    remaining_s,
+    should_stop,
+    status_from_gap,
+    stop_reason,
+)
 from solvers.backends.cpsat import CpSatBackend
 from solvers.backends.greedy import GreedyBackend
 from solvers.backends.highs import HighsBackend
@@ -26,6 +38,7 @@ from solvers.model.builder import LinearModel
 from solvers.result import Solution, SolveParameters, Status
 
 CPSAT_MAX_PAIRS = 20_000
+_GREEDY_MAX_S = 10.0
 
 
 def choose(instance: Instance) -> type[Backend]:
@@ -63,21 +76,63 @@ class AutoBackend(Backend):
         warm_start: Solution | None = None,
     ) -> Solution:
         started = time.perf_counter()
-        greedy_limit = min(0.1 * params.time_limit_s, 10.0)
+        deadline = deadline_of(params, started)
+        # A caller's warm start is only a hint (it may break rows of this model); a greedy
+        # plan computed here satisfies every row and may be returned as it is.
         start = warm_start
+        own: Solution | None = None
         if start is None or start.objective is None:
-            start = GreedyBackend().solve(
+            greedy_limit = min(0.1 * params.time_limit_s, _GREEDY_MAX_S)
+            own = start = GreedyBackend().solve(
                 model, instance, replace(params, time_limit_s=greedy_limit)
             )
         exact = choose(instance)
-        remaining = max(1.0, params.time_limit_s - (time.perf_counter() - started))
-        hint = start if start.objective is not None else None
-        result = exact().solve(model, instance, replace(params, time_limit_s=remaining), hint)
         note = f"auto chose {exact.name}"
-        if result.status == Status.NO_SOLUTION and start.objective is not None:
+        if should_stop(deadline):
+            why = f"{exact.name} not started: {stop_reason()}"
+            if own is None:
+                return empty_solution(
+                    instance,
+                    Status.NO_SOLUTION,
+                    started,
+                    self.name,
+                    self.version(),
+                    interrupted=True,
+                    notes=(note, why),
+                )
             return replace(
-                start,
-                notes=start.notes + (note, f"{exact.name} found no plan in time; greedy plan kept"),
+                own,
+                interrupted=True,
+                notes=(note, why) + own.notes,
                 wall_s=time.perf_counter() - started,
             )
-        return replace(result, notes=(note,) + result.notes, wall_s=time.perf_counter() - started)
+        hint = start if start.objective is not None else None
+        result = exact().solve(
+            model, instance, replace(params, time_limit_s=remaining_s(deadline)), hint
+        )
+        wall_s = time.perf_counter() - started
+        start = own
+        if (
+            start is not None
+            and start.objective is not None
+            and (
+                result.objective is None or _better(start.objective, result.objective, model.sense)
+            )
+        ):
+            bound = result.bound if result.status != Status.INFEASIBLE else None
+            kept = "found no plan" if result.objective is None else "found only a worse plan"
+            return replace(
+                start,
+                bound=bound,
+                status=status_from_gap(start.objective, bound, params.gap),
+                interrupted=start.interrupted or result.interrupted,
+                notes=start.notes + (note, f"{exact.name} {kept} in time; greedy plan kept"),
+                wall_s=wall_s,
+            )
+        return replace(result, notes=(note,) + result.notes, wall_s=wall_s)
+
+
+def _better(a: float, b: float, sense: str) -> bool:
+    """Whether objective ``a`` is strictly better than ``b`` (beyond round-off)."""
+    tol = 1e-9 * max(1.0, abs(a), abs(b))
+    return a < b - tol if sense == "min" else a > b + tol

@@ -34,6 +34,8 @@ from solvers.result import Solution, SolveParameters, Status
 SHARE_EPS = 1e-9
 # How often watchdogs look at the clock and the cancellation token.
 WATCH_POLL_S = 0.05
+# Seconds a solver may run past its deadline (or a cancel request) before it is left behind.
+ABANDON_GRACE_S = 2.0
 
 
 class Backend(ABC):
@@ -294,10 +296,16 @@ def fallback_solution(
 ) -> Solution:
     """What a stopped backend returns without a plan of its own, marked interrupted.
 
-    The warm start (re-evaluated, status FEASIBLE, no bound) when there is one,
-    else NO_SOLUTION.
+    The warm start (re-evaluated, status FEASIBLE, no bound) when there is one
+    and it satisfies every row of ``model`` (a caller's hint may not), else
+    NO_SOLUTION.
     """
-    if warm is None or warm.objective is None:
+    broken: dict[str, float] = {}
+    if warm is not None and warm.objective is not None:
+        broken = model.violations(warm_start_vector(model, instance, warm), tol=1e-6)
+        if broken:
+            notes = [*notes, "the warm start breaks " + ", ".join(sorted(broken))]
+    if warm is None or warm.objective is None or broken:
         return make_solution(
             model,
             instance,
@@ -324,3 +332,42 @@ def fallback_solution(
         True,
         tuple(notes),
     )
+
+
+def run_bounded(
+    work: Callable[[], None],
+    deadline: float,
+    stop: Callable[[], None] | None = None,
+    grace_s: float = ABANDON_GRACE_S,
+) -> bool:
+    """Run ``work()`` in a helper thread; give up waiting ``grace_s`` after a stop.
+
+    ``stop()`` (thread-safe, e.g. a solver's ``stop_search``) is called once on a
+    cancel request or at ``deadline``. Returns True when ``work`` returned, False
+    when it was left running: it must then not be touched again, and ends at its
+    solver's next stop check. An exception raised by ``work`` is re-raised here.
+    """
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            work()
+        except BaseException as error:  # re-raised in the waiting thread
+            failure.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="gpuplace-solver", daemon=True).start()
+    give_up: float | None = None
+    while not done.wait(WATCH_POLL_S):
+        now = time.perf_counter()
+        if give_up is None and (cancel_requested() or now >= deadline):
+            give_up = now + grace_s
+            if stop is not None:
+                stop()
+        if give_up is not None and now >= give_up:
+            return False
+    if failure:
+        raise failure[0]
+    return True

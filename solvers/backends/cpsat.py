@@ -45,12 +45,13 @@ import scipy.sparse as sp
 
 from scenario.instance import Instance
 from solvers.backends.base import (
+    ABANDON_GRACE_S,
     Backend,
-    Watchdog,
     deadline_of,
     fallback_solution,
     make_solution,
     remaining_s,
+    run_bounded,
     should_stop,
     status_from_gap,
     stop_reason,
@@ -340,8 +341,16 @@ class CpSatBackend(Backend):
             notes.append(f"CP-SAT not started: {stop_reason()}")
             return fallback_solution(model, instance, warm, started, self.name, version, notes)
         solver = _solver(replace(params, time_limit_s=remaining_s(deadline, floor_s=0.01)))
-        with Watchdog(solver.stop_search, deadline):
-            code = solver.solve(tr.model)
+        codes: list = []
+        if not run_bounded(
+            lambda: codes.append(solver.solve(tr.model)), deadline, solver.stop_search
+        ):
+            notes.append(
+                f"CP-SAT did not stop within {ABANDON_GRACE_S:g} s of the {stop_reason()}; "
+                "its search thread ends at its next check"
+            )
+            return fallback_solution(model, instance, warm, started, self.name, version, notes)
+        code = codes[0]
         stopped = cancel_requested()
         if code == cp_model.INFEASIBLE:
             return make_solution(

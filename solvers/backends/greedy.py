@@ -19,12 +19,28 @@ by decreasing demand):
    power and space, else the highest-throughput-per-kW type; topped up to
    ``min_gpus_per_site``; extra sites opened for ``min_sites``.
 
+5. Budget with unserved demand allowed (``allow_unserved`` or the ``served``
+   objective): while the plan costs more than the budget, drop the served
+   region with the highest cost per unit of demand (capex per unit at its
+   sites plus their fixed cost shared by load) and shrink or close its sites.
+   The plan then serves what the budget buys, best demand per cost first.
+
+Repair: when the model has extra variable blocks (added by pieces, e.g. the
+failover variables of ``survive_site_failure``) or the constructed plan breaks
+a row (e.g. a failover cut on GPU capacity), the greedy keeps its shares and
+unserved demand fixed and solves the remaining MIP (open, GPUs and the extra
+blocks) with ``scipy.optimize.milp``: rows the construction does not know
+about are met by adding GPUs where needed, or the plan is rejected.
+
 Local search: try closing each optional open site (least loaded first) and
-rebuild; keep improvements, until none or the time limit.
+rebuild; keep improvements, until none or the time limit (at most 10 s).
 
 Every candidate plan is checked against the full model's rows (all families,
 custom pieces included); a plan violating any of them is rejected. The result
-is FEASIBLE with no bound, or NO_SOLUTION.
+is FEASIBLE with no bound, or NO_SOLUTION. A cancel request stops the local
+search with the best plan so far (marked interrupted). Construction is
+deterministic; the result is the same for the same inputs unless the time
+limit cuts the local search short.
 """
 
 from __future__ import annotations
@@ -32,15 +48,20 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import scipy.sparse as sp
 
 from scenario.instance import Instance
-from solvers.backends.base import Backend, make_solution
+from solvers.backends.base import Backend, decisions, make_solution, should_stop
+from solvers.cancel import cancel_requested
 from solvers.model.builder import LinearModel
-from solvers.model.objective import objective_value
+from solvers.model.objective import objective_value, total_cost
 from solvers.result import Solution, SolveParameters, Status
 
 _OPEN, _CLOSED = 1, 2
 _LOCAL_SEARCH_MAX_S = 10.0
+_CORE_BLOCKS = ("open", "gpus", "share", "unserved")
+# Blocks the completion MIP keeps at the greedy's values.
+_FIXED_BLOCKS = ("share", "unserved")
 
 
 def _site_capacity(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +189,100 @@ def construct(inst: Instance, excluded: np.ndarray) -> tuple[np.ndarray, ...] | 
         if g is None:
             return None
         gpus[s] = g
+    if c.budget is not None and may_leave:
+        _trim_to_budget(inst, forced, is_open, gpus, load, share, unserved, unit, best_type)
     return is_open, gpus, share, unserved
+
+
+def _trim_to_budget(
+    inst: Instance,
+    forced: np.ndarray,
+    is_open: np.ndarray,
+    gpus: np.ndarray,
+    load: np.ndarray,
+    share: np.ndarray,
+    unserved: np.ndarray,
+    unit: np.ndarray,
+    best_type: np.ndarray,
+) -> None:
+    """Leave whole regions unserved, costliest per unit of demand first, until within budget.
+
+    Works in place on the construction's arrays.
+    """
+    budget = float(inst.constraints.budget)
+    min_sites = inst.constraints.min_sites or 0
+    spend = total_cost(inst, is_open, gpus)
+    if spend <= budget:
+        return
+    demand = inst.region_demand
+    served = share * demand[inst.pair_region]
+    sites = inst.pair_site
+    fixed_share = np.where(
+        forced[sites], 0.0, inst.site_fixed_cost[sites] / np.maximum(load[sites], 1e-12)
+    )
+    pair_cost = served * (unit[sites] + fixed_share)
+    region_cost = np.bincount(inst.pair_region, weights=pair_cost, minlength=inst.n_regions)
+    region_served = np.bincount(inst.pair_region, weights=served, minlength=inst.n_regions)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(region_served > 0, region_cost / region_served, -np.inf)
+    starts = np.searchsorted(inst.pair_region, np.arange(inst.n_regions + 1))
+    for r in np.argsort(-rate, kind="stable"):
+        if spend <= budget or not np.isfinite(rate[r]):
+            break
+        pairs = np.arange(starts[r], starts[r + 1])
+        pairs = pairs[share[pairs] > 0]
+        for p in pairs:
+            s = int(sites[p])
+            load[s] = max(0.0, load[s] - share[p] * demand[r])
+            share[p] = 0.0
+            if load[s] <= 1e-9 and not forced[s] and int(is_open.sum()) > min_sites:
+                is_open[s] = False
+                gpus[s] = 0
+            else:
+                g = _size_site(inst, s, float(load[s]), int(best_type[s]))
+                if g is not None:
+                    gpus[s] = g
+        unserved[r] = demand[r]
+        spend = total_cost(inst, is_open, gpus)
+
+
+def _complete(model: LinearModel, v: np.ndarray, time_limit_s: float) -> np.ndarray | None:
+    """Fill the non-fixed variables of ``v`` (open, GPUs, extra blocks) by a MIP; None if none.
+
+    Shares and unserved demand stay at their values in ``v``; the MIP minimises
+    the model objective over the rest subject to every row.
+    """
+    from scipy.optimize import LinearConstraint, milp
+
+    fixed = np.zeros(model.n_vars, dtype=bool)
+    for name in _FIXED_BLOCKS:
+        if name in model.var_blocks:
+            b = model.var_blocks[name]
+            fixed[b.start : b.stop] = True
+    free = np.flatnonzero(~fixed)
+    A = model.A.tocsc()
+    base = A[:, np.flatnonzero(fixed)] @ v[fixed]
+    a_free = sp.csr_matrix(A[:, free])
+    lo, hi = model.row_lb - base, model.row_ub - base
+    empty = a_free.getnnz(axis=1) == 0
+    tol = 1e-7 * np.maximum(1.0, np.abs(np.where(np.isfinite(hi), hi, lo)))
+    if np.any(empty & ((lo > tol) | (hi < -tol))):
+        return None
+    keep = np.flatnonzero(~empty)
+    sign = -1.0 if model.sense == "max" else 1.0
+    result = milp(
+        sign * model.c[free],
+        constraints=LinearConstraint(a_free[keep], lo[keep], hi[keep]),
+        integrality=model.integer[free].astype(int),
+        bounds=(model.col_lb[free], model.col_ub[free]),
+        options={"time_limit": max(0.1, time_limit_s), "disp": False},
+    )
+    if result.x is None:
+        return None
+    out = v.copy()
+    out[free] = result.x
+    out[free[model.integer[free]]] = np.rint(result.x[model.integer[free]])
+    return out
 
 
 class GreedyBackend(Backend):
@@ -176,6 +290,7 @@ class GreedyBackend(Backend):
     supports_warm_start = False
     integer_only = False
     proves_bound = False
+    honours_threads = False
 
     @classmethod
     def is_available(cls) -> bool:
@@ -194,13 +309,26 @@ class GreedyBackend(Backend):
     ) -> Solution:
         started = time.perf_counter()
         deadline = started + min(float(params.time_limit_s), _LOCAL_SEARCH_MAX_S)
+        extra = [name for name in model.var_blocks if name not in _CORE_BLOCKS]
 
         def vector(plan: tuple[np.ndarray, ...]) -> np.ndarray:
             is_open, gpus, share, unserved = plan
-            parts = [is_open.astype(float), gpus.ravel().astype(float), share]
-            if "unserved" in model.var_blocks:
-                parts.append(unserved)
-            return np.concatenate(parts)
+            v = np.zeros(model.n_vars)
+            for name, values in (
+                ("open", is_open.astype(float)),
+                ("gpus", gpus.ravel().astype(float)),
+                ("share", share),
+                ("unserved", unserved),
+            ):
+                if name in model.var_blocks:
+                    b = model.var_blocks[name]
+                    v[b.start : b.stop] = values
+            if extra or model.violations(v, tol=1e-7):
+                left_s = deadline - time.perf_counter()
+                completed = _complete(model, v, left_s)
+                if completed is not None:
+                    return completed
+            return v
 
         def evaluate(excluded: np.ndarray) -> tuple[tuple[float, float], np.ndarray] | None:
             """((total violation, signed objective), values); violation 0 means feasible."""
@@ -209,7 +337,7 @@ class GreedyBackend(Backend):
                 return None
             v = vector(plan)
             violation = sum(model.violations(v, tol=1e-7).values())
-            value = objective_value(instance, *plan)
+            value = objective_value(instance, *decisions(model, instance, v))
             return (violation, -value if model.sense == "max" else value), v
 
         def better(a: tuple[float, float], b: tuple[float, float]) -> bool:
@@ -221,7 +349,7 @@ class GreedyBackend(Backend):
         best = evaluate(excluded)
         notes: list[str] = []
         improved = best is not None
-        while improved and time.perf_counter() < deadline:
+        while improved and not should_stop(deadline):
             improved = False
             open_v = model.values(best[1], "open") > 0.5
             forced = (instance.site_status == _OPEN) | (instance.site_existing_gpus.sum(axis=1) > 0)
@@ -233,7 +361,7 @@ class GreedyBackend(Backend):
             )
             optional = np.flatnonzero(open_v & ~forced)
             for s in optional[np.argsort(load[optional], kind="stable")]:
-                if time.perf_counter() >= deadline:
+                if should_stop(deadline):
                     break
                 trial = excluded.copy()
                 trial[s] = True
@@ -241,7 +369,10 @@ class GreedyBackend(Backend):
                 if result is not None and better(result[0], best[0]):
                     best, excluded, improved = result, trial, True
                     break
+        interrupted = cancel_requested()
         if best is not None and best[0][0] > 0:
+            worst = model.violations(best[1], tol=1e-7)
+            notes.append("greedy plan breaks: " + ", ".join(sorted(worst)))
             best = None
         version = self.version()
         if best is None:
@@ -255,7 +386,7 @@ class GreedyBackend(Backend):
                 started,
                 self.name,
                 version,
-                False,
+                interrupted,
                 tuple(notes),
             )
         return make_solution(
@@ -267,6 +398,6 @@ class GreedyBackend(Backend):
             started,
             self.name,
             version,
-            False,
+            interrupted,
             tuple(notes),
         )

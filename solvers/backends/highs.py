@@ -12,7 +12,7 @@ only between phases: on a 300 000-column model presolve, symmetry detection,
 probing and the feasibility-jump heuristic each ran 5-15 s without a check. So
 ``run()`` executes in a helper thread, every improving incumbent is copied out
 through ``cbMipImprovingSolution``, and when HiGHS has not returned
-:data:`ABANDON_GRACE_S` after the deadline or a cancel request, the backend
+:data:`~solvers.backends.base.ABANDON_GRACE_S` after the deadline or a cancel request, the backend
 returns the last incumbent (or the warm start) and leaves the thread to end at
 HiGHS's next interrupt check, which it will take because the flag stays set.
 
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -36,12 +35,13 @@ import numpy as np
 
 from scenario.instance import Instance
 from solvers.backends.base import (
-    WATCH_POLL_S,
+    ABANDON_GRACE_S,
     Backend,
     deadline_of,
     fallback_solution,
     make_solution,
     remaining_s,
+    run_bounded,
     should_stop,
     status_from_gap,
     stop_reason,
@@ -50,9 +50,6 @@ from solvers.backends.base import (
 from solvers.cancel import cancel_requested
 from solvers.model.builder import LinearModel
 from solvers.result import Solution, SolveParameters, Status
-
-# Seconds HiGHS may run past its deadline (or a cancel request) before it is left behind.
-ABANDON_GRACE_S = 2.0
 
 
 @contextlib.contextmanager
@@ -254,7 +251,7 @@ def _highs_lp(highspy: Any, model: LinearModel, is_mip: bool) -> Any:
 
 
 class _Run:
-    """``h.run()`` in a helper thread, interrupted through callbacks, abandoned if it overruns.
+    """``h.run()`` interrupted through callbacks and left behind if it overruns.
 
     After construction ``finished`` says whether HiGHS returned; ``values`` and
     ``bound`` are the last improving incumbent HiGHS reported (original space).
@@ -263,7 +260,6 @@ class _Run:
     def __init__(self, h: Any, deadline: float) -> None:
         self.values: np.ndarray | None = None
         self.bound: float | None = None
-        self._deadline = deadline
 
         def on_check(event: Any) -> None:
             if should_stop(deadline):
@@ -277,26 +273,5 @@ class _Run:
         h.cbSimplexInterrupt += on_check
         h.cbIpmInterrupt += on_check
         h.cbMipImprovingSolution += on_improving
-        done = threading.Event()
-
-        def work() -> None:
-            try:
-                h.run()
-            finally:
-                done.set()
-
-        # The thread holds ``h`` (and the callbacks) until HiGHS returns.
-        threading.Thread(target=work, name="gpuplace-highs", daemon=True).start()
-        self.finished = self._wait(done)
-
-    def _wait(self, done: threading.Event) -> bool:
-        give_up: float | None = None
-        while not done.wait(WATCH_POLL_S):
-            now = time.perf_counter()
-            if give_up is None and cancel_requested():
-                give_up = now + ABANDON_GRACE_S
-            if give_up is None and now >= self._deadline:
-                give_up = self._deadline + ABANDON_GRACE_S
-            if give_up is not None and now >= give_up:
-                return False
-        return True
+        # The helper thread holds ``h`` (and the callbacks) until HiGHS returns.
+        self.finished = run_bounded(h.run, deadline)

@@ -1,8 +1,20 @@
 """SCIP MIP backend through OR-Tools' ``model_builder`` (the model filled from CSR in one call).
 
-Parameters: time limit, ``limits/gap``, ``randomization/randomseedshift``;
-SCIP runs single-threaded here (``threads`` is noted, not used). Warm starts
-are passed as a solution hint.
+Parameters: time limit, ``limits/gap``, ``randomization/randomseedshift``.
+
+Threads: **not honoured**. SCIP as built into OR-Tools is single-threaded
+(no FiberSCIP/ConcurrentSCIP through ``model_builder``), so ``threads`` is
+ignored and ``gpuplace solve --solver list`` shows ``threads: no``. A SCIP run
+is deterministic for a given seed when it ends before its time limit.
+
+Stopping: ``model_builder``'s ``stop_search`` (SCIP's interrupt) is called from
+a watchdog on a cancel request or at the deadline; SCIP honours it at its next
+check. If it has not returned within
+:data:`~solvers.backends.base.ABANDON_GRACE_S`, the warm start (or nothing) is
+returned and the SCIP thread is left to finish on its own. Values cannot be
+read from a running SCIP, so an interrupted SCIP keeps only what it returns.
+
+Warm starts are passed as a solution hint.
 """
 
 from __future__ import annotations
@@ -13,7 +25,20 @@ from dataclasses import replace
 import numpy as np
 
 from scenario.instance import Instance
-from solvers.backends.base import Backend, make_solution, status_from_gap, warm_start_vector
+from solvers.backends.base import (
+    ABANDON_GRACE_S,
+    Backend,
+    deadline_of,
+    fallback_solution,
+    make_solution,
+    remaining_s,
+    run_bounded,
+    should_stop,
+    status_from_gap,
+    stop_reason,
+    warm_start_vector,
+)
+from solvers.cancel import cancel_requested
 from solvers.model.builder import LinearModel
 from solvers.result import Solution, SolveParameters, Status
 
@@ -23,6 +48,7 @@ class ScipBackend(Backend):
     supports_warm_start = True
     integer_only = False
     proves_bound = True
+    honours_threads = False
     solver_name = "scip"
 
     @classmethod
@@ -52,6 +78,8 @@ class ScipBackend(Backend):
         from ortools.linear_solver.python import model_builder as mb
 
         started = time.perf_counter()
+        deadline = deadline_of(params, started)
+        version = self.version()
         m = mb.Model()
         helper = m.helper
         helper.fill_model_from_sparse_data(
@@ -67,19 +95,28 @@ class ScipBackend(Backend):
         helper.set_objective_offset(float(model.c0))
         helper.set_maximize(model.sense == "max")
         notes: list[str] = []
-        if warm_start is not None and warm_start.objective is not None:
-            hint = warm_start_vector(model, instance, warm_start)
-            for j, value in enumerate(hint):
-                helper.add_hint(j, float(value))
-            notes.append(
-                f"warm start from {warm_start.backend} (objective {warm_start.objective:.6g})"
-            )
+        warm = warm_start if warm_start is not None and warm_start.objective is not None else None
+        if warm is not None:
+            hint = warm_start_vector(model, instance, warm)
+            for j, value in enumerate(hint.tolist()):
+                helper.add_hint(j, value)
+            notes.append(f"warm start from {warm.backend} (objective {warm.objective:.6g})")
+        if should_stop(deadline):
+            notes.append(f"{self.name} not started: {stop_reason()}")
+            return fallback_solution(model, instance, warm, started, self.name, version, notes)
         solver = mb.Solver(self.solver_name)
-        solver.set_time_limit_in_seconds(float(params.time_limit_s))
+        solver.set_time_limit_in_seconds(remaining_s(deadline, floor_s=0.01))
         solver.set_solver_specific_parameters(self._specific(params))
         solver.enable_output(bool(params.log))
-        result = solver.solve(m)
-        version = self.version()
+        results: list = []
+        if not run_bounded(lambda: results.append(solver.solve(m)), deadline, solver.stop_search):
+            notes.append(
+                f"{self.name} did not stop within {ABANDON_GRACE_S:g} s of the {stop_reason()}; "
+                "its thread ends at its next check"
+            )
+            return fallback_solution(model, instance, warm, started, self.name, version, notes)
+        result = results[0]
+        stopped = cancel_requested()
         SS = mb.SolveStatus
         if result == SS.INFEASIBLE:
             return make_solution(
@@ -87,6 +124,8 @@ class ScipBackend(Backend):
             )
         if result not in (SS.OPTIMAL, SS.FEASIBLE):
             notes.append(f"{self.name} stopped: {result.name} {solver.status_string}".strip())
+            if warm is not None:
+                return fallback_solution(model, instance, warm, started, self.name, version, notes)
             return make_solution(
                 model,
                 instance,
@@ -112,7 +151,7 @@ class ScipBackend(Backend):
             started,
             self.name,
             version,
-            result != SS.OPTIMAL,
+            stopped or result != SS.OPTIMAL,
             tuple(notes),
         )
         status = (

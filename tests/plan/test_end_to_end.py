@@ -67,7 +67,6 @@ def _variants():
 VARIANTS = dict(_variants())
 # Backend failures seen here, not plan or verifier problems (remove when fixed).
 KNOWN_BACKEND_ERRORS = {
-    ("greedy", "survive"): "greedy + survive_site_failure: sparse dimension mismatch in evaluate",
 }
 
 
