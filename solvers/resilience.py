@@ -417,22 +417,102 @@ def unsurvivable_regions(instance: Instance, pairs: ReachablePairs) -> list[int]
     return [int(r) for r in np.flatnonzero((counts < 2) & (instance.region_demand > 0))]
 
 
+def failover_cut(
+    instance: Instance,
+    gpus: np.ndarray,
+    served: np.ndarray,
+    failed_site: int,
+    pairs: ReachablePairs,
+) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """The violated capacity cut of a failure that bites: (regions R', sites N), or None.
+
+    The minimum cut of the failover transportation problem (source -> region: served
+    demand; region -> site within the failover SLA, site != ``failed_site``: unbounded;
+    site -> sink: capacity at 100 %) separates R' from the sink; N = every site any
+    region of R' may use after the loss. The plan violates ``Σ_{R'} served <= Σ_N cap``.
+    """
+    import networkx as nx
+
+    capacity = site_capacity(instance, gpus)
+    keep = (pairs.site != failed_site) & (served[pairs.region] > 0)
+    graph = nx.DiGraph()
+    regions = np.flatnonzero(served > 0)
+    for r in regions:
+        graph.add_edge("source", ("r", int(r)), capacity=float(served[r]))
+    for r, s in zip(pairs.region[keep], pairs.site[keep], strict=True):
+        graph.add_edge(("r", int(r)), ("s", int(s)))
+    for s in np.unique(pairs.site[keep]):
+        graph.add_edge(("s", int(s)), "sink", capacity=float(capacity[s]))
+    if "sink" not in graph:
+        cut_regions = tuple(int(r) for r in regions)
+        return (cut_regions, ()) if cut_regions else None
+    value, (source_side, _) = nx.minimum_cut(graph, "source", "sink")
+    if float(served.sum()) - value <= DEMAND_TOL * max(1.0, float(served.sum())):
+        return None
+    cut_regions = sorted(
+        node[1] for node in source_side if isinstance(node, tuple) and node[0] == "r"
+    )
+    if not cut_regions:
+        return None
+    near = np.isin(pairs.region, cut_regions) & (pairs.site != failed_site)
+    return tuple(cut_regions), tuple(int(x) for x in np.unique(pairs.site[near]))
+
+
+def _with_cuts(
+    instance: Instance, cuts: Sequence[tuple[tuple[int, ...], tuple[int, ...]]]
+) -> Instance:
+    """The instance with the flag off and the given failover cuts as custom pieces."""
+    from solvers.constraints.survivability import CUT_KIND
+
+    constraints = instance.constraints
+    specs = tuple(
+        CustomConstraintSpec(
+            CUT_KIND,
+            {
+                "regions": [instance.region_ids[r] for r in regions],
+                "sites": [instance.site_ids[s] for s in sites],
+            },
+            f"constraints.survive_site_failure (cut {i + 1})",
+        )
+        for i, (regions, sites) in enumerate(cuts)
+    )
+    return dataclasses.replace(
+        instance,
+        constraints=dataclasses.replace(
+            constraints, survive_site_failure=False, custom=constraints.custom + specs
+        ),
+    )
+
+
+METHODS = ("auto", "cuts", "scenarios")
+
+
 def solve_survivable(
     instance: Instance,
     solver: str = "auto",
     params: SolveParameters | None = None,
     warm_start: Solution | None = None,
     *,
-    max_rounds: int = 100,
+    method: str = "auto",
+    max_rounds: int = 200,
 ) -> Solution:
-    """A plan that survives the loss of any one open site, by scenario generation.
+    """A plan that survives the loss of any one open site, by constraint generation.
 
     Solve the model without failover rows; check every single-site failure of the
-    answer with the failover LP; add the failures that bite to the model (the
-    ``survive_site_failure`` piece with those sites); re-solve warm-started from the
-    previous answer; repeat until no single-site failure bites. The last answer is
-    thereby certified against every single-site failure, and the model it came from
-    is a relaxation of the full problem, so its bound is valid for the full problem.
+    answer with the failover LP; for the failures that bite, add to the model either
+
+    - ``scenarios``: the failover variables and rows of those sites (the
+      ``survive_site_failure`` piece with those sites: one copy of the assignment per
+      failure), or
+    - ``cuts``: the violated capacity cut of each (the ``failover_cut`` piece: one row
+      over the GPU variables, from the failover problem's minimum cut);
+
+    re-solve warm-started from the previous answer; repeat until no single-site
+    failure bites. The last answer is certified against every single-site failure,
+    and the model it came from is a relaxation of the full problem, so its bound is
+    valid for the full problem. ``auto`` uses cuts (much smaller models) when
+    ``failover_sla_factor >= 1`` and scenarios otherwise (cuts need the normal
+    assignment to be a failover assignment when the failed site is closed).
 
     Parameters
     ----------
@@ -445,28 +525,34 @@ def solve_survivable(
         Time limit (for the whole loop), gap, threads, seed; default from the instance.
     warm_start : Solution, optional
         A previous Solution, used as the first hint.
+    method : {"auto", "cuts", "scenarios"}
+        What is added per failure that bites (see above).
     max_rounds : int
         Safety stop on the number of re-solves.
 
     Returns
     -------
     Solution
-        Aligned with ``instance``. ``notes`` say how many failure cases the model
-        needed. INFEASIBLE when no survivable plan exists; NO_SOLUTION when time ran
-        out before a survivable plan was found, or the backend cannot enforce the rows.
+        Aligned with ``instance``. ``notes`` say how many cases the model needed.
+        INFEASIBLE when no survivable plan exists; NO_SOLUTION when time ran out
+        before a survivable plan was found, or the backend cannot enforce the rows.
     """
     from solvers.api import params_from_instance, solve
     from solvers.backends.base import empty_solution
 
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    factor = instance.constraints.failover_sla_factor
+    if method == "auto":
+        method = "cuts" if factor >= 1.0 else "scenarios"
     params = params or params_from_instance(instance)
     started = time.perf_counter()
     deadline = started + params.time_limit_s
-    pairs = reachable_pairs(instance, sla_factor=instance.constraints.failover_sla_factor)
+    pairs = reachable_pairs(instance, sla_factor=factor)
     lonely = unsurvivable_regions(instance, pairs)
     if lonely:
         names = ", ".join(instance.region_ids[r] for r in lonely[:10])
         more = f" and {len(lonely) - 10} more" if len(lonely) > 10 else ""
-        factor = instance.constraints.failover_sla_factor
         return empty_solution(
             instance,
             Status.INFEASIBLE,
@@ -479,35 +565,46 @@ def solve_survivable(
                 f"cannot be survived: {names}{more}",
             ),
         )
-    cases: set[int] = set()
+    added: set = set()
     hint = warm_start
     for round_number in range(1, max_rounds + 1):
         remaining = max(1.0, deadline - time.perf_counter())
+        derived = (
+            _with_cuts(instance, sorted(added))
+            if method == "cuts"
+            else _with_failure_cases(instance, sorted(added))
+        )
         solution = solve(
-            _with_failure_cases(instance, sorted(cases)),
+            derived,
             solver=solver,
             params=dataclasses.replace(params, time_limit_s=remaining),
             warm_start=hint,
         )
         elapsed = time.perf_counter() - started
+        what = f"{len(added)} {'cut' if method == 'cuts' else 'failure case'}(s)"
         if solution.status not in (Status.OPTIMAL, Status.FEASIBLE):
-            note = f"survive_site_failure: round {round_number}, {len(cases)} failure case(s)"
+            note = f"survive_site_failure: round {round_number}, {what} in the model"
             return dataclasses.replace(solution, wall_s=elapsed, notes=solution.notes + (note,))
         biting = biting_failures(instance, solution, pairs)
         if not biting:
             note = (
-                f"survive_site_failure: every single-site failure checked; {len(cases)} "
-                f"failure case(s) in the model after {round_number} round(s)"
+                f"survive_site_failure: every single-site failure checked; {what} "
+                f"in the model after {round_number} round(s)"
             )
             return dataclasses.replace(solution, wall_s=elapsed, notes=solution.notes + (note,))
-        new = set(biting) - cases
+        if method == "cuts":
+            gpus = instance.site_existing_gpus + np.asarray(solution.new_gpus, dtype=np.int64)
+            served = np.maximum(instance.region_demand - solution.unserved, 0.0)
+            found = {failover_cut(instance, gpus, served, f, pairs) for f in biting}
+            new = {cut for cut in found if cut is not None} - added
+        else:
+            new = set(biting) - added
         out_of_time = time.perf_counter() >= deadline
         if not new or out_of_time:
             why = (
                 "time ran out"
                 if out_of_time and new
-                else f"solver {solver!r} returned a plan "
-                "that breaks failure cases already in the model"
+                else f"solver {solver!r} returned a plan that breaks rows already in the model"
             )
             return empty_solution(
                 instance,
@@ -519,7 +616,7 @@ def solve_survivable(
                 interrupted=solution.interrupted,
                 notes=(f"survive_site_failure: no survivable plan found ({why})",),
             )
-        cases |= new
+        added |= new
         hint = solution
     return empty_solution(
         instance,

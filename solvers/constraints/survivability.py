@@ -16,15 +16,19 @@ Formulation, for each failure case f in the included set F, with failover pairs
 ``u_r`` (unserved demand) appears only when the model has it: what the plan does
 not serve need not be re-served. A closed f requires nothing.
 
-Two ways to use it:
+Three ways to use it:
 
 - the family ``survive_site_failure`` (``applies`` when the flag is set) includes
   every site that may open: exact, but one copy of the assignment per site.
-  :func:`solvers.resilience.solve_survivable` instead adds only the failures
-  that bite, by scenario generation;
+  :func:`solvers.resilience.solve_survivable` (what ``solvers.solve`` runs when the
+  flag is set) instead adds only what the failures that bite need;
 - the custom kind ``survive_site_failure`` with ``params = { sites = [...] }``
-  includes just the named sites (``[[constraints.custom]]``), which is how the
-  scenario-generation loop passes its cases to the model.
+  includes just the named sites (``[[constraints.custom]]``): how the
+  scenario-generation loop (``method="scenarios"``) passes its cases to the model;
+- the custom kind ``failover_cut`` (:class:`FailoverCut`): one capacity cut
+  (Hall inequality) of the failover problem, over the GPU variables only: how
+  the default loop (``method="cuts"``) passes the minimum cuts of the failures
+  that bite.
 
 ``check`` re-verifies survivability from the plan dict alone: latency with the
 verifier's networkx/geopy model and one LP per failed site (scipy HiGHS), sharing
@@ -293,3 +297,84 @@ class SurviveSiteFailure:
 
     def check(self, instance, plan: dict) -> list[str]:
         return check_failover(instance, plan, _sites_of(instance, self.site_ids, self.where))
+
+
+CUT_KIND = "failover_cut"
+
+
+@register_constraint(CUT_KIND)
+class FailoverCut:
+    """Custom kind: one capacity cut of the failover problem (a Hall inequality).
+
+    For a set of regions R' and the sites N that can re-serve them within the
+    failover SLA once some site f is lost (f excluded)::
+
+        Σ_{r in R'} (D_r − u_r)  <=  Σ_{s in N} Σ_t thr_t (E_st + g_st)
+
+    Every plan that survives the loss of f satisfies it (max-flow min-cut), and a
+    plan satisfying it for all R' survives; valid whether or not f is open when
+    ``failover_sla_factor >= 1`` (the normal assignment then re-serves R' inside N).
+    :func:`solvers.resilience.solve_survivable` (``method="cuts"``) generates them
+    from the minimum cut of each failure that bites.
+
+    Scenario::
+
+        [[constraints.custom]]
+        kind = "failover_cut"
+        params = { regions = ["r1", "r2"], sites = ["s2", "s3"] }
+    """
+
+    def __init__(self, params: dict, where: str) -> None:
+        require_params(params, f"{where}.params", {"regions": list, "sites": list})
+        for key in ("regions", "sites"):
+            if not all(isinstance(v, str) for v in params[key]):
+                raise InputError([Problem("<scenario>", f"{where}.params.{key}", "must list ids")])
+        self.region_ids = tuple(params["regions"])
+        self.site_ids = tuple(params["sites"])
+        self.where = where
+        self.name = name
+
+    def applies(self, instance) -> bool:
+        return bool(self.region_ids)
+
+    def _regions(self, instance) -> np.ndarray:
+        index = {r: i for i, r in enumerate(instance.region_ids)}
+        unknown = [r for r in self.region_ids if r not in index]
+        if unknown:
+            raise InputError(
+                [
+                    Problem(
+                        scenario_file(instance),
+                        f"{self.where}.params.regions",
+                        f"unknown region(s) {unknown}",
+                    )
+                ]
+            )
+        return np.array([index[r] for r in self.region_ids], dtype=np.int64)
+
+    def add(self, model: ModelBuilder, instance) -> None:
+        regions = self._regions(instance)
+        sites = _sites_of(instance, self.site_ids, self.where)
+        S, T, R = instance.n_sites, instance.n_types, instance.n_regions
+        thr = instance.gpu_throughput
+        gpu_row = np.zeros(S * T)
+        for s in sites:
+            gpu_row[s * T : (s + 1) * T] = -thr
+        terms = [(model.var("gpus"), sp.csr_matrix(gpu_row[None, :]))]
+        if model.has_var("unserved"):
+            u_row = np.zeros(R)
+            u_row[regions] = -1.0
+            terms.append((model.var("unserved"), sp.csr_matrix(u_row[None, :])))
+        existing = float((instance.site_existing_gpus[sites] @ thr).sum())
+        need = float(instance.region_demand[regions].sum())
+        model.add_rows(name, terms, ub=existing - need, name=f"{name}:cut")
+
+    def check(self, instance, plan: dict) -> list[str]:
+        regions = self._regions(instance)
+        sites = _sites_of(instance, self.site_ids, self.where)
+        capacity = float((_plan.gpu_counts(instance, plan)[sites] @ instance.gpu_throughput).sum())
+        unserved = _plan.unserved(instance, plan)
+        need = float((instance.region_demand[regions] - unserved[regions]).sum())
+        if need > capacity * (1 + _CHECK_TOL) + _CHECK_TOL:
+            return [f"{self.where}: {need:g} demand units but {capacity:g} failover capacity"]
+        return []

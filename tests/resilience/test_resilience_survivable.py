@@ -6,6 +6,7 @@ import pytest
 from resilience_cases import line_instance
 
 from planning.failures import analyse_failures
+from scenario.errors import InputError
 from scenario.instance import Constraints
 from solvers import SolveParameters, Status, available_solvers, solve
 from solvers.constraints import survivability
@@ -110,3 +111,65 @@ def test_failures_section_plugs_into_the_report(tmp_path):
     rows = (tmp_path / "report" / "failures" / "failures.csv").read_text().splitlines()
     assert len(rows) == 1 + len(impacts)
     assert rows[1].startswith("site,sB,")
+
+
+@pytest.mark.parametrize(
+    ("method", "factor", "word"),
+    [
+        ("cuts", 2.0, "cut(s)"),
+        ("scenarios", 2.0, "failure case(s)"),
+        ("auto", 2.0, "cut(s)"),
+        ("auto", 0.9, "failure case(s)"),  # cuts need factor >= 1
+    ],
+)
+def test_both_generation_methods_reach_the_same_optimum(method, factor, word):
+    from solvers.resilience import solve_survivable
+
+    instance = line_instance(Constraints(survive_site_failure=True, failover_sla_factor=factor))
+    solution = solve_survivable(instance, "highs", PARAMS, method=method)
+    assert solution.status == Status.OPTIMAL
+    assert solution.objective == pytest.approx(5500.0)
+    assert any(word in note for note in solution.notes)
+    assert biting_failures(instance, solution) == []
+
+
+def test_failover_cut_from_the_minimum_cut():
+    import numpy as np
+
+    from solvers.resilience import failover_cut, reachable_pairs
+
+    instance = line_instance(Constraints(survive_site_failure=True))
+    pairs = reachable_pairs(instance)
+    served = np.array([10.0, 10.0])
+    # Plain plan: sB holds everything; losing it, rA can only use sA and rC only sC.
+    cut = failover_cut(instance, np.array([[0], [20], [0]]), served, 1, pairs)
+    assert cut is not None
+    regions, sites = cut
+    assert (regions, sites) in {((0,), (0,)), ((1,), (2,)), ((0, 1), (0, 2))}
+    # The survivable plan has no violated cut.
+    assert failover_cut(instance, np.array([[10], [10], [10]]), served, 1, pairs) is None
+
+
+def test_failover_cut_kind_adds_one_row_and_checks_it():
+    import dataclasses
+
+    from scenario.instance import CustomConstraintSpec
+    from solvers.constraints.survivability import FailoverCut
+
+    spec = CustomConstraintSpec("failover_cut", {"regions": ["rA"], "sites": ["sA"]}, "c[0]")
+    instance = line_instance(Constraints(custom=(spec,)))
+    solution = solve(instance, solver="highs", params=PARAMS)
+    # rA's 10 units must fit in sA: sA opens with 10 GPUs although sB serves everyone.
+    assert solution.new_gpus[0, 0] >= 10
+    piece = FailoverCut({"regions": ["rA"], "sites": ["sA"]}, "c[0]")
+    plain_plan = _plan(line_instance(), solve(line_instance(), solver="highs", params=PARAMS))
+    assert piece.check(instance, plain_plan) == ["c[0]: 10 demand units but 0 failover capacity"]
+    assert piece.check(instance, _plan(instance, solution)) == []
+    bad = dataclasses.replace(
+        instance,
+        constraints=Constraints(
+            custom=(CustomConstraintSpec("failover_cut", {"regions": ["zz"], "sites": []}, "c[0]"),)
+        ),
+    )
+    with pytest.raises(InputError):
+        solve(bad, solver="highs", params=PARAMS)
