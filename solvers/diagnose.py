@@ -14,8 +14,10 @@
   that must open can hold, sites that must open and are closed.
 
 :func:`explain_infeasible` is for when the model is infeasible and the
-pre-checks found nothing: CP-SAT with one enforcement literal per constraint
-family names a set of families that cannot hold together.
+pre-checks found nothing: each constraint family is relaxed alone (LP, then a
+short MIP with HiGHS, :mod:`solvers.diagnosis`) to say which single change
+admits a plan and by how much; without the instance, CP-SAT with one
+enforcement literal per family names families that cannot hold together.
 """
 
 from __future__ import annotations
@@ -229,13 +231,37 @@ def diagnose(instance: Instance) -> list[str]:
     return out
 
 
-def explain_infeasible(model: LinearModel, time_limit_s: float = 10.0) -> list[str]:
-    """Name the constraint families in conflict (CP-SAT assumptions), as messages."""
-    from solvers.backends.cpsat import infeasible_families
+def explain_infeasible(
+    model: LinearModel,
+    time_limit_s: float = 10.0,
+    instance: Instance | None = None,
+    seed: int = 0,
+) -> list[str]:
+    """Why an infeasible model has no plan, in planner terms.
 
-    fams = infeasible_families(model, time_limit_s=time_limit_s)
-    if fams is None:
-        return ["infeasible; no smaller explanation was found within the time allowed"]
-    if not fams:
-        return ["infeasible: the variable bounds alone admit no plan"]
-    return [f"infeasible: these constraint families cannot all hold together: {', '.join(fams)}"]
+    Parameters
+    ----------
+    model
+        The model, proven infeasible by a backend.
+    time_limit_s
+        Wall-clock budget of the diagnosis
+        (:func:`solvers.diagnosis.diagnosis_time_s` gives the default for a solve).
+    instance
+        The instance the model was built from. With it, each constraint family
+        is relaxed alone (:func:`solvers.diagnosis.explain`): the messages say
+        which single change admits a plan and by how much (budget short by,
+        kW / GPUs / Gbit/s missing where, sites needed). Without it, CP-SAT
+        names families that cannot hold together.
+    seed
+        Random seed of the solvers used.
+
+    Returns
+    -------
+    list of str
+        Messages; each states a proven fact.
+    """
+    from solvers.diagnosis.explain import conflicting_families, explain
+
+    if instance is None:
+        return conflicting_families(model, time_limit_s)
+    return explain(model, instance, time_limit_s=time_limit_s, seed=seed)

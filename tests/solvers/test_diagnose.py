@@ -7,7 +7,8 @@ from solver_cases import base, tiny
 
 import solvers
 from scenario.instance import Constraints
-from solvers.diagnose import diagnose
+from solvers.diagnose import diagnose, explain_infeasible
+from solvers.model.formulation import build_model
 from solvers.result import SolveParameters, Status
 
 FAST = SolveParameters(time_limit_s=10, gap=0.0, threads=1)
@@ -57,9 +58,18 @@ def test_redundancy_needs_sites():
     assert any("redundancy 2" in f for f in diagnose(inst))
 
 
-def test_families_named_when_prechecks_find_nothing():
+def test_budget_quantified_when_prechecks_find_nothing():
     # Budget 105 is above the per-unit lower bound (60) but below any real plan (110).
     inst = base(constraints=Constraints(budget=105.0))
     sol = solvers.solve(inst, "highs", FAST)
     assert sol.status == Status.INFEASIBLE
-    assert any("budget" in n and "constraint families" in n for n in sol.notes)
+    assert any(
+        n.startswith("budget 105 ") and "the cheapest costs 110" in n and "by 5, to 110" in n
+        for n in sol.notes
+    )
+
+
+def test_families_named_without_the_instance():
+    inst = base(constraints=Constraints(budget=105.0))
+    notes = explain_infeasible(build_model(inst), time_limit_s=5.0)
+    assert any("budget" in n and "constraint families" in n for n in notes)
