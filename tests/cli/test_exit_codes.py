@@ -198,6 +198,7 @@ def test_second_ctrl_c_quits_with_130_and_writes_nothing(tmp_path, monkeypatch):
         result = run("solve", write_scenario(tmp_path / "in"), "-o", out)
     finally:
         release.set()
+        cancel.reset()  # later solves in this process must not see the pending stop
     assert result.exit_code == 130, result.output
     assert "interrupted" in result.stderr
     assert "Traceback" not in result.output

@@ -246,7 +246,10 @@ def test_first_ctrl_c_keeps_the_best_plan(scenario, tmp_path, monkeypatch):
     assert threading.current_thread() is threading.main_thread()
     monkeypatch.setattr(solvers, "solve", interrupted_solve)
     out = tmp_path / "plan.json"
-    result = run("solve", scenario, "-o", out, "--format", "json")
+    try:
+        result = run("solve", scenario, "-o", out, "--format", "json")
+    finally:
+        cancel.reset()  # later solves in this process must not see the pending stop
     assert result.exit_code == 0, result.output
     plan = json.loads(out.read_text())
     assert plan["interrupted"] is True
