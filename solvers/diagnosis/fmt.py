@@ -12,7 +12,9 @@ Examples
 >>> number(12.34, "up", unit="kW")
 '12.4 kW'
 >>> short(4_213_456)
-'4.2 M'
+'4.21 M'
+>>> short(1_987_147, "down")
+'1.98 M'
 """
 
 from __future__ import annotations
@@ -79,10 +81,14 @@ def count(value: float, unit: str = "") -> str:
 
 
 def short(value: float, direction: str = "nearest") -> str:
-    """Compact magnitude for large amounts: ``4.2 M``, ``12.5 k``, ``1.3 bn``."""
+    """Compact magnitude for large amounts, three significant digits: ``4.21 M``, ``12.5 k``."""
     magnitude = abs(value)
     for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
         if magnitude >= size:
-            text = f"{rounded(value / size, direction, 1):,.1f}".removesuffix(".0")
+            scaled = value / size
+            places = 2 if abs(scaled) < 10 else 1 if abs(scaled) < 100 else 0
+            text = f"{rounded(scaled, direction, places):,.{places}f}"
+            if places:
+                text = text.rstrip("0").rstrip(".")
             return f"{text} {suffix}"
     return number(value, direction)

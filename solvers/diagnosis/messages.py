@@ -7,6 +7,7 @@ removing a family alone leaves no plan.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -20,6 +21,13 @@ from solvers.model.builder import LinearModel
 
 _MAX_LISTED = 8
 _TOL = 1e-6
+_NO_PLAN = "no plan meeting the other constraints was found in time"
+_PARTIAL = (
+    "survive_site_failure holds in this model for some single-site failures only, "
+    "so its plans prove nothing"
+)
+# Where solvers.resilience.solve_survivable names the failure cases it adds.
+_GENERATED_FAILOVER = "constraints.survive_site_failure"
 
 
 def _best_bound(sense: str, *bounds: float | None) -> float | None:
@@ -91,6 +99,17 @@ def _elastic_details(
     return tuple(sorted(out, key=lambda item: -item[1]))
 
 
+def partial_survivability(instance: Instance) -> bool:
+    """Whether the model holds failover rows for only the failures found so far.
+
+    :func:`solvers.resilience.solve_survivable` solves a relaxation with the
+    single-site failures that bit so far; a plan of such a model (without some
+    other family) need not survive every failure, so it proves nothing about
+    the scenario, while its bounds stay valid.
+    """
+    return any(spec.where.startswith(_GENERATED_FAILOVER) for spec in instance.constraints.custom)
+
+
 def finding(
     model: LinearModel,
     instance: Instance,
@@ -110,13 +129,20 @@ def finding(
         )
     bound = _best_bound(r.sense, *(o.bound for o in runs))
     found = mip if mip is not None and mip.found else None
+    partial = r.family != "survive_site_failure" and partial_survivability(instance)
+    if partial:
+        found = None
     if r.kind == COST:
-        return _cost(instance, variant, bound, found)
-    if r.kind == COUNT:
-        return _count(model, instance, variant, bound, found)
-    if r.kind == ELASTIC:
-        return _elastic(model, instance, variant, bound, found)
-    return _feasible(model, instance, variant, found)
+        out = _cost(instance, variant, bound, found)
+    elif r.kind == COUNT:
+        out = _count(model, instance, variant, bound, found)
+    elif r.kind == ELASTIC:
+        out = _elastic(model, instance, variant, bound, found)
+    else:
+        out = _feasible(model, instance, variant, found)
+    if partial:
+        out = dataclasses.replace(out, message=out.message.replace(_NO_PLAN, _PARTIAL))
+    return out
 
 
 def _money(value: float, direction: str) -> str:
@@ -148,8 +174,7 @@ def _cost(instance: Instance, variant: Variant, bound: float | None, found: Outc
             r.label,
             SHORT,
             f"{head}: at least {fmt.number(least, 'down', decimals=0)} (proven bound); raise "
-            f"the budget by at least {_money(least - budget, 'down')} (no plan meeting the other "
-            "constraints was found in time)",
+            f"the budget by at least {_money(least - budget, 'down')} ({_NO_PLAN})",
             **values,
         )
     exact = fmt.rounded(least, "down", 0) == fmt.rounded(plan, "up", 0)
@@ -213,7 +238,7 @@ def _count(
         message = f"{what}: {proof}; a plan with {_sites(plan)} exists"
         verdict = RESTORES
     else:
-        message = f"{what}: {proof} (no such plan was found in time)"
+        message = f"{what}: {proof} ({_NO_PLAN})"
         verdict = SHORT
     return Finding(
         r.key,
@@ -268,7 +293,7 @@ def _elastic(
     details = _elastic_details(model, instance, variant, found.x) if found is not None else None
     if not details:
         verdict = SHORT if least is not None else UNDECIDED
-        text = f"{head} (no plan with {more} was found in time)"
+        text = f"{head} ({_NO_PLAN})"
         if least is None:
             text = f"{r.label}: not decided in time"
         return Finding(r.key, r.label, verdict, text, unit=unit, least=least)
@@ -302,7 +327,7 @@ def _min_gpus(
     if found is None:
         text = (
             f"min_gpus_per_site {m} is too high: open sites need at least "
-            f"{_amount(least, 'GPUs', 'down')} fewer in total (no plan was found in time)"
+            f"{_amount(least, 'GPUs', 'down')} fewer in total ({_NO_PLAN})"
             if least is not None
             else f"{r.label}: not decided in time"
         )
