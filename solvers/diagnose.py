@@ -25,11 +25,17 @@ from __future__ import annotations
 import numpy as np
 
 from scenario.instance import Instance
+from solvers.diagnosis import fmt
 from solvers.model.builder import LinearModel
 from topo import latency
 
 _OPEN, _CLOSED = 1, 2
 _MAX_LISTED = 10
+
+
+def _n(value: float, direction: str = "nearest") -> str:
+    """A number for planners (thousands separators), rounded in ``direction``."""
+    return fmt.number(float(value), direction)
 
 
 def _ids(ids: list[str]) -> str:
@@ -130,16 +136,16 @@ def diagnose(instance: Instance) -> list[str]:
             far = lonely[nearest > sla]
             if far.size:
                 parts = [
-                    f"{inst.region_ids[r]} (demand {demand[r]:g}, nearest site {nearest[i]:.3g} ms > SLA {inst.region_sla_rtt_ms[r]:g} ms)"
+                    f"{inst.region_ids[r]} (demand {_n(demand[r])}, nearest site {nearest[i]:.3g} ms > SLA {inst.region_sla_rtt_ms[r]:g} ms)"
                     for i, r in enumerate(lonely)
                     if r in set(far.tolist())
                 ]
                 out.append(
-                    f"{far.size} region(s) have no site within their SLA: {_ids(parts)}; total demand {demand[far].sum():g}"
+                    f"{far.size} region(s) have no site within their SLA: {_ids(parts)}; total demand {_n(demand[far].sum())}"
                 )
             if sov.size:
                 parts = [
-                    f"{inst.region_ids[r]} (demand {demand[r]:g}, allowed {';'.join(sorted(inst.region_allowed_countries[r] or []))})"
+                    f"{inst.region_ids[r]} (demand {_n(demand[r])}, allowed {';'.join(sorted(inst.region_allowed_countries[r] or []))})"
                     for r in sov
                 ]
                 out.append(
@@ -152,7 +158,7 @@ def diagnose(instance: Instance) -> list[str]:
             short = np.flatnonzero((demand > 0) & (n_usable_r > 0) & (reach < demand * (1 - 1e-9)))
             if short.size:
                 parts = [
-                    f"{inst.region_ids[r]} (demand {demand[r]:g}, reachable capacity {reach[r]:g})"
+                    f"{inst.region_ids[r]} (demand {_n(demand[r])}, reachable capacity {_n(reach[r], 'up')})"
                     for r in short
                 ]
                 out.append(
@@ -161,7 +167,7 @@ def diagnose(instance: Instance) -> list[str]:
         total, most = float(demand.sum()), float(cap.sum())
         if total > most * (1 + 1e-9):
             out.append(
-                f"total demand {total:g} exceeds the most capacity power and space allow ({most:g} at max_utilisation {c.max_utilisation:g}) by {total - most:g}"
+                f"total demand {_n(total)} exceeds the most capacity power and space allow ({_n(most, 'up')} at max_utilisation {c.max_utilisation:g}) by at least {_n(total - most, 'down')}"
             )
         if c.budget is not None and inst.n_types:
             mu = c.max_utilisation
@@ -178,7 +184,7 @@ def diagnose(instance: Instance) -> list[str]:
             lower = max(0.0, total - free) * float(unit) + float(inst.site_fixed_cost[forced].sum())
             if lower > c.budget * (1 + 1e-9):
                 out.append(
-                    f"budget {c.budget:g} is below the least cost of serving the demand (at least {lower:g}: new GPUs at the cheapest capex per unit plus fixed costs of sites that must open)"
+                    f"budget {_n(c.budget)} is below the least cost of serving the demand (at least {_n(lower, 'down')}: new GPUs at the cheapest capex per unit plus fixed costs of sites that must open)"
                 )
 
     n_openable = int((~closed).sum())

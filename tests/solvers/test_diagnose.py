@@ -37,7 +37,7 @@ def test_sovereignty_leaving_no_site():
 def test_total_demand_above_capacity():
     inst = base(power=[2.0, 3.0])
     found = diagnose(inst)
-    assert any("total demand 6 exceeds" in f and "by 1" in f for f in found)
+    assert any("total demand 6 exceeds" in f and "by at least 1" in f for f in found)
 
 
 def test_budget_below_cheapest_service():
