@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import sys
+import tomllib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -36,6 +38,45 @@ def fail_input(error: InputError) -> None:
 def usage_error(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def scenario_files(scenario: Path | None) -> list[Path]:
+    """The scenario TOML and the files it names (topology, tables, latency matrix)."""
+    if scenario is None:
+        return []
+    files = [scenario]
+    try:
+        document = tomllib.loads(scenario.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return files
+    for section, key in (
+        ("topology", "file"),
+        ("sites", "file"),
+        ("regions", "file"),
+        ("gpus", "file"),
+        ("latency", "matrix"),
+    ):
+        table = document.get(section)
+        name = table.get(key) if isinstance(table, dict) else None
+        if isinstance(name, str) and not name.startswith("topohub:"):
+            files.append(scenario.parent / name)
+    return files
+
+
+def refuse_overwriting_inputs(output: Path, inputs: list[Path | None], *, folder: bool) -> None:
+    """Exit 2 when ``output`` is one of ``inputs`` or, for a folder output, holds one of them.
+
+    ``--force`` replaces outputs, never inputs: a report folder written over the
+    scenario's own folder would delete the scenario.
+    """
+    target = output.resolve()
+    for given in inputs:
+        if given is None or not given.exists():
+            continue
+        source = given.resolve()
+        if source == target or (folder and target in source.parents):
+            where = "holds" if source != target else "is"
+            usage_error(f"{output} {where} the input {given}; inputs are never overwritten")
 
 
 def handles_input_errors(func: Callable[..., Any]) -> Callable[..., Any]:

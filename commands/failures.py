@@ -8,7 +8,14 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from commands.common import console, handles_input_errors, is_terminal, usage_error
+from commands.common import (
+    console,
+    handles_input_errors,
+    is_terminal,
+    refuse_overwriting_inputs,
+    scenario_files,
+    usage_error,
+)
 from scenario.errors import InputError, Problem
 
 
@@ -132,6 +139,7 @@ def register(app: typer.Typer) -> None:
 
         chosen = output_format
         if output is not None:
+            refuse_overwriting_inputs(output, [*scenario_files(scenario), plan, srlg], folder=False)
             if output.exists() and not force:
                 raise InputError(
                     [Problem(str(output), "", "already exists (use --force to overwrite)")]

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import typer
 
-from commands.common import console, err_console, handles_input_errors
+from commands.common import (
+    console,
+    err_console,
+    handles_input_errors,
+    refuse_overwriting_inputs,
+    scenario_files,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +38,7 @@ def register(app: typer.Typer) -> None:
         from planning.report import build_report
         from scenario import load_instance, parse_set_options
 
+        refuse_overwriting_inputs(out_dir, [*scenario_files(scenario), plan], folder=True)
         instance = load_instance(scenario, parse_set_options(set_))
         loaded = load_plan(plan)
         result = build_report(

@@ -22,6 +22,8 @@ from commands.common import (
     err_console,
     handles_input_errors,
     is_terminal,
+    refuse_overwriting_inputs,
+    scenario_files,
     usage_error,
 )
 from scenario.errors import InputError, Problem
@@ -178,6 +180,8 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(EXIT_OK)
         if scenario is None:
             usage_error("missing argument SCENARIO (a scenario TOML file)")
+        if output is not None:
+            refuse_overwriting_inputs(output, scenario_files(scenario), folder=False)
         if output is not None and output.exists() and not force:
             raise InputError(
                 [Problem(str(output), "", "already exists (use --force to overwrite)")]

@@ -12,6 +12,7 @@ For solve -o, convert -o, report -o, sweep -o, failures -o and datasets build -o
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -277,3 +278,36 @@ def test_reading_commands_modify_no_input(inputs, args, monkeypatch, tmp_path):
     assert "Traceback" not in result.output
     assert tree_digest(inputs) == before
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "target"),
+    [
+        (lambda i: ["solve", _scenario(i), "-o", _scenario(i)], "scenario.toml"),
+        (lambda i: ["solve", _scenario(i), "-o", i / "regions.csv"], "regions.csv"),
+        (lambda i: ["report", _scenario(i), i / "plan.json", "-o", i, "--tiles", "none"], ""),
+        (lambda i: ["report", _scenario(i), i / "plan.json", "-o", i.parent], ""),
+        (lambda i: ["failures", _scenario(i), i / "plan.json", "-o", i / "sites.csv"], "sites.csv"),
+        (lambda i: ["failures", _scenario(i), i / "plan.json", "-o", i / "plan.json"], "plan.json"),
+        (lambda i: ["convert", i / "topology.json", "-o", i / "topology.json"], "INPUT"),
+    ],
+    ids=[
+        "solve-onto-scenario",
+        "solve-onto-table",
+        "report-into-scenario-folder",
+        "report-into-a-parent",
+        "failures-onto-table",
+        "failures-onto-plan",
+        "convert-onto-input",
+    ],
+)
+def test_force_never_overwrites_an_input(inputs, tmp_path, args, target):
+    folder = tmp_path / "outer" / "in"
+    shutil.copytree(inputs, folder)
+    before = tree_digest(tmp_path)
+    result = run(*args(folder), "--force")
+    assert result.exit_code == 2, result.output
+    assert "inputs are never overwritten" in result.stderr
+    assert target in result.stderr
+    assert "Traceback" not in result.output
+    assert tree_digest(tmp_path) == before
