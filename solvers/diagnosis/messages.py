@@ -21,11 +21,12 @@ from solvers.model.builder import LinearModel
 
 _MAX_LISTED = 8
 _TOL = 1e-6
-_NO_PLAN = "no plan meeting the other constraints was found in time"
+_NO_PLAN = "whether relaxing it alone is enough was not decided in time"
 _PARTIAL = (
     "survive_site_failure holds in this model for some single-site failures only, "
     "so its plans prove nothing"
 )
+_PER_SITE_OR_LINK = frozenset({"power", "space", "link_capacity", "min_gpus"})
 # Where solvers.resilience.solve_survivable names the failure cases it adds.
 _GENERATED_FAILOVER = "constraints.survive_site_failure"
 
@@ -67,7 +68,7 @@ def _row_names(model: LinearModel, instance: Instance, variant: Variant) -> list
                 a, b = b, a
             names.append(f"link {ids[a]} -> {ids[b]}")
         return names
-    if model.family_rows(family).size == 1:
+    if family not in _PER_SITE_OR_LINK and model.family_rows(family).size == 1:
         return [None] * variant.slack_rows.size
     out: list[str | None] = []
     for row in variant.slack_rows:
@@ -284,12 +285,20 @@ def _elastic(
         "space": "more space",
         "link_capacity": "more link capacity",
     }.get(r.family, f"more room under {r.label}")
-    head = (
-        f"{r.label} is short: every plan meeting the other constraints needs at least "
-        f"{_amount(least, unit, 'down')} {more} in total"
-        if least is not None
-        else f"{r.label} is short"
-    )
+    # A custom family of one row is named by itself, not by a site or link.
+    one_row = r.family not in _PER_SITE_OR_LINK and model.family_rows(r.family).size == 1
+    if least is None:
+        head = f"{r.label} is short"
+    elif one_row:
+        head = (
+            f"{r.label} is short: every plan meeting the other constraints needs its limit "
+            f"raised by at least {_amount(least, unit, 'down')}"
+        )
+    else:
+        head = (
+            f"{r.label} is short: every plan meeting the other constraints needs at least "
+            f"{_amount(least, unit, 'down')} {more} in total"
+        )
     details = _elastic_details(model, instance, variant, found.x) if found is not None else None
     if not details:
         verdict = SHORT if least is not None else UNDECIDED
@@ -302,11 +311,15 @@ def _elastic(
     optimal = found is not None and found.status == OPTIMAL
     if optimal and least is None:
         least = total
+    if one_row:
+        tail = f"a plan exists with it raised by {_amount(total, unit, 'up')}"
+    else:
+        tail = f"a plan exists with {_listed(parts)}"
     return Finding(
         r.key,
         r.label,
         RESTORES,
-        f"{head}; a plan exists with {_listed(parts)}",
+        f"{head}; {tail}",
         unit=unit,
         least=least,
         plan=total,

@@ -246,3 +246,52 @@ def test_numbers_rounded_on_the_safe_side():
     assert fmt.number(3.21, "up", "kW") == "3.3 kW"
     assert fmt.short(1_987_147, "down") == "1.98 M"
     assert fmt.short(500_000) == "500 k"
+
+
+def test_redundancy_against_power():
+    """Demand 10 on s0 (10 kW) and s1 (4 kW), redundancy 2: each site may serve only 5."""
+    inst = tiny([10.0], [[1.0, 1.0]], power=[10.0, 4.0], constraints=Constraints(redundancy=2))
+    assert diagnose(inst) == []
+    found = findings_by_key(inst)
+    assert found["redundancy"].verdict == RESTORES
+    assert found["power"].least == pytest.approx(1.0)
+    assert found["power"].details == (("site s1", pytest.approx(1.0)),)
+
+
+def test_single_sourcing_against_power():
+    """Demand 10 on two sites of 6 kW each: only a split serves it."""
+    inst = tiny(
+        [10.0], [[1.0, 1.0]], power=[6.0, 6.0], constraints=Constraints(single_sourcing=True)
+    )
+    assert diagnose(inst) == []
+    found = findings_by_key(inst)
+    assert found["single_sourcing"].verdict == RESTORES
+    assert found["power"].least == pytest.approx(4.0)
+    sol = solvers.solve(inst, "highs", FAST)
+    assert any(n.startswith("single_sourcing cannot hold") for n in sol.notes)
+
+
+def test_custom_country_cap_short_by_gpus():
+    """Demand 10 (one GPU per unit) at the only site, in AU; at most 7 GPUs in AU."""
+    from scenario.instance import CustomConstraintSpec
+
+    spec = CustomConstraintSpec(
+        "max_gpus_per_country", {"country": "AU", "max_gpus": 7}, "constraints.custom[0]"
+    )
+    inst = tiny(
+        [10.0],
+        [[1.0]],
+        node_country=["AU"],
+        site_country=["AU"],
+        constraints=Constraints(custom=(spec,)),
+    )
+    found = findings_by_key(inst)["max_gpus_per_country[AU]"]
+    assert found.verdict == RESTORES
+    assert found.least == pytest.approx(3.0)
+    sol = solvers.solve(inst, "highs", FAST)
+    assert any(
+        n.startswith("custom constraint max_gpus_per_country[AU] is short")
+        and "its limit raised by at least 3 GPUs" in n
+        and "a plan exists with it raised by 3 GPUs" in n
+        for n in sol.notes
+    )
