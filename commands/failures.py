@@ -116,6 +116,12 @@ def register(app: typer.Typer) -> None:
         ),
         sites: bool = typer.Option(True, "--sites/--no-sites", help="Single-site failures."),
         links: bool = typer.Option(True, "--links/--no-links", help="Single-link failures."),
+        failover: bool = typer.Option(
+            False,
+            "--failover",
+            help="Re-home as survive_site_failure does: within sla_rtt_ms x "
+            "failover_sla_factor, link capacities not enforced.",
+        ),
         solver: str = typer.Option("auto", "--solver", help="Backend for --mode resolve."),
         time_limit: float = typer.Option(
             None, "--time-limit", help="Seconds per repair solve (resolve).", show_default=False
@@ -173,6 +179,7 @@ def register(app: typer.Typer) -> None:
             params=params,
             source=str(plan),
             srlg_source=str(srlg) if srlg is not None else "srlg",
+            failover=failover,
         )
         guarantee = redundancy_guarantee(instance, loaded, source=str(plan))
         if chosen is FailuresFormat.text:

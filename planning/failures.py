@@ -175,6 +175,7 @@ class _Context:
     base_load: np.ndarray  # directed link loads of the plan's assignment, intact network
     crossed: csr_matrix  # [assignments, E]: assignment (nonzero share, row-major) uses link
     enforce_links: bool
+    sla_factor: float
     mode: str
     solver: str
     params: Any
@@ -231,12 +232,18 @@ def _enforce_links(instance: Instance) -> bool:
 
 
 def _context(
-    instance: Instance, arrays: PlanArrays, mode: str, solver: str, params: Any
+    instance: Instance,
+    arrays: PlanArrays,
+    mode: str,
+    solver: str,
+    params: Any,
+    failover: bool = False,
 ) -> _Context:
     capacity = site_capacity(instance, arrays.gpus)
-    enforce = _enforce_links(instance)
+    enforce = _enforce_links(instance) and not failover
+    sla_factor = instance.constraints.failover_sla_factor if failover else 1.0
     paths = route(instance)
-    pairs = reachable_pairs(instance, with_links=enforce, paths=paths)
+    pairs = reachable_pairs(instance, sla_factor=sla_factor, with_links=enforce, paths=paths)
     base = rehome(
         instance.region_demand,
         pairs,
@@ -253,6 +260,7 @@ def _context(
         base_load=_assignment_load(instance, instance.topology, paths, arrays, ()),
         crossed=_crossed_links(instance, paths, arrays),
         enforce_links=enforce,
+        sla_factor=sla_factor,
         mode=mode,
         solver=solver,
         params=params,
@@ -268,7 +276,11 @@ def analyse_case(context: _Context, case: FailureCase) -> FailureImpact:
         topology, kept = without_links(instance.topology, np.asarray(case.edges))
     paths = route(instance, topology)
     pairs = reachable_pairs(
-        instance, topology=topology, with_links=context.enforce_links, paths=paths
+        instance,
+        sla_factor=context.sla_factor,
+        topology=topology,
+        with_links=context.enforce_links,
+        paths=paths,
     )
     capacity = context.capacity.copy()
     capacity[list(case.sites)] = 0.0
@@ -439,6 +451,7 @@ def analyse_failures(
     params: Any = None,
     source: str = "plan",
     srlg_source: str = "srlg",
+    failover: bool = False,
 ) -> list[FailureImpact]:
     """Impact of losing each open site, each link and each SRLG group, worst first.
 
@@ -470,6 +483,10 @@ def analyse_failures(
         Parameters for ``resolve`` repairs.
     source, srlg_source : str
         File names for messages.
+    failover : bool
+        Re-home as ``survive_site_failure`` does: within ``sla_rtt_ms x
+        failover_sla_factor``, link capacities not enforced (default: within the SLA,
+        link capacities enforced when the scenario enforces them).
 
     Returns
     -------
@@ -488,7 +505,7 @@ def analyse_failures(
     cases = failure_cases(
         instance, arrays.open_sites, sites=sites, links=links, srlg=srlg, srlg_source=srlg_source
     )
-    context = _context(instance, arrays, mode, solver, params)
+    context = _context(instance, arrays, mode, solver, params, failover)
     func = functools.partial(analyse_case, context)
     impacts = _run(func, cases, mode=mode, scheduler=scheduler, workers=workers, progress=progress)
     return sorted(impacts, key=_impact_order)

@@ -155,3 +155,18 @@ def test_rehome_lp_prefers_low_rtt_among_max_served_answers():
     tight = rehome(np.array([5.0, 5.0]), pairs, np.array([0.0, 6.0]))
     assert tight.served.sum() == pytest.approx(6.0)
     assert tight.unserved(np.array([5.0, 5.0])).sum() == pytest.approx(4.0)
+
+
+def test_failover_mode_rehomes_within_the_failover_sla():
+    from resilience_cases import plan_dict
+
+    plan = plan_dict({"sB": 20, "sC": 20}, [("rA", "sB", 1.0), ("rC", "sC", 1.0)])
+    instance = line_instance(Constraints(failover_sla_factor=2.0))
+    normal = _by_name(analyse_failures(instance, plan, links=False))
+    # Within the 12 ms SLA rA cannot reach sC (20 ms): losing sB strands it.
+    assert normal[("site", "sB")].unserved_demand == pytest.approx(10.0)
+    failover = _by_name(analyse_failures(instance, plan, links=False, failover=True))
+    # Within 2 x 12 ms it can, and sC has room for both regions.
+    assert failover[("site", "sB")].unserved_demand == 0.0
+    assert failover[("site", "sB")].worst_rtt_ms == pytest.approx(20.0)
+    assert failover[("site", "sC")].unserved_demand == 0.0
