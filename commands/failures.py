@@ -97,7 +97,8 @@ def register(app: typer.Typer) -> None:
         srlg: Path = typer.Option(
             None,
             "--srlg",
-            help="Shared-risk link groups: CSV group,source,target or JSON {group: [[a, b]]}.",
+            help="Shared-risk link groups: CSV with columns group,source,target, or a JSON "
+            "object mapping each group to a list of (source, target) node pairs.",
             show_default=False,
         ),
         output_format: FailuresFormat = typer.Option(
@@ -110,7 +111,13 @@ def register(app: typer.Typer) -> None:
         scheduler: str = typer.Option(
             None, "--scheduler", help="Dask scheduler address (default: local).", show_default=False
         ),
-        workers: int = typer.Option(None, "--workers", help="Local workers.", show_default=False),
+        workers: int = typer.Option(
+            None,
+            "--workers",
+            help="Processes of a local Dask cluster (default: in-process for rehome, "
+            "one per core for resolve; 1: in-process).",
+            show_default=False,
+        ),
         set_: list[str] = typer.Option(
             [], "--set", help="Override a scenario key, as for solve: --set constraints.budget=2e8."
         ),
