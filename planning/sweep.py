@@ -133,7 +133,19 @@ def _check_solver(name: str | None) -> None:
         raise InputError(Problem("--solver", name, "this solver is not installed here"))
 
 
-def _prepare_dir(out_dir: Path, *, force: bool) -> None:
+def _check_vary_keys(scenario: str | os.PathLike[str], keys: list[str]) -> None:
+    from scenario.schema import all_keys, key_spec, suggest
+
+    problems = [
+        Problem(str(scenario), f"--vary {key}", f"unknown key '{key}'{suggest(key, all_keys())}")
+        for key in keys
+        if key_spec(key) is None
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+def _check_dir(out_dir: Path, *, force: bool) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(Problem(str(out_dir), "", "exists and is not a folder"))
     if is_nonempty_dir(out_dir) and not (out_dir / MANIFEST).is_file() and not force:
@@ -144,6 +156,9 @@ def _prepare_dir(out_dir: Path, *, force: bool) -> None:
                 "folder is not empty and holds no sweep (use --force to write into it)",
             )
         )
+
+
+def _make_dirs(out_dir: Path) -> None:
     (out_dir / PLANS_DIR).mkdir(parents=True, exist_ok=True)
     (out_dir / CASES_DIR).mkdir(parents=True, exist_ok=True)
 
@@ -207,13 +222,14 @@ def run_sweep(
     else:
         varies = parse_varies([str(v) for v in vary])
     vary_keys = [v.key for v in varies]
+    _check_vary_keys(scenario, vary_keys)
     base = dict(base_overrides or {})
     base_instance = load_instance(scenario, base)
     axes = pareto_axes(pareto, objective_kind=base_instance.objective.kind, vary_keys=vary_keys)
     _check_solver(options.solver)
     target = Path(out_dir)
-    _prepare_dir(target, force=force)
-    write_json_atomic(
+    _check_dir(target, force=force)
+    manifest = (
         target / MANIFEST,
         {
             "schema": SWEEP_SCHEMA,
@@ -266,6 +282,9 @@ def run_sweep(
             tasks[key] = CaseTask(key=key, instance=instance, solver=solver, params=params)
     if len(load_errors) == len(cases):
         raise InputError(load_errors[0].problems)
+    # Written only once some case loads, so a sweep of bad input leaves nothing behind.
+    _make_dirs(target)
+    write_json_atomic(*manifest)
 
     def row_of(i: int) -> dict[str, Any]:
         key = keys[i]

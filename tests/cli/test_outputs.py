@@ -202,20 +202,7 @@ def test_existing_sweep_is_resumed_not_overwritten(inputs, tmp_path):
 
 @pytest.mark.parametrize(
     "writer",
-    [
-        pytest.param(
-            w,
-            marks=pytest.mark.xfail(
-                strict=False,
-                reason="planning.sweep.run_sweep creates the output folder (plans/, cases/, "
-                "sweep.json) before every case fails to load",
-            ),
-        )
-        if w.name == "sweep"
-        else w
-        for w in WRITERS
-        if w.bad is not None
-    ],
+    [w for w in WRITERS if w.bad is not None],
     ids=lambda w: w.name,
 )
 def test_failed_run_leaves_nothing_behind(inputs, tmp_path, writer):

@@ -79,3 +79,16 @@ def test_pareto_axes_defaults_and_spec():
 def test_pareto_axes_errors(spec):
     with pytest.raises(InputError):
         pareto_axes(spec, objective_kind="cost", vary_keys=[])
+
+
+def test_unknown_vary_key_is_named_as_vary(tmp_path):
+    from plan_samples import write_tiny_scenario
+
+    from planning.sweep import run_sweep
+
+    scenario = write_tiny_scenario(tmp_path / "s")
+    with pytest.raises(InputError) as caught:
+        run_sweep(scenario, ["constraints.budgte=1,2"], tmp_path / "out")
+    assert "--vary constraints.budgte" in str(caught.value)
+    assert "did you mean 'constraints.budget'" in str(caught.value)
+    assert not (tmp_path / "out").exists()
