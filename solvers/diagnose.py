@@ -135,10 +135,16 @@ def diagnose(instance: Instance) -> list[str]:
             sov = lonely[nearest <= sla]
             far = lonely[nearest > sla]
             if far.size:
+                far_set = set(far.tolist())
                 parts = [
-                    f"{inst.region_ids[r]} (demand {_n(demand[r])}, nearest site {nearest[i]:.3g} ms > SLA {inst.region_sla_rtt_ms[r]:g} ms)"
+                    f"{inst.region_ids[r]} (demand {_n(demand[r])}, "
+                    + (
+                        f"nearest site {nearest[i]:.3g} ms > SLA {inst.region_sla_rtt_ms[r]:g} ms)"
+                        if np.isfinite(nearest[i])
+                        else "no path to any site: the topology is split)"
+                    )
                     for i, r in enumerate(lonely)
-                    if r in set(far.tolist())
+                    if r in far_set
                 ]
                 out.append(
                     f"{far.size} region(s) have no site within their SLA: {_ids(parts)}; total demand {_n(demand[far].sum())}"

@@ -61,7 +61,7 @@ def test_split_topology_leaving_a_region_no_site_exits_1(tmp_path):
     path = write_scenario(tmp_path, nodes=[*NODES, ISLAND], regions=regions)
     result = run("solve", path)
     assert result.exit_code == 1, result.output
-    assert "island (demand 3" in result.stdout
+    assert "island (demand 3, no path to any site: the topology is split)" in result.stdout
     assert "split into 2 components" in result.stderr
     no_traceback(result)
 
