@@ -1,0 +1,145 @@
+"""Time limits hold for the whole solve, a cancel request stops every backend, same seed same plan."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from limits_cases import mid_size
+
+import solvers
+from solvers import cancel
+from solvers.backends.base import Watchdog, run_bounded
+from solvers.plan import build_plan
+from solvers.result import SolveParameters, Status
+from solvers.verify import verify_plan
+
+BACKENDS = [name for name, ok in solvers.available_solvers().items() if ok]
+LIMIT_S = 3.0
+# Generous for a loaded 2-core machine: the point is "seconds", not "minutes".
+OVERRUN_S = 10.0
+SETTINGS = {"time_limit_s": LIMIT_S, "gap": 1e-4, "threads": 2, "seed": 0}
+
+
+@pytest.fixture(autouse=True)
+def _no_pending_cancel():
+    cancel.reset()
+    yield
+    cancel.reset()
+
+
+@pytest.fixture(scope="module")
+def mid():
+    return mid_size()
+
+
+def _assert_verified(instance, solution) -> None:
+    plan = build_plan(instance, solution, solver_settings=SETTINGS)
+    assert verify_plan(instance, plan) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_time_limit_holds_for_the_whole_solve(backend, mid):
+    params = SolveParameters(time_limit_s=LIMIT_S, gap=1e-4, threads=2, seed=0)
+    started = time.perf_counter()
+    solution = solvers.solve(mid, solver=backend, params=params)
+    wall_s = time.perf_counter() - started
+    assert wall_s < LIMIT_S + OVERRUN_S, (wall_s, solution.notes)
+    assert solution.status != Status.INFEASIBLE
+    if solution.objective is not None:
+        _assert_verified(mid, solution)
+
+
+def test_auto_returns_a_plan_at_its_limit(mid):
+    params = SolveParameters(time_limit_s=LIMIT_S, gap=1e-4, threads=2, seed=0)
+    solution = solvers.solve(mid, solver="auto", params=params)
+    assert solution.status in (Status.FEASIBLE, Status.OPTIMAL)
+    _assert_verified(mid, solution)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_cancel_request_stops_the_solve_with_its_best_plan(backend, mid):
+    params = SolveParameters(time_limit_s=120.0, gap=0.0, threads=2, seed=0)
+    timer = threading.Timer(1.0, cancel.request_cancel)
+    timer.start()
+    started = time.perf_counter()
+    try:
+        solution = solvers.solve(mid, solver=backend, params=params)
+    finally:
+        timer.cancel()
+    wall_s = time.perf_counter() - started
+    assert wall_s < 1.0 + OVERRUN_S, (wall_s, solution.notes)
+    assert solution.interrupted
+    assert solution.status in (Status.FEASIBLE, Status.NO_SOLUTION)
+    if solution.objective is not None:
+        _assert_verified(mid, solution)
+    if backend in ("auto", "greedy"):
+        assert solution.status == Status.FEASIBLE
+
+
+def test_pending_cancel_returns_at_once(mid):
+    cancel.request_cancel()
+    solution = solvers.solve(mid, solver="highs")
+    assert solution.status == Status.NO_SOLUTION
+    assert solution.interrupted
+
+
+def _same_plan(a, b) -> bool:
+    return (
+        a.status == b.status
+        and np.array_equal(a.open_sites, b.open_sites)
+        and np.array_equal(a.new_gpus, b.new_gpus)
+        and np.array_equal(a.pair_share, b.pair_share)
+        and np.array_equal(a.unserved, b.unserved)
+    )
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "cpsat"])
+def test_same_seed_same_plan(backend):
+    instance = mid_size(n_regions=40, n_sites=15, seed=3)
+    params = SolveParameters(time_limit_s=60.0, gap=1e-6, threads=2, seed=7)
+    first = solvers.solve(instance, solver=backend, params=params)
+    again = solvers.solve(instance, solver=backend, params=params)
+    assert first.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert _same_plan(first, again)
+
+
+@pytest.mark.skipif("cpsat" not in BACKENDS, reason="CP-SAT not installed")
+def test_cpsat_single_worker_same_seed_same_plan():
+    instance = mid_size(n_regions=25, n_sites=10, seed=2, single_sourcing=True)
+    params = SolveParameters(time_limit_s=60.0, gap=0.01, threads=1, seed=7)
+    first = solvers.solve(instance, solver="cpsat", params=params)
+    again = solvers.solve(instance, solver="cpsat", params=params)
+    assert first.status == Status.OPTIMAL
+    assert _same_plan(first, again)
+
+
+def test_run_bounded_leaves_an_overrunning_call_behind():
+    stopped = threading.Event()
+    started = time.perf_counter()
+    finished = run_bounded(
+        lambda: time.sleep(5.0), time.perf_counter() + 0.1, stopped.set, grace_s=0.2
+    )
+    assert not finished
+    assert stopped.is_set()
+    assert time.perf_counter() - started < 4.0
+
+
+def test_run_bounded_reraises_and_reports_completion():
+    assert run_bounded(lambda: None, time.perf_counter() + 5.0)
+
+    def boom() -> None:
+        raise RuntimeError("solver failed")
+
+    with pytest.raises(RuntimeError, match="solver failed"):
+        run_bounded(boom, time.perf_counter() + 5.0)
+
+
+def test_watchdog_fires_on_cancel_and_says_so():
+    fired = threading.Event()
+    with Watchdog(fired.set, time.perf_counter() + 60.0) as dog:
+        cancel.request_cancel()
+        assert fired.wait(5.0)
+    assert dog.fired and dog.cancelled
