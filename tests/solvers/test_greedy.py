@@ -1,0 +1,104 @@
+"""Greedy: pieces with extra variable blocks, failover rows, partial plans within a budget."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from limits_cases import mid_size
+
+import solvers
+from scenario.instance import Constraints, CustomConstraintSpec, Objective
+from solvers.model.formulation import build_model
+from solvers.model.objective import total_cost
+from solvers.plan import build_plan
+from solvers.result import SolveParameters, Status
+from solvers.verify import verify_plan
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "verify"))
+from tiny_instance import SETTINGS, make_tiny  # noqa: E402
+
+PARAMS = SolveParameters(time_limit_s=20.0, gap=0.0, threads=1, seed=0)
+HAS_HIGHS = solvers.available_solvers().get("highs", False)
+
+
+def _verified(instance, solution) -> dict:
+    plan = build_plan(instance, solution, solver_settings=SETTINGS)
+    assert verify_plan(instance, plan) == [], [str(v) for v in verify_plan(instance, plan)]
+    return plan
+
+
+def test_survive_site_failure_plan_is_survivable():
+    instance = make_tiny(Constraints(survive_site_failure=True))
+    solution = solvers.solve(instance, solver="greedy", params=PARAMS)
+    assert solution.status == Status.FEASIBLE, solution.notes
+    _verified(instance, solution)
+
+
+def test_extra_variable_blocks_are_completed():
+    # The custom kind adds one block of failover variables per failed site.
+    spec = CustomConstraintSpec(
+        "survive_site_failure", {"sites": ["s1", "s2", "s4"]}, "constraints.custom[0]"
+    )
+    instance = make_tiny(Constraints(custom=(spec,)))
+    model = build_model(instance)
+    assert any(name.startswith("failover") for name in model.var_blocks)
+    solution = solvers.solve(instance, solver="greedy", params=PARAMS)
+    assert solution.status == Status.FEASIBLE, solution.notes
+    _verified(instance, solution)
+    if HAS_HIGHS:
+        exact = solvers.solve(instance, solver="highs", params=PARAMS)
+        assert solution.objective >= exact.objective - 1e-6
+
+
+def test_served_with_budget_builds_a_partial_plan():
+    budget = 800.0  # serves everything from 900 on
+    instance = make_tiny(
+        Constraints(budget=budget, allow_unserved=True), objective=Objective(kind="served")
+    )
+    solution = solvers.solve(instance, solver="greedy", params=PARAMS)
+    assert solution.status == Status.FEASIBLE, solution.notes
+    assert total_cost(instance, solution.open_sites, solution.new_gpus) <= budget + 1e-6
+    assert 0 < solution.objective < float(instance.region_demand.sum())
+    _verified(instance, solution)
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.4])
+def test_served_with_budget_on_a_larger_instance(fraction):
+    base = mid_size(n_regions=120, n_sites=40, seed=5)
+    full = solvers.solve(base, solver="greedy", params=PARAMS)
+    assert full.status == Status.FEASIBLE
+    budget = fraction * total_cost(base, full.open_sites, full.new_gpus)
+    instance = dataclasses.replace(
+        base,
+        constraints=dataclasses.replace(base.constraints, budget=budget, allow_unserved=True),
+        objective=Objective(kind="served"),
+    )
+    solution = solvers.solve(instance, solver="greedy", params=PARAMS)
+    assert solution.status == Status.FEASIBLE, solution.notes
+    assert total_cost(instance, solution.open_sites, solution.new_gpus) <= budget * (1 + 1e-9)
+    assert solution.objective > 0
+    _verified(instance, solution)
+
+
+def test_more_budget_serves_at_least_as_much_on_the_tiny_instance():
+    served = []
+    for budget in (300.0, 750.0, 800.0, 900.0, 5000.0):
+        instance = make_tiny(
+            Constraints(budget=budget, allow_unserved=True), objective=Objective(kind="served")
+        )
+        solution = solvers.solve(instance, solver="greedy", params=PARAMS)
+        served.append(solution.objective or 0.0)
+    assert served == sorted(served)
+    assert served[-1] == pytest.approx(float(make_tiny().region_demand.sum()))
+
+
+def test_cost_objective_without_unserved_still_fails_cleanly_over_budget():
+    instance = make_tiny(Constraints(budget=10.0))
+    solution = solvers.solve(instance, solver="greedy", params=PARAMS)
+    assert solution.status in (Status.NO_SOLUTION, Status.INFEASIBLE)
+    assert solution.objective is None
+    assert np.all(solution.new_gpus == 0)
