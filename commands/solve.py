@@ -138,13 +138,19 @@ def print_summary(plan: dict[str, Any], written: Path | None) -> None:
 
 
 def print_solvers() -> None:
+    """Each solver, whether it is installed, and the features it declares."""
     import solvers
+    from solvers.backends import BACKENDS
 
     table = Table(title="solvers")
     table.add_column("name")
     table.add_column("installed")
+    features = list(next(iter(BACKENDS.values())).features())
+    for feature in features:
+        table.add_column(feature.replace("_", " "))
     for name, ok in solvers.available_solvers().items():
-        table.add_row(name, "yes" if ok else "no")
+        flags = BACKENDS[name].features()
+        table.add_row(name, "yes" if ok else "no", *("yes" if flags[f] else "no" for f in features))
     console.print(table)
 
 

@@ -59,6 +59,7 @@ class AutoBackend(Backend):
     name = "auto"
     supports_warm_start = True
     proves_bound = True
+    deterministic = False  # it may choose cpsat
 
     @classmethod
     def is_available(cls) -> bool:

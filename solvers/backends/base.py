@@ -50,7 +50,9 @@ class Backend(ABC):
     honours_threads: bool = True
     # Stops within about a second of a cancel request or the time limit.
     interruptible: bool = True
-    # Same inputs and seed give the same plan when the solve ends before the time limit.
+    # Same inputs, seed and threads give the same plan, at any thread count, when the
+    # solve ends before the time limit and no cancel arrives (both cut runs at wall-clock
+    # moments, so a stopped run is never repeatable).
     deterministic: bool = True
 
     @classmethod

@@ -30,7 +30,17 @@ Objective
     single sourcing). The reported objective is recomputed in float from the
     returned decisions, never taken from CP-SAT.
 
-Warm starts are passed as hints. :func:`infeasible_families` reuses the
+Warm starts are passed as hints.
+
+Threads and determinism: ``threads`` sets ``num_workers``. One worker with a
+fixed ``random_seed`` repeats its plan; with several workers the portfolio's
+workers race, so equally good plans may come back in different runs
+(``deterministic = False``). ``interleave_search`` would make several workers
+repeatable but ran about 8x slower on the test instances, so it is not used;
+pass ``threads = 1`` when a repeatable CP-SAT plan matters.
+
+Stopping: a watchdog calls ``stop_search`` on a cancel request or at the
+deadline; the translation itself checks both every few thousand rows. :func:`infeasible_families` reuses the
 translation with one enforcement literal per constraint family and
 ``sufficient_assumptions_for_infeasibility`` to name the families in conflict.
 """
@@ -283,6 +293,7 @@ class CpSatBackend(Backend):
     supports_warm_start = True
     integer_only = True
     proves_bound = True
+    deterministic = False  # with threads > 1; see the module docstring
 
     @classmethod
     def is_available(cls) -> bool:
