@@ -1,0 +1,69 @@
+"""``python -m bench.run --out BENCHMARKS.md [--only world,growth,...] [--quick]``.
+
+Runs each target (``bench.targets.TARGETS``), writes ``bench/results/<target>.csv``
+(or ``--results DIR``) and rewrites that target's section of the markdown file,
+with the command that reproduces it and the machine it ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from bench import machine
+from bench.report import markdown_table, update_sections, write_csv
+from bench.targets import TARGETS, Context
+
+REPO = Path(__file__).resolve().parents[1]
+ORDER = ("summary",) + tuple(TARGETS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="gpuplace benchmarks")
+    parser.add_argument("--out", default="BENCHMARKS.md", help="markdown file to update")
+    parser.add_argument("--only", default=",".join(TARGETS), help="comma-separated targets")
+    parser.add_argument("--quick", action="store_true", help="small subset, for a smoke test")
+    parser.add_argument("--results", default=str(REPO / "bench" / "results"), help="CSV folder")
+    parser.add_argument("--cache", default=str(REPO / "bench" / ".cache"), help="generated data")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in TARGETS]
+    if unknown:
+        parser.error(f"unknown target(s) {', '.join(unknown)}; known: {', '.join(TARGETS)}")
+    command = "python -m bench.run " + " ".join(
+        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
+    )
+    facts = machine.facts()
+    ctx = Context(cache=Path(args.cache), quick=args.quick, threads=args.threads)
+    ctx.cache.mkdir(parents=True, exist_ok=True)
+    out, results = Path(args.out), Path(args.results)
+    sections: dict[str, str] = {}
+    verdicts = []
+    for name in names:
+        print(f"[bench] {name}", flush=True)
+        t0 = time.perf_counter()
+        rows, text, met = TARGETS[name](ctx)
+        took = time.perf_counter() - t0
+        write_csv(results / f"{name}.csv", rows)
+        sections[name] = (
+            f"## {name}\n\n{text}\n\nReproduce: `{command.replace('--only ' + args.only, '--only ' + name) if '--only' in command else command + ' --only ' + name}`"
+            f" (this section took {took:.0f} s; CSV: `bench/results/{name}.csv`).\n\n"
+            f"{machine.facts_markdown(facts)}"
+        )
+        verdicts.append((name, met))
+        update_sections(out, sections, ORDER)
+        print(f"[bench] {name}: {'met' if met else 'not met'} ({took:.0f} s)", flush=True)
+    summary = markdown_table(
+        ["target", "met in this run"], [[n, "yes" if m else "**no**"] for n, m in verdicts]
+    )
+    sections["summary"] = f"## Summary of the last run\n\n`{command}`\n\n{summary}"
+    update_sections(out, sections, ORDER)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+"""Performance techniques for placement, all exact (the bound is a real bound).
+
+- :mod:`solvers.fast.flp`: the facility-location core of an instance, as arrays;
+- :mod:`solvers.fast.radius`: radius formulation with level generation (UFLP, p-median);
+- :mod:`solvers.fast.cflp`: capacitated facility location, strong linking rows added lazily;
+- :mod:`solvers.fast.colgen`: pricing share columns of the full model (LP bound on a subset);
+- :mod:`solvers.fast.lagrange`: Lagrangian bound with the assignment rows relaxed;
+- :mod:`solvers.fast.backend`: all of it behind the Backend interface as solver ``fast``.
+
+Importing this package registers the ``fast`` solver.
+"""
+
+from solvers.fast.backend import FastBackend
+
+__all__ = ["FastBackend"]

@@ -1,0 +1,187 @@
+"""``fast``: the exact speed-ups of :mod:`solvers.fast` behind the Backend interface.
+
+Route, by what the instance is:
+
+1. A pure facility-location core (:func:`solvers.fast.flp.from_instance`):
+   uncapacitated -> radius formulation with level generation
+   (:mod:`solvers.fast.radius`); capacitated -> strong formulation with lazy
+   linking rows (:mod:`solvers.fast.cflp`).
+2. Anything else: exact region aggregation (:mod:`solvers.presolve`), then
+   ``auto`` (greedy warm start + HiGHS) on the reduced instance; when HiGHS
+   stops above the gap and :mod:`solvers.fast.lagrange` applies, the
+   Lagrangian bound is computed with the time left and the better bound kept.
+   The plan is disaggregated onto the original regions.
+
+Every bound reported is a proven bound of the original instance; the plan is
+returned in the original instance's terms, so ``verify_plan`` checks it as usual.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from scenario.instance import Instance
+from solvers.backends import register_backend
+from solvers.backends.auto import AutoBackend
+from solvers.backends.base import Backend, gap_of, make_solution
+from solvers.fast import cflp, flp, highs_mip, lagrange, radius
+from solvers.model.builder import LinearModel
+from solvers.model.formulation import build_model
+from solvers.presolve import aggregate, disaggregate_shares, disaggregate_unserved
+from solvers.result import Solution, SolveParameters, Status
+
+
+def _status(objective: float | None, bound: float | None, gap: float, infeasible: bool) -> Status:
+    if infeasible:
+        return Status.INFEASIBLE
+    if objective is None:
+        return Status.NO_SOLUTION
+    g = gap_of(objective, bound)
+    return Status.OPTIMAL if g is not None and g <= gap + 1e-12 else Status.FEASIBLE
+
+
+def _gpus_for(instance: Instance, served: np.ndarray) -> np.ndarray:
+    """GPUs for a facility-location plan (one free GPU type): enough for the served demand."""
+    util = instance.constraints.max_utilisation
+    need = np.ceil(served / (util * float(instance.gpu_throughput[0])) - 1e-9)
+    return np.maximum(need, 0).astype(np.int64).reshape(-1, 1)
+
+
+class FastBackend(Backend):
+    """See the module docstring."""
+
+    name = "fast"
+    supports_warm_start = True
+    proves_bound = True
+    interruptible = False
+
+    @classmethod
+    def is_available(cls) -> bool:
+        return highs_mip.available()
+
+    @classmethod
+    def version(cls) -> str:
+        return f"fast/highs {highs_mip.version()}"
+
+    def solve(
+        self,
+        model: LinearModel,
+        instance: Instance,
+        params: SolveParameters,
+        warm_start: Solution | None = None,
+    ) -> Solution:
+        started = time.perf_counter()
+        problem = flp.from_instance(instance)
+        if problem is not None:
+            return self._facility(model, instance, problem, params, started)
+        return self._general(model, instance, params, warm_start, started)
+
+    # -- facility-location core ------------------------------------------------
+    def _facility(self, model, instance, problem, params, started) -> Solution:
+        budget = max(params.time_limit_s - (time.perf_counter() - started), 0.5)
+        common = dict(time_limit_s=budget, gap=params.gap, threads=params.threads, seed=params.seed)
+        if problem.capacitated:
+            result = cflp.solve(problem, **common)
+        else:
+            result = radius.solve(problem, **common)
+        if result.share is None:
+            status = Status.INFEASIBLE if result.status == "infeasible" else Status.NO_SOLUTION
+            return make_solution(
+                model,
+                instance,
+                None,
+                status,
+                None,
+                started,
+                self.name,
+                self.version(),
+                notes=result.notes,
+            )
+        served = np.bincount(
+            instance.pair_site,
+            weights=result.share * instance.region_demand[instance.pair_region],
+            minlength=instance.n_sites,
+        )
+        v = np.zeros(model.n_vars)
+        blocks = model.var_blocks
+        v[blocks["open"].start : blocks["open"].stop] = result.open_sites
+        gpus = np.where(result.open_sites[:, None], _gpus_for(instance, served), 0)
+        v[blocks["gpus"].start : blocks["gpus"].stop] = gpus.reshape(-1)
+        v[blocks["share"].start : blocks["share"].stop] = result.share
+        status = _status(result.objective, result.bound, params.gap, False)
+        return make_solution(
+            model,
+            instance,
+            v,
+            status,
+            result.bound,
+            started,
+            self.name,
+            self.version(),
+            notes=result.notes,
+        )
+
+    # -- general instances -----------------------------------------------------
+    def _general(self, model, instance, params, warm_start, started) -> Solution:
+        agg = aggregate(instance)
+        notes = [f"presolve: {agg.original.n_regions} regions -> {agg.reduced.n_regions}"]
+        reduced = agg.reduced
+        red_model = model if agg.merged == 0 else build_model(reduced)
+        elapsed = time.perf_counter() - started
+        share_of_time = 0.6 if lagrange.applies(instance) else 1.0
+        exact_limit = max((params.time_limit_s - elapsed) * share_of_time, 1.0)
+        result = AutoBackend().solve(red_model, reduced, replace(params, time_limit_s=exact_limit))
+        notes += list(result.notes)
+        bound = result.bound
+        if result.objective is not None and lagrange.applies(instance):
+            g = gap_of(result.objective, bound)
+            if g is None or g > params.gap:
+                deadline = started + params.time_limit_s - 0.5
+                lag = lagrange.subgradient(
+                    reduced, result.objective, deadline=deadline, target_gap=params.gap
+                )
+                notes.append(f"Lagrangian bound {lag.bound:.6g} after {lag.iterations} step(s)")
+                if bound is None or lag.bound > bound:
+                    bound = lag.bound
+        if result.objective is None:
+            status = Status.INFEASIBLE if result.status == Status.INFEASIBLE else Status.NO_SOLUTION
+            return make_solution(
+                model,
+                instance,
+                None,
+                status,
+                None,
+                started,
+                self.name,
+                self.version(),
+                notes=tuple(notes),
+            )
+        v = np.zeros(model.n_vars)
+        blocks = model.var_blocks
+        v[blocks["open"].start : blocks["open"].stop] = result.open_sites
+        v[blocks["gpus"].start : blocks["gpus"].stop] = np.asarray(result.new_gpus).reshape(-1)
+        v[blocks["share"].start : blocks["share"].stop] = disaggregate_shares(
+            agg, result.pair_share
+        )
+        if "unserved" in blocks:
+            v[blocks["unserved"].start : blocks["unserved"].stop] = disaggregate_unserved(
+                agg, result.unserved
+            )
+        status = _status(result.objective, bound, params.gap, False)
+        return make_solution(
+            model,
+            instance,
+            v,
+            status,
+            bound,
+            started,
+            self.name,
+            self.version(),
+            notes=tuple(notes),
+        )
+
+
+register_backend(FastBackend, replace=True)
