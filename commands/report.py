@@ -30,6 +30,11 @@ def register(app: typer.Typer) -> None:
             "--tiles",
             help="Map background tiles (folium name), or 'none'. Data layers need no network.",
         ),
+        failures: bool = typer.Option(
+            False,
+            "--failures",
+            help="Add a section on the loss of each open site and link (as gpuplace failures).",
+        ),
         force: bool = typer.Option(False, "--force", help="Replace an existing non-empty DIR."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
     ) -> None:
@@ -41,12 +46,20 @@ def register(app: typer.Typer) -> None:
         refuse_overwriting_inputs(out_dir, [*scenario_files(scenario), plan], folder=True)
         instance = load_instance(scenario, parse_set_options(set_))
         loaded = load_plan(plan)
+        sections = []
+        if failures:
+            from planning.failures import analyse_failures, redundancy_guarantee
+            from planning.failures_output import failures_section
+
+            impacts = analyse_failures(instance, loaded, source=str(plan))
+            sections.append(failures_section(impacts, redundancy_guarantee(instance, loaded)))
         result = build_report(
             instance,
             loaded,
             out_dir,
             force=force,
             tiles=None if tiles.strip().lower() in {"", "none"} else tiles,
+            extra_sections=sections,
         )
         for warning in result.warnings:
             err_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)

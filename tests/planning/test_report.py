@@ -195,6 +195,21 @@ def test_cli_report(tmp_path):
     assert runner.invoke(app, [*args, "--force"]).exit_code == 0
 
 
+def test_cli_report_with_failures_section(tmp_path):
+    scenario = write_tiny_scenario(tmp_path / "scenario")
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(plan_a()))
+    out = tmp_path / "report"
+    args = ["report", str(scenario), str(plan_path), "-o", str(out), "--tiles", "none"]
+    result = runner.invoke(app, [*args, "--failures"])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == EXPECTED | {"failures"}
+    assert "<h2>Failure impact</h2>" in (out / "index.html").read_text()
+    rows = (out / "failures" / "failures.csv").read_text().splitlines()
+    sites = {site["id"] for site in plan_a()["sites"]}
+    assert len(rows) > len(sites)  # header + one row per open site + one per link
+
+
 def test_cli_report_bad_plan_exits_2(tmp_path):
     scenario = write_tiny_scenario(tmp_path / "scenario")
     bad = tmp_path / "plan.json"
