@@ -213,10 +213,13 @@ def _world_rows(
     for n in sizes:
         scenario = world_scenario(ctx, n)
         ours = ctx.run(_placement_job(scenario, FAST, limit, gap, ctx, f"world-{n}"), limit + 120)
-        base = ctx.run(
-            _placement_job(scenario, "plain-highs", base_limit, gap, ctx, f"world-{n}"),
-            base_limit + 180,
-        )
+        if n > 5000:  # the plain model's Python build alone outlasts the limit here
+            base = {"ok": False, "error": "not run above 5,000 regions"}
+        else:
+            base = ctx.run(
+                _placement_job(scenario, "plain-highs", base_limit, gap, ctx, f"world-{n}"),
+                base_limit + 180,
+            )
         row = {"regions": n, "sites": ours.get("sites"), "pairs": ours.get("pairs")}
         row["ours_load_s"] = ours.get("load_s")
         row.update(compare(ours, base, gap, base_limit))
@@ -447,10 +450,10 @@ def target_capabc(ctx: Context):
 
 def target_pmed(ctx: Context):
     ks = (1, 2) if ctx.quick else tuple(range(1, 41))
-    base_ks = set(ks) if ctx.quick else {1, 6, 11, 16, 21, 26, 31, 35, 38}
+    base_ks = set(ks) if ctx.quick else {1, 11, 21, 31}
     optima = {o.instance: o.optimum for o in _optima("pmed")}
-    limit = 30.0 if ctx.quick else 300.0
-    base_limit = 20.0 if ctx.quick else 60.0
+    limit = 30.0 if ctx.quick else 120.0
+    base_limit = 20.0 if ctx.quick else 30.0
     rows = []
     for k in ks:
         methods = [("plain-highs", base_limit), ("spopt-cbc", base_limit)] if k in base_ks else []
