@@ -8,17 +8,30 @@ with the command that reproduces it and the machine it ran on.
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import sys
 import time
 from pathlib import Path
 
 from bench import machine
-from bench.report import markdown_table, update_sections, write_csv
+from bench.report import begin_marker, end_marker, markdown_table, update_sections, write_csv
 from bench.targets import TARGETS, Context
 
 REPO = Path(__file__).resolve().parents[1]
 ORDER = ("summary",) + tuple(TARGETS)
+
+
+def _verdict_of(path: Path, name: str) -> tuple[str, str]:
+    """Whether the section of ``name`` in ``path`` says its target was met, and when it ran."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    begin, end = begin_marker(name), end_marker(name)
+    if begin not in text:
+        return "not run", "–"
+    section = text.split(begin, 1)[1].split(end, 1)[0]
+    verdict = re.findall(r"\*\*(met|not met)\*\*", section)
+    when = re.findall(r"run (\d{4}-\d\d-\d\d \d\d:\d\d UTC)", section)
+    return ("yes" if verdict and verdict[-1] == "met" else "**no**"), (when[-1] if when else "–")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", default=str(REPO / "bench" / "results"), help="CSV folder")
     parser.add_argument("--cache", default=str(REPO / "bench" / ".cache"), help="generated data")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sizes", default="", help="growth: comma-separated region counts")
+    parser.add_argument(
+        "--instances", default="", help="OR-Library: comma-separated names (capa-8000, pmed7, ...)"
+    )
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in names if n not in TARGETS]
@@ -38,11 +55,16 @@ def main(argv: list[str] | None = None) -> int:
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
     )
     facts = machine.facts()
-    ctx = Context(cache=Path(args.cache), quick=args.quick, threads=args.threads)
+    ctx = Context(
+        cache=Path(args.cache),
+        quick=args.quick,
+        threads=args.threads,
+        sizes=tuple(int(v) for v in args.sizes.split(",") if v.strip()) or None,
+        instances=frozenset(v.strip() for v in args.instances.split(",") if v.strip()) or None,
+    )
     ctx.cache.mkdir(parents=True, exist_ok=True)
     out, results = Path(args.out), Path(args.results)
     sections: dict[str, str] = {}
-    verdicts = []
     for name in names:
         print(f"[bench] {name}", flush=True)
         t0 = time.perf_counter()
@@ -54,13 +76,12 @@ def main(argv: list[str] | None = None) -> int:
             f" (this section took {took:.0f} s; CSV: `bench/results/{name}.csv`).\n\n"
             f"{machine.facts_markdown(facts)}"
         )
-        verdicts.append((name, met))
         update_sections(out, sections, ORDER)
         print(f"[bench] {name}: {'met' if met else 'not met'} ({took:.0f} s)", flush=True)
     summary = markdown_table(
-        ["target", "met in this run"], [[n, "yes" if m else "**no**"] for n, m in verdicts]
+        ["target", "met", "measured"], [[n, *_verdict_of(out, n)] for n in TARGETS]
     )
-    sections["summary"] = f"## Summary of the last run\n\n`{command}`\n\n{summary}"
+    sections["summary"] = f"## Summary\n\nLast command: `{command}`\n\n{summary}"
     update_sections(out, sections, ORDER)
     return 0
 

@@ -13,3 +13,6 @@ __all__ = [
     "params_from_instance",
     "solve",
 ]
+
+# Registers the "fast" solver (solvers/fast); placed last so the backend registry exists.
+import solvers.fast  # noqa: E402, F401

@@ -27,6 +27,7 @@ from scenario.instance import Instance
 from solvers.backends import register_backend
 from solvers.backends.auto import AutoBackend
 from solvers.backends.base import Backend, gap_of, make_solution
+from solvers.cancel import cancel_requested
 from solvers.fast import cflp, flp, highs_mip, lagrange, radius
 from solvers.model.builder import LinearModel
 from solvers.model.formulation import build_model
@@ -121,6 +122,7 @@ class FastBackend(Backend):
             started,
             self.name,
             self.version(),
+            interrupted=cancel_requested(),
             notes=result.notes,
         )
 
@@ -136,13 +138,19 @@ class FastBackend(Backend):
         result = AutoBackend().solve(red_model, reduced, replace(params, time_limit_s=exact_limit))
         notes += list(result.notes)
         bound = result.bound
-        if result.objective is not None and lagrange.applies(instance):
+        interrupted = bool(result.interrupted) or cancel_requested()
+        if result.objective is not None and lagrange.applies(instance) and not interrupted:
             g = gap_of(result.objective, bound)
             if g is None or g > params.gap:
                 deadline = started + params.time_limit_s - 0.5
                 lag = lagrange.subgradient(
-                    reduced, result.objective, deadline=deadline, target_gap=params.gap
+                    reduced,
+                    result.objective,
+                    deadline=deadline,
+                    target_gap=params.gap,
+                    stop=cancel_requested,
                 )
+                interrupted = cancel_requested()
                 notes.append(f"Lagrangian bound {lag.bound:.6g} after {lag.iterations} step(s)")
                 if bound is None or lag.bound > bound:
                     bound = lag.bound
@@ -180,6 +188,7 @@ class FastBackend(Backend):
             started,
             self.name,
             self.version(),
+            interrupted=interrupted,
             notes=tuple(notes),
         )
 

@@ -21,6 +21,7 @@ fully served, no redundancy and no existing GPUs (see :func:`applies`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,6 +138,7 @@ def subgradient(
     lam0: np.ndarray | None = None,
     max_iter: int = 300,
     target_gap: float = 0.0,
+    stop: Callable[[], bool] | None = None,
 ) -> LagrangeResult:
     """Polyak subgradient ascent on L(λ) towards ``upper`` (a known plan's cost).
 
@@ -161,6 +163,8 @@ def subgradient(
                 theta *= 0.5
                 stall = 0
         if upper - best <= target_gap * abs(upper) or time.perf_counter() >= deadline:
+            break
+        if stop is not None and stop():
             break
         g = 1.0 - served
         norm = float(g @ g)
