@@ -495,6 +495,8 @@ def solve_survivable(
     *,
     method: str = "auto",
     max_rounds: int = 200,
+    options=None,
+    log: list | None = None,
 ) -> Solution:
     """A plan that survives the loss of any one open site, by constraint generation.
 
@@ -529,6 +531,11 @@ def solve_survivable(
         What is added per failure that bites (see above).
     max_rounds : int
         Safety stop on the number of re-solves.
+    options : solvers.survivable_cuts.CutLoopOptions, optional
+        Accelerations of the ``cuts`` loop (a-priori pool, LP rounds, repaired
+        incumbents, early gap); all on by default.
+    log : list, optional
+        Receives one :class:`solvers.survivable_cuts.RoundLog` per round (``cuts`` only).
 
     Returns
     -------
@@ -565,6 +572,20 @@ def solve_survivable(
                 f"cannot be survived: {names}{more}",
             ),
         )
+    if method == "cuts":
+        from solvers.survivable_cuts import CutLoopOptions, solve_by_cuts
+
+        solution = solve_by_cuts(
+            instance,
+            solver,
+            dataclasses.replace(params, time_limit_s=max(1.0, deadline - time.perf_counter())),
+            warm_start,
+            pairs,
+            options=options or CutLoopOptions(),
+            max_rounds=max_rounds,
+            log=log,
+        )
+        return dataclasses.replace(solution, wall_s=time.perf_counter() - started)
     added: set = set()
     hint = warm_start
     for round_number in range(1, max_rounds + 1):
