@@ -136,10 +136,10 @@ def test_spread_rows_by_hand_and_tight_at_the_optimum():
     assert lb3.tolist() == [20.0]
     # The optimum (10 GPUs at each site, all open) meets m = 2 with equality.
     gpus, opened = np.array([10.0, 10.0, 10.0]), np.ones(3)
-    assert float(two["gpus"] @ gpus + two["open"] @ opened) == pytest.approx(30.0)
-    assert float(three["gpus"] @ gpus + three["open"] @ opened) >= 20.0
+    assert float((two["gpus"] @ gpus + two["open"] @ opened)[0]) == pytest.approx(30.0)
+    assert float((three["gpus"] @ gpus + three["open"] @ opened)[0]) >= 20.0
     # One site short of its share breaks it.
-    assert float(two["gpus"] @ (gpus - [1, 0, 0]) + two["open"] @ opened) < 30.0
+    assert float((two["gpus"] @ (gpus - [1, 0, 0]) + two["open"] @ opened)[0]) < 30.0
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 8])
