@@ -6,7 +6,8 @@ Rule (documented in ``docs/extending.md`` too):
 2. Single sourcing with at most 20 000 candidate pairs -> ``cpsat`` (shares are
    binary there, so CP-SAT loses nothing to quantisation and its search is
    strong on pure 0/1 assignment); otherwise ``highs``; if HiGHS is missing,
-   ``scip``; then ``cpsat``.
+   ``cpsat``; then ``scip`` (which stops only at its time limit or by being
+   killed, see :mod:`solvers.backends.scip`).
 3. The exact backend gets the greedy plan as a warm start and the *remaining*
    time. If it finds nothing in time, or only a worse plan, the greedy plan is
    returned (FEASIBLE, with the exact backend's bound when it proved one).
@@ -49,7 +50,7 @@ def choose(instance: Instance) -> type[Backend]:
         and CpSatBackend.is_available()
     ):
         return CpSatBackend
-    for cls in (HighsBackend, ScipBackend, CpSatBackend):
+    for cls in (HighsBackend, CpSatBackend, ScipBackend):
         if cls.is_available():
             return cls
     return GreedyBackend

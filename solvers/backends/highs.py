@@ -16,8 +16,9 @@ through ``cbMipImprovingSolution``, and when HiGHS has not returned
 returns the last incumbent (or the warm start) and leaves the thread to end at
 HiGHS's next interrupt check, which it will take because the flag stays set.
 
-Threads: HiGHS sizes its task scheduler once per process, so ``threads`` takes
-effect for the first HiGHS solve of a process. HiGHS's MIP search is
+Threads: HiGHS keeps a task scheduler per calling thread; each solve runs in
+its own thread and shuts its scheduler down afterwards, so ``threads`` takes
+effect on every solve. HiGHS's MIP search is
 deterministic for a given ``random_seed`` and thread count; a run stopped by
 the time limit or a cancel request is not repeatable.
 """
@@ -273,5 +274,14 @@ class _Run:
         h.cbSimplexInterrupt += on_check
         h.cbIpmInterrupt += on_check
         h.cbMipImprovingSolution += on_improving
+
+        def work() -> None:
+            try:
+                h.run()
+            finally:
+                # HiGHS keeps one task scheduler per calling thread; shut this thread's
+                # down before the thread ends (highspy's own threaded solve does the same).
+                type(h).resetThreadScheduler(True)
+
         # The helper thread holds ``h`` (and the callbacks) until HiGHS returns.
-        self.finished = run_bounded(h.run, deadline)
+        self.finished = run_bounded(work, deadline)
