@@ -44,6 +44,7 @@ def interruptible() -> Iterator[None]:
 
     def on_sigint(signum: int, frame: Any) -> None:
         if cancel.cancel_requested():
+            cancel.request_quit()
             raise KeyboardInterrupt
         cancel.request_cancel()
         err_console.print("stopping: keeping the best plan found so far (Ctrl-C again to quit)")

@@ -22,6 +22,9 @@ from __future__ import annotations
 import threading
 
 CANCEL_EVENT = threading.Event()
+QUIT_EVENT = threading.Event()
+# Exit status when the user asked to quit at once (128 + SIGINT).
+QUIT_EXIT_STATUS = 130
 
 
 def request_cancel() -> None:
@@ -34,9 +37,35 @@ def cancel_requested() -> bool:
     return CANCEL_EVENT.is_set()
 
 
+def request_quit() -> None:
+    """The user wants out now (second Ctrl-C): stop, and let the process end at once.
+
+    Besides cancelling, this tells the exit handler of :mod:`solvers.backends.base`
+    not to wait for solver threads still inside C++ code but to end the process
+    with :data:`QUIT_EXIT_STATUS` as soon as the interpreter begins to exit.
+    """
+    CANCEL_EVENT.set()
+    QUIT_EVENT.set()
+
+
+def quit_requested() -> bool:
+    """True once :func:`request_quit` was called and not yet :func:`reset`."""
+    return QUIT_EVENT.is_set()
+
+
 def reset() -> None:
-    """Clear a previous request (done before each solve)."""
+    """Clear previous requests (done before each solve)."""
     CANCEL_EVENT.clear()
+    QUIT_EVENT.clear()
 
 
-__all__ = ["CANCEL_EVENT", "cancel_requested", "request_cancel", "reset"]
+__all__ = [
+    "CANCEL_EVENT",
+    "QUIT_EVENT",
+    "QUIT_EXIT_STATUS",
+    "cancel_requested",
+    "quit_requested",
+    "request_cancel",
+    "request_quit",
+    "reset",
+]

@@ -10,13 +10,18 @@ Backends report decisions; the objective is recomputed in float from them
 Stopping: ``params.time_limit_s`` is the wall-clock budget of the backend's
 ``solve`` call, measured from its start. Every backend also polls
 :func:`solvers.cancel.cancel_requested` and then returns its best plan so far
-with ``interrupted=True``. :class:`Watchdog` runs the check in a helper
-thread for solvers whose own loop cannot be entered (they expose a thread-safe
-``stop``).
+with ``interrupted=True``. :func:`run_bounded` runs a blocking solver call in a
+helper thread, asks it to stop and, if it does not within
+:data:`ABANDON_GRACE_S`, leaves it behind; at interpreter exit such threads are
+waited for (see :func:`_wait_for_solvers_at_exit`).
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
+import sys
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -26,7 +31,12 @@ from types import TracebackType
 import numpy as np
 
 from scenario.instance import Instance
-from solvers.cancel import cancel_requested
+from solvers.cancel import (
+    QUIT_EXIT_STATUS,
+    cancel_requested,
+    quit_requested,
+    request_cancel,
+)
 from solvers.model.builder import LinearModel
 from solvers.model.objective import objective_value
 from solvers.result import Solution, SolveParameters, Status
@@ -36,6 +46,13 @@ SHARE_EPS = 1e-9
 WATCH_POLL_S = 0.05
 # Seconds a solver may run past its deadline (or a cancel request) before it is left behind.
 ABANDON_GRACE_S = 2.0
+# At interpreter exit, how long to wait for solver threads left behind to stop.
+EXIT_WAIT_S = 60.0
+# Exit status when a solver thread still runs after EXIT_WAIT_S (the process is ended hard).
+EXIT_STUCK_SOLVER = 70
+
+_RUNNING: set[threading.Thread] = set()
+_RUNNING_LOCK = threading.Lock()
 
 
 class Backend(ABC):
@@ -359,8 +376,13 @@ def run_bounded(
             failure.append(error)
         finally:
             done.set()
+            with _RUNNING_LOCK:
+                _RUNNING.discard(threading.current_thread())
 
-    threading.Thread(target=target, name="gpuplace-solver", daemon=True).start()
+    thread = threading.Thread(target=target, name="gpuplace-solver", daemon=True)
+    with _RUNNING_LOCK:
+        _RUNNING.add(thread)
+    thread.start()
     give_up: float | None = None
     while not done.wait(WATCH_POLL_S):
         now = time.perf_counter()
@@ -373,3 +395,38 @@ def run_bounded(
     if failure:
         raise failure[0]
     return True
+
+
+@atexit.register
+def _wait_for_solvers_at_exit() -> None:
+    """Let solver threads left behind stop before the interpreter finalises.
+
+    A thread inside a solver's C++ code that re-acquires the GIL (returning, or
+    calling a Python callback) once the interpreter is finalising is ended with
+    ``pthread_exit``, which aborts the process through C++ code (status 134). So
+    at exit a stop is requested and those threads are joined (HiGHS and CP-SAT
+    stop at their next check); one still running after :data:`EXIT_WAIT_S` ends
+    the process with :data:`EXIT_STUCK_SOLVER` after flushing output. After
+    :func:`solvers.cancel.request_quit` (second Ctrl-C) there is no wait: the
+    process ends at once with :data:`solvers.cancel.QUIT_EXIT_STATUS`.
+    """
+    with _RUNNING_LOCK:
+        running = [t for t in _RUNNING if t.is_alive()]
+    if not running:
+        return
+    if quit_requested():
+        _hard_exit(QUIT_EXIT_STATUS)
+    request_cancel()
+    give_up = time.perf_counter() + EXIT_WAIT_S
+    for thread in running:
+        thread.join(max(0.0, give_up - time.perf_counter()))
+    if any(t.is_alive() for t in running):
+        _hard_exit(EXIT_STUCK_SOLVER)
+
+
+def _hard_exit(status: int) -> None:
+    """Flush the standard streams and end the process without finalisation."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
