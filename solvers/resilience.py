@@ -14,10 +14,12 @@ Three layers, each usable on its own:
            0 <= x_p <= 1
 
 - :func:`solve_survivable` solves a plan that survives the loss of any one open site
-  (``survive_site_failure = true``) by scenario generation: solve, check every single-site
+  (``survive_site_failure = true``) by constraint generation: solve, check every single-site
   failure with the failover LP (:func:`rehome` at 100 % utilisation within the failover
-  SLA, link capacities off), add the failures that bite to the model through the
-  ``survive_site_failure`` constraint piece, re-solve warm-started, repeat.
+  SLA, link capacities off), add what the failures that bite need, re-solve, repeat.
+  By default (``method="cuts"``) that is failover capacity cuts, with a-priori rows,
+  LP rounds and repaired incumbents (:mod:`solvers.survivable_cuts`); ``method="scenarios"``
+  adds a copy of the assignment per failure (the ``survive_site_failure`` piece).
 
 Failover does not enforce link capacities: after the loss of a site, traffic may
 exceed a link's nominal capacity for the duration of the repair. This keeps the
@@ -510,11 +512,17 @@ def solve_survivable(
       over the GPU variables, from the failover problem's minimum cut);
 
     re-solve warm-started from the previous answer; repeat until no single-site
-    failure bites. The last answer is certified against every single-site failure,
-    and the model it came from is a relaxation of the full problem, so its bound is
+    failure bites. The answer returned is certified against every single-site failure,
+    and every model solved is a relaxation of the full problem, so its bound is
     valid for the full problem. ``auto`` uses cuts (much smaller models) when
     ``failover_sla_factor >= 1`` and scenarios otherwise (cuts need the normal
     assignment to be a failover assignment when the failed site is closed).
+
+    The cut loop (:func:`solvers.survivable_cuts.solve_by_cuts`) also adds a-priori
+    rows (two open sites within each region's failover reach; the capacity a region
+    set needs for the number of sites it spreads over), cuts the LP relaxation before
+    the first MIP, repairs every MIP answer into a survivable incumbent by adding GPUs,
+    and stops as soon as the best survivable plan is within the gap of the best bound.
 
     Parameters
     ----------

@@ -4,11 +4,16 @@ The full problem is the plain model plus every failover capacity cut
 (:mod:`solvers.failover_cuts`); each cut involves the GPU (and unserved) variables
 only, so a model holding some of them is a relaxation and its bound is valid.
 
-1. **A-priori pool.** Neighbourhood-closure cuts (:func:`~solvers.failover_cuts.closure_cuts`)
-   are kept as a pool: each round adds those the current answer breaks.
-2. **LP rounds.** Solve the LP relaxation, add every violated cut (from the pool and
-   the minimum cut of every site's loss, at the fractional capacities), repeat
-   until the LP breaks none. Cheap, and it finds most cuts the integer plan needs.
+1. **A-priori rows.** Neighbourhood-closure cuts (:func:`~solvers.failover_cuts.closure_cuts`)
+   go into the model when the pool is small, else each round adds those the answer
+   breaks; two open sites within each region's failover reach
+   (``failover_min_open``); and the spread rows of every closure and every cut
+   (``failover_spread``: the capacity a region set needs for the number of sites it
+   spreads over), which close most of the LP gap that fixed costs leave.
+2. **LP rounds.** Solve the LP relaxation, add every violated cut of the pool or,
+   when the pool holds none, the minimum cut of every site's loss at the fractional
+   capacities; repeat until the LP breaks none. Cheap, and it finds most cuts the
+   integer plan needs.
 3. **MIP rounds.** Solve the MIP with the cuts so far; check every single-site
    failure of the answer with the failover LP; add the violated cuts (pool and
    minimum cuts split into components) of the failures that bite, and repair the
@@ -43,6 +48,9 @@ from solvers.failover_cuts import (
 )
 from solvers.result import Solution, SolveParameters, Status
 
+# The whole a-priori pool goes into the model up to this many GPU coefficients.
+POOL_NNZ_MAX = 200_000
+
 # Where the generated cut block is named (diagnosis recognises the prefix).
 CUTS_WHERE = "constraints.survive_site_failure (cuts)"
 
@@ -57,6 +65,12 @@ class CutLoopOptions:
         Use the neighbourhood-closure pool.
     min_open : bool
         Add the two-open-sites rows (:func:`~solvers.failover_cuts.min_open_rows`).
+    spread : bool
+        Add the spread rows of every closure and every cut found (``failover_spread``;
+        skipped when demand may go unserved).
+    pool_in_model : bool or None
+        Put the whole pool into the model from the start (None: when it holds at most
+        :data:`POOL_NNZ_MAX` GPU coefficients); otherwise only its violated cuts.
     lp_rounds : int
         At most this many LP-relaxation rounds before the first MIP (0: none).
     repair : bool
@@ -69,7 +83,7 @@ class CutLoopOptions:
     apriori: bool = True
     min_open: bool = True
     spread: bool = True
-    pool_in_model: bool = False
+    pool_in_model: bool | None = None
     lp_rounds: int = 50
     repair: bool = True
     early_gap: float | None = 0.05
@@ -216,6 +230,7 @@ def solve_by_cuts(
     """
     from solvers.api import solve
     from solvers.backends.base import empty_solution, gap_of, status_from_gap
+    from solvers.cancel import cancel_requested
     from solvers.constraints.survivability import may_open
     from solvers.failover_repair import repair_survivable
     from solvers.model import build_model
@@ -256,13 +271,14 @@ def solve_by_cuts(
 
     if options.apriori:
         add_spread(closures(instance, pairs, usable))
-    if options.pool_in_model:
+    pool_size = sum(len(sites) for _, sites in pool) * instance.n_types
+    if options.pool_in_model or (options.pool_in_model is None and pool_size <= POOL_NNZ_MAX):
         add(pool)
 
     # LP rounds: cut the relaxation until it breaks no failover cut.
     for _ in range(options.lp_rounds):
         tic = time.perf_counter()
-        if deadline - tic < 0.2 * params.time_limit_s:
+        if deadline - tic < 0.2 * params.time_limit_s or cancel_requested():
             break
         model = build_model(with_cut_block(instance, cuts, opens, spreads))
         lp = _lp_relaxation(model, deadline - tic)
@@ -270,8 +286,11 @@ def solve_by_cuts(
             break
         x, value = lp
         capacity, served = _capacity_served(instance, model, x)
-        failures = [int(f) for f in usable if capacity[f] > 1e-9]
-        new = _new_cuts(pool, capacity, served, failures, pairs, have)
+        # The pool is checked at once; the minimum cut of every loss only when it is clean.
+        new = _new_cuts(pool, capacity, served, [], pairs, have)
+        if not new:
+            failures = [int(f) for f in usable if capacity[f] > 1e-9]
+            new = _new_cuts([], capacity, served, failures, pairs, have)
         add(new)
         log.append(RoundLog("lp", time.perf_counter() - tic, len(cuts), len(new), value, value))
         if not new:
@@ -286,7 +305,7 @@ def solve_by_cuts(
     for round_number in range(1, max_rounds + 1):
         tic = time.perf_counter()
         remaining = deadline - tic
-        if remaining <= 0 and best is not None:
+        if best is not None and (remaining <= 0 or cancel_requested()):
             break
         early = options.early_gap is not None and not survived_at_early_gap
         gap = max(params.gap, options.early_gap) if early and options.early_gap else params.gap
@@ -393,7 +412,9 @@ def solve_by_cuts(
         best,
         status=status,
         bound=bound,
-        interrupted=interrupted or status != Status.OPTIMAL and time.perf_counter() >= deadline,
+        interrupted=interrupted
+        or cancel_requested()
+        or (status != Status.OPTIMAL and time.perf_counter() >= deadline),
         wall_s=time.perf_counter() - started,
         notes=best.notes + (note,),
     )
