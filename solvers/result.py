@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Termination status; FEASIBLE (stopped at a limit) is distinct from OPTIMAL."""
 
     OPTIMAL = "optimal"  # proven within the requested gap
