@@ -397,11 +397,7 @@ def _write_scenario(
     write_csv(
         paths["rtt"],
         ["region", "site", "rtt_ms"],
-        (
-            [region_ids[j], site_ids[i], fmt(rtt_ms[i, j])]
-            for j in range(n)
-            for i in range(m)
-        ),
+        ([region_ids[j], site_ids[i], fmt(rtt_ms[i, j])] for j in range(n) for i in range(m)),
     )
     document = {
         "name": name,

@@ -370,7 +370,12 @@ CASES = [
         "rtt.csv",
         "row 1, column region",
     ),
-    Case("matrix-rtt-negative", cell("rtt.csv", 1, "rtt_ms", "-0.5"), "rtt.csv", "row 1, column rtt_ms"),
+    Case(
+        "matrix-rtt-negative",
+        cell("rtt.csv", 1, "rtt_ms", "-0.5"),
+        "rtt.csv",
+        "row 1, column rtt_ms",
+    ),
     Case(
         "matrix-duplicate-pair",
         append_row("rtt.csv", {"region": "greater-london", "site": "par1", "rtt_ms": "4"}),

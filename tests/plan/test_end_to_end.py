@@ -66,8 +66,7 @@ def _variants():
 
 VARIANTS = dict(_variants())
 # Backend failures seen here, not plan or verifier problems (remove when fixed).
-KNOWN_BACKEND_ERRORS = {
-}
+KNOWN_BACKEND_ERRORS = {}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
