@@ -51,6 +51,10 @@ from solvers.result import Solution, SolveParameters, Status
 # The whole a-priori pool goes into the model up to this many GPU coefficients.
 POOL_NNZ_MAX = 200_000
 
+# The pool kept for separation: at most this many GPU coefficients, smallest site sets first
+# (closures of wide neighbourhoods are many, large and weak).
+POOL_NNZ_KEEP = 2_000_000
+
 # Where the generated cut block is named (diagnosis recognises the prefix).
 CUTS_WHERE = "constraints.survive_site_failure (cuts)"
 
@@ -144,6 +148,16 @@ def with_cut_block(
             constraints, survive_site_failure=False, custom=constraints.custom + specs
         ),
     )
+
+
+def _bounded(pool: list[Cut], n_types: int) -> list[Cut]:
+    """The pool's cuts with the fewest sites, up to :data:`POOL_NNZ_KEEP` GPU coefficients."""
+    sizes = np.array([len(sites) for _, sites in pool], dtype=np.int64) * n_types
+    if int(sizes.sum()) <= POOL_NNZ_KEEP:
+        return pool
+    order = np.argsort(sizes, kind="stable")
+    keep = order[np.cumsum(sizes[order]) <= POOL_NNZ_KEEP]
+    return [pool[i] for i in sorted(keep.tolist())]
 
 
 def _lp_relaxation(model, time_limit_s: float) -> tuple[np.ndarray, float] | None:
@@ -243,7 +257,9 @@ def solve_by_cuts(
     log = log if log is not None else []
     minimise = objective_sense(instance) == "min"
     usable = may_open(instance)
-    pool = closure_cuts(instance, pairs, usable) if options.apriori else []
+    pool = (
+        _bounded(closure_cuts(instance, pairs, usable), instance.n_types) if options.apriori else []
+    )
     per_region = has_unserved(instance)
     opens = (
         min_open_rows(instance, pairs, usable, per_region=per_region) if options.min_open else []
