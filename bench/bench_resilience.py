@@ -226,7 +226,7 @@ def markdown(rows: list[dict]) -> str:
         lines.append(
             f"| {r['instance']} | {r['plan']} | {r['status']} | {num(r['cost'], ',.0f')} "
             f"| {num(r['price'], '.3f')} | {num(r['objective'], ',.0f')} "
-            f"| {num(None if r['gap'] is None else 100 * r['gap'], '.2f')} % "
+            f"| {'—' if r['gap'] is None else format(100 * r['gap'], '.2f') + ' %'} "
             f"| {num(r['solve_s'], '.1f')} | {num(r['open_sites'], 'd')} | {num(r['gpus'], ',d')} "
             f"| {'—' if r['violations'] is None else ('ok' if r['violations'] == 0 else r['violations'])} "
             f"| {num(r['failover_unserved_max'], ',.1f')} |"
