@@ -16,7 +16,7 @@ Formulation, for each failure case f in the included set F, with failover pairs
 ``u_r`` (unserved demand) appears only when the model has it: what the plan does
 not serve need not be re-served. A closed f requires nothing.
 
-Three ways to use it:
+Ways to use it:
 
 - the family ``survive_site_failure`` (``applies`` when the flag is set) includes
   every site that may open: exact, but one copy of the assignment per site.
@@ -26,9 +26,14 @@ Three ways to use it:
   includes just the named sites (``[[constraints.custom]]``): how the
   scenario-generation loop (``method="scenarios"``) passes its cases to the model;
 - the custom kind ``failover_cut`` (:class:`FailoverCut`): one capacity cut
-  (Hall inequality) of the failover problem, over the GPU variables only: how
-  the default loop (``method="cuts"``) passes the minimum cuts of the failures
-  that bite.
+  (Hall inequality) of the failover problem, over the GPU variables only;
+- the custom kinds the default loop (``method="cuts"``,
+  :mod:`solvers.survivable_cuts`) passes its rows through, each valid for every
+  survivable plan when ``failover_sla_factor >= 1``: ``failover_cuts``
+  (:class:`FailoverCuts`: many capacity cuts in one block, each with its open-cover
+  row), ``failover_min_open`` (:class:`FailoverMinOpen`: two open sites within each
+  region's failover reach) and ``failover_spread`` (:class:`FailoverSpread`: the
+  capacity a region set needs for the number of sites it spreads over).
 
 ``check`` re-verifies survivability from the plan dict alone: latency with the
 verifier's networkx/geopy model and one LP per failed site (scipy HiGHS), sharing
@@ -389,7 +394,13 @@ class FailoverCuts:
     """Custom kind: many failover capacity cuts at once (see :class:`FailoverCut`).
 
     ``regions[i]`` and ``sites[i]`` are the region set R' and site set N of cut
-    ``i``; the rows are built in one sparse block. Scenario::
+    ``i``; the rows are built in one sparse block. Each cut also gets its open cover
+    (capmax_s: :func:`solvers.failover_cuts.site_capacity_bound`)::
+
+        Σ_{s in N} min(capmax_s, need) open_s + Σ_{R'} u_r  >=  need = Σ_{R'} D_r
+
+    valid because a site's capacity is at most capmax_s when open and 0 when not,
+    and capacity beyond ``need`` does not help the cut. Scenario::
 
         [[constraints.custom]]
         kind = "failover_cuts"
