@@ -138,7 +138,8 @@ class FastBackend(Backend):
         result = AutoBackend().solve(red_model, reduced, replace(params, time_limit_s=exact_limit))
         notes += list(result.notes)
         bound = result.bound
-        interrupted = bool(result.interrupted) or cancel_requested()
+        # a time-limit stop inside auto is not a cancel request: only the latter skips the bound
+        interrupted = cancel_requested()
         if result.objective is not None and lagrange.applies(instance) and not interrupted:
             g = gap_of(result.objective, bound)
             if g is None or g > params.gap:
