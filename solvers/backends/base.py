@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 import numpy as np
@@ -201,6 +201,23 @@ def make_solution(
         backend_version=version,
         interrupted=interrupted,
         notes=tuple(notes),
+    )
+
+
+def no_plan(
+    model: LinearModel,
+    instance: Instance,
+    status: Status,
+    started: float,
+    backend: str,
+    version: str,
+    *,
+    interrupted: bool = False,
+    notes: Sequence[str] = (),
+) -> Solution:
+    """A Solution without a plan (infeasible, or stopped before finding one)."""
+    return make_solution(
+        model, instance, None, status, None, started, backend, version, interrupted, tuple(notes)
     )
 
 

@@ -60,6 +60,7 @@ from solvers.backends.base import (
     deadline_of,
     fallback_solution,
     make_solution,
+    no_plan,
     remaining_s,
     run_bounded,
     should_stop,
@@ -328,17 +329,8 @@ class CpSatBackend(Backend):
             tr = translate(model, deadline=deadline)
         except ValueError as error:
             notes.append(f"cpsat cannot translate the model: {error}")
-            return make_solution(
-                model,
-                instance,
-                None,
-                Status.NO_SOLUTION,
-                None,
-                started,
-                self.name,
-                version,
-                False,
-                tuple(notes),
+            return no_plan(
+                model, instance, Status.NO_SOLUTION, started, self.name, version, notes=notes
             )
         except TranslationStopped as stop:
             notes.append(f"CP-SAT translation stopped by the {stop}")
@@ -364,31 +356,13 @@ class CpSatBackend(Backend):
         code = codes[0]
         stopped = cancel_requested()
         if code == cp_model.INFEASIBLE:
-            return make_solution(
-                model,
-                instance,
-                None,
-                Status.INFEASIBLE,
-                None,
-                started,
-                self.name,
-                version,
-                False,
-                tuple(notes),
+            return no_plan(
+                model, instance, Status.INFEASIBLE, started, self.name, version, notes=notes
             )
         if code == cp_model.MODEL_INVALID:
             notes.append(f"CP-SAT model invalid: {tr.model.validate()}")
-            return make_solution(
-                model,
-                instance,
-                None,
-                Status.NO_SOLUTION,
-                None,
-                started,
-                self.name,
-                version,
-                False,
-                tuple(notes),
+            return no_plan(
+                model, instance, Status.NO_SOLUTION, started, self.name, version, notes=notes
             )
         bound = None
         if tr.obj_scale and code in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):

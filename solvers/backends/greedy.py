@@ -51,7 +51,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from scenario.instance import Instance
-from solvers.backends.base import Backend, decisions, make_solution, should_stop
+from solvers.backends.base import Backend, decisions, make_solution, no_plan, should_stop
 from solvers.cancel import cancel_requested
 from solvers.model.builder import LinearModel
 from solvers.model.objective import objective_value, total_cost
@@ -377,17 +377,15 @@ class GreedyBackend(Backend):
         version = self.version()
         if best is None:
             notes.append("greedy found no plan satisfying every constraint")
-            return make_solution(
+            return no_plan(
                 model,
                 instance,
-                None,
                 Status.NO_SOLUTION,
-                None,
                 started,
                 self.name,
                 version,
-                interrupted,
-                tuple(notes),
+                interrupted=interrupted,
+                notes=notes,
             )
         return make_solution(
             model,

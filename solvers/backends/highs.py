@@ -42,6 +42,7 @@ from solvers.backends.base import (
     deadline_of,
     fallback_solution,
     make_solution,
+    no_plan,
     remaining_s,
     run_bounded,
     should_stop,
@@ -183,13 +184,9 @@ class HighsBackend(Backend):
             bound = None
         version = self.version()
         if status in (MS.kInfeasible,):
-            return make_solution(
-                model, instance, None, Status.INFEASIBLE, None, started, self.name, version
-            )
+            return no_plan(model, instance, Status.INFEASIBLE, started, self.name, version)
         if status == MS.kUnboundedOrInfeasible and values is None:
-            return make_solution(
-                model, instance, None, Status.INFEASIBLE, None, started, self.name, version
-            )
+            return no_plan(model, instance, Status.INFEASIBLE, started, self.name, version)
         interrupted = cancel_requested() or status in (
             MS.kTimeLimit,
             MS.kInterrupt,

@@ -42,6 +42,7 @@ from solvers.backends.base import (
     deadline_of,
     fallback_solution,
     make_solution,
+    no_plan,
     remaining_s,
     should_stop,
     status_from_gap,
@@ -120,24 +121,20 @@ class ScipBackend(Backend):
         status_name, values, bound, status_string = answer
         stopped = cancel_requested()
         if status_name == "INFEASIBLE":
-            return make_solution(
-                model, instance, None, Status.INFEASIBLE, None, started, self.name, version
-            )
+            return no_plan(model, instance, Status.INFEASIBLE, started, self.name, version)
         if status_name not in ("OPTIMAL", "FEASIBLE"):
             notes.append(f"{self.name} stopped: {status_name} {status_string}".strip())
             if warm is not None:
                 return fallback_solution(model, instance, warm, started, self.name, version, notes)
-            return make_solution(
+            return no_plan(
                 model,
                 instance,
-                None,
                 Status.NO_SOLUTION,
-                None,
                 started,
                 self.name,
                 version,
-                True,
-                tuple(notes),
+                interrupted=True,
+                notes=notes,
             )
         if bound is not None and not np.isfinite(bound):
             bound = None
