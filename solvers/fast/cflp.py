@@ -18,11 +18,12 @@ smaller model is exact and its LP bound equals the full one at the root.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.fast import highs_mip
+from solvers.fast import cflp_lagrange, highs_mip
 from solvers.fast.flp import FacilityProblem, FacilitySolution
 
 
@@ -97,15 +98,21 @@ def build(problem: FacilityProblem, link_pairs: np.ndarray | None = None) -> dic
 
 
 def lazy_links(
-    problem: FacilityProblem, deadline: float, threads: int, log: bool = False
+    problem: FacilityProblem,
+    deadline: float,
+    threads: int,
+    log: bool = False,
+    initial: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float | None, int]:
     """Pairs whose strong linking row the LP relaxation needs, found by row generation.
 
-    Returns (pairs, LP bound, rounds).
+    ``initial`` (pair indices) seeds the set. Returns (pairs, LP bound, rounds).
     """
     S, P = _columns(problem)
-    link = np.empty(0, dtype=np.int64)
     have = np.zeros(P, dtype=bool)
+    if initial is not None:
+        have[np.asarray(initial, dtype=np.int64)] = True
+    link = np.flatnonzero(have)
     bound = None
     rounds = 0
     while time.perf_counter() < deadline:
@@ -124,13 +131,80 @@ def lazy_links(
         violated = (x > y[problem.pair_site] + 1e-7) & ~have
         if log:
             print(
-                f"LP round {rounds}: rows {model['A'].shape[0]} bound {bound} violated {int(violated.sum())}"
+                f"LP round {rounds}: rows {model['A'].shape[0]} bound {bound} "
+                f"violated {int(violated.sum())}"
             )
         if not violated.any():
             break
         have |= violated
         link = np.flatnonzero(have)
     return link, bound, rounds
+
+
+def restrict(problem: FacilityProblem, open_lb: np.ndarray, open_ub: np.ndarray):
+    """The problem with facilities fixed open (``open_lb``) or closed (not ``open_ub``).
+
+    Pairs at closed facilities are dropped. Returns (sub-problem, kept pair indices).
+    """
+    keep = np.flatnonzero(open_ub[problem.pair_site])
+    sub = replace(
+        problem,
+        open_lb=open_lb,
+        open_ub=open_ub,
+        pair_client=problem.pair_client[keep],
+        pair_site=problem.pair_site[keep],
+        pair_cost=problem.pair_cost[keep],
+    )
+    return sub, keep
+
+
+def _mip(
+    problem: FacilityProblem,
+    deadline: float,
+    *,
+    gap: float,
+    threads: int,
+    seed: int,
+    linking: str,
+    log: bool,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
+    seed_links: np.ndarray | None = None,
+):
+    """HiGHS on the strong model of ``problem``; returns (MipResult, notes)."""
+    S, P = _columns(problem)
+    if linking == "auto":
+        linking = "lazy" if P > 20_000 else "strong"
+    notes = [f"{linking} linking"]
+    link = None
+    if linking == "lazy":
+        link, _, rounds = lazy_links(problem, deadline, threads, log, initial=seed_links)
+        notes.append(f"{link.size} of {P} linking rows after {rounds} LP round(s)")
+    model = build(problem, link)
+    x0 = None
+    if start is not None:
+        x0 = np.concatenate([start[0].astype(float), start[1]])
+    res = highs_mip.solve_arrays(
+        **model,
+        time_limit_s=max(deadline - time.perf_counter(), 0.05),
+        gap=gap,
+        threads=threads,
+        seed=seed,
+        start=x0,
+        log=log,
+    )
+    return res, notes
+
+
+def _gap(objective: float, bound: float) -> float:
+    return (objective - bound) / max(abs(objective), 1e-9)
+
+
+def _normalised(problem: FacilityProblem, open_sites: np.ndarray, share: np.ndarray) -> np.ndarray:
+    share = np.clip(share, 0.0, 1.0)
+    share[~open_sites[problem.pair_site]] = 0.0
+    # renormalise tiny drift so each client's shares sum to exactly one
+    total = np.bincount(problem.pair_client, weights=share, minlength=problem.n_clients)
+    return share / np.where(total > 0, total, 1.0)[problem.pair_client]
 
 
 def solve(
@@ -141,44 +215,109 @@ def solve(
     threads: int = 2,
     seed: int = 0,
     linking: str = "auto",
+    lagrange: str = "auto",
     log: bool = False,
 ) -> FacilitySolution:
-    """Solve a capacitated problem; ``linking`` is ``strong``, ``lazy`` or ``auto`` (by size).
+    """Solve a capacitated problem: Lagrangian bound and plan, facility fixing, then HiGHS.
+
+    Parameters
+    ----------
+    linking
+        Strong linking rows for the MIP: ``strong``, ``lazy`` or ``auto`` (by size).
+    lagrange
+        ``on``: run the Lagrangian phase (:mod:`solvers.fast.cflp_lagrange`)
+        first; ``off``: HiGHS on the whole strong model; ``auto``: on.
+        Facilities whose Lagrangian penalty bound exceeds the incumbent are
+        fixed before HiGHS runs, and HiGHS starts from the incumbent.
 
     Returns
     -------
     FacilitySolution
-        ``bound`` is HiGHS's proven bound; every plan it returns meets the
-        capacity and assignment rows of the full formulation.
+        ``bound`` is a proven lower bound on the optimum (the Lagrangian bound,
+        or HiGHS's bound on the fixed problem capped by the fixing penalties);
+        every plan meets the capacity and assignment rows of the full formulation.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
     S, P = _columns(problem)
-    if linking == "auto":
-        linking = "lazy" if P > 20_000 else "strong"
-    notes = [f"capacitated facility location, {linking} linking"]
-    link = None
-    if linking == "lazy":
-        link, _, rounds = lazy_links(problem, deadline, threads, log)
-        notes.append(f"{link.size} of {P} linking rows after {rounds} LP round(s)")
-    model = build(problem, link)
-    res = highs_mip.solve_arrays(
-        **model,
-        time_limit_s=max(deadline - time.perf_counter(), 0.05),
-        gap=gap,
-        threads=threads,
-        seed=seed,
-        log=log,
-    )
+    notes = ["capacitated facility location"]
+    bound = -np.inf
+    incumbent = None
+    sub, keep = problem, np.arange(P)
+    fixed_bound = np.inf
+    start = seed_links = None
+    if lagrange == "on" or (lagrange == "auto" and P > 20_000):
+        lag = cflp_lagrange.subgradient(
+            problem,
+            deadline=t0 + 0.4 * time_limit_s,
+            target_gap=gap,
+            max_iterations=_iterations(P),
+            threads=threads,
+        )
+        bound = lag.bound
+        incumbent = lag.incumbent
+        notes.append(
+            f"Lagrangian bound {lag.bound:.10g} after {lag.iterations} step(s), "
+            f"{lag.heuristic_calls} transportation LP(s)"
+        )
+        if incumbent is not None and _gap(incumbent.objective, bound) > gap:
+            ub = incumbent.objective
+            if_open, if_closed = cflp_lagrange.penalty_bounds(problem, lag.multipliers)
+            margin = 1e-9 * max(abs(ub), 1.0)
+            close = (if_open > ub + margin) & ~problem.open_lb & problem.open_ub
+            force = (if_closed > ub + margin) & problem.open_ub & ~problem.open_lb
+            fixed_bound = min(
+                float(if_open[close].min(initial=np.inf)),
+                float(if_closed[force].min(initial=np.inf)),
+            )
+            sub, keep = restrict(problem, problem.open_lb | force, problem.open_ub & ~close)
+            notes.append(f"fixed {int(close.sum())} facilities closed, {int(force.sum())} open")
+            start = (incumbent.open_sites, incumbent.share[keep])
+            rc = sub.pair_cost - lag.multipliers[sub.pair_client]
+            seed_links = np.flatnonzero(rc < 0)
+    if incumbent is None or _gap(incumbent.objective, bound) > gap:
+        res, mip_notes = _mip(
+            sub,
+            deadline,
+            gap=gap,
+            threads=threads,
+            seed=seed,
+            linking=linking,
+            log=log,
+            start=start,
+            seed_links=seed_links,
+        )
+        notes += mip_notes
+        if res.bound is not None:
+            bound = max(bound, min(res.bound, fixed_bound))
+        if res.values is not None:
+            open_sites = res.values[:S] > 0.5
+            share = np.zeros(P)
+            share[keep] = _normalised(sub, open_sites, res.values[S:])
+            objective = problem.objective(open_sites, share)
+            if incumbent is None or objective < incumbent.objective:
+                incumbent = cflp_lagrange.Incumbent(objective, open_sites, share)
+        elif incumbent is None:
+            status = res.status
+            wall = time.perf_counter() - t0
+            return FacilitySolution(status, None, None, None, _finite(bound), wall, tuple(notes))
     wall = time.perf_counter() - t0
-    if res.values is None:
-        return FacilitySolution(res.status, None, None, None, res.bound, wall, tuple(notes))
-    open_sites = res.values[:S] > 0.5
-    share = np.clip(res.values[S:], 0.0, 1.0)
-    share[~open_sites[problem.pair_site]] = 0.0
-    # renormalise tiny drift so each client's shares sum to exactly one
-    total = np.bincount(problem.pair_client, weights=share, minlength=problem.n_clients)
-    share = share / total[problem.pair_client]
-    objective = problem.objective(open_sites, share)
-    bound = None if res.bound is None else min(res.bound, objective)
-    return FacilitySolution(res.status, open_sites, share, objective, bound, wall, tuple(notes))
+    if incumbent is None:
+        return FacilitySolution("no_solution", None, None, None, _finite(bound), wall, tuple(notes))
+    objective = incumbent.objective
+    share = _normalised(problem, incumbent.open_sites, incumbent.share)
+    proven = _finite(bound)
+    proven = None if proven is None else min(proven, objective)
+    status = "optimal" if proven is not None and _gap(objective, proven) <= gap else "feasible"
+    return FacilitySolution(
+        status, incumbent.open_sites, share, objective, proven, wall, tuple(notes)
+    )
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _iterations(n_pairs: int) -> int:
+    """Subgradient step limit: more steps where each is cheap relative to the MIP."""
+    return 400 if n_pairs <= 5_000 else 1500
