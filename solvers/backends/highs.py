@@ -5,20 +5,20 @@ the MIP dual bound (``mip_dual_bound``) and accepts a starting solution
 (``setSolution``); OR-Tools' HiGHS path reports the incumbent as the bound.
 Parameters: time_limit, mip_rel_gap, threads, random_seed.
 
-Stopping. HiGHS checks its time limit and its interrupt callbacks
-(``cbMipInterrupt``, ``cbSimplexInterrupt``, ``cbIpmInterrupt``, where a
-callback sets ``user_interrupt`` when :func:`solvers.backends.base.should_stop`)
-only between phases: on a 300 000-column model presolve, symmetry detection,
-probing and the feasibility-jump heuristic each ran 5-15 s without a check. So
-``run()`` executes in a helper thread, every improving incumbent is copied out
-through ``cbMipImprovingSolution``, and when HiGHS has not returned
-:data:`~solvers.backends.base.ABANDON_GRACE_S` after the deadline or a cancel request, the backend
-returns the last incumbent (or the warm start) and leaves the thread to end at
-HiGHS's next interrupt check, which it will take because the flag stays set.
+Stopping. HiGHS checks its time limit and its interrupt callbacks only between
+phases: on a 300 000-column model presolve, symmetry detection, probing and
+the feasibility-jump heuristic each ran 5-15 s without a check. So the run
+goes through :func:`solvers.backends.highs_process.run_highs`: in a forked
+child process (a thread for models of at most
+:data:`~solvers.backends.highs_process.SMALL_MODEL_NNZ` nonzeros), asked to
+stop through the interrupt callbacks on a cancel request or at the deadline and
+killed :data:`~solvers.backends.base.ABANDON_GRACE_S` later if it has not
+answered. Every improving incumbent reaches this process as it is found, so a
+killed run returns its last incumbent (or the warm start).
 
 Threads: HiGHS keeps a task scheduler per calling thread; each solve runs in
-its own thread and shuts its scheduler down afterwards, so ``threads`` takes
-effect on every solve. HiGHS's MIP search is
+its own thread (in the child, or here), so ``threads`` takes effect on every
+solve. HiGHS's MIP search is
 deterministic for a given ``random_seed`` and thread count; a run stopped by
 the time limit or a cancel request is not repeatable.
 """
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -44,12 +43,12 @@ from solvers.backends.base import (
     make_solution,
     no_plan,
     remaining_s,
-    run_bounded,
     should_stop,
     status_from_gap,
     stop_reason,
     warm_start_vector,
 )
+from solvers.backends.highs_process import run_highs, use_child
 from solvers.cancel import cancel_requested
 from solvers.model.builder import LinearModel
 from solvers.result import Solution, SolveParameters, Status
@@ -135,19 +134,24 @@ class HighsBackend(Backend):
             notes.append("HiGHS not started: " + stop_reason())
             return fallback_solution(model, instance, warm, started, self.name, version, notes)
         h.setOptionValue("time_limit", remaining_s(deadline, floor_s=0.01))
-        run = _Run(h, deadline)
-        if not run.finished:
+        run = run_highs(h, deadline, _collect, in_child=use_child(model.A.nnz))
+        if run.report is None:
+            where = (
+                "its child process was ended"
+                if run.in_child
+                else "the solver thread ends at its next check"
+            )
             notes.append(
                 f"HiGHS did not stop within {ABANDON_GRACE_S:g} s of the "
                 + stop_reason()
-                + "; its last incumbent is kept and the solver thread ends at its next check"
+                + f"; its last incumbent is kept and {where}"
             )
-            if run.values is None:
+            if run.incumbent is None:
                 return fallback_solution(model, instance, warm, started, self.name, version, notes)
             sol = make_solution(
                 model,
                 instance,
-                run.values,
+                run.incumbent,
                 Status.FEASIBLE,
                 run.bound,
                 started,
@@ -157,11 +161,11 @@ class HighsBackend(Backend):
                 tuple(notes),
             )
             return replace(sol, status=status_from_gap(sol.objective, sol.bound, params.gap))
-        return self._report(h, highspy, model, instance, params, started, is_mip, notes)
+        return self._report(run.report, highspy, model, instance, params, started, is_mip, notes)
 
     def _report(
         self,
-        h: Any,
+        report: dict[str, Any],
         highspy: Any,
         model: LinearModel,
         instance: Instance,
@@ -170,16 +174,14 @@ class HighsBackend(Backend):
         is_mip: bool,
         notes: list[str],
     ) -> Solution:
-        """The Solution of a HiGHS run that returned."""
-        status = h.getModelStatus()
-        info = h.getInfo()
+        """The Solution of a HiGHS run that returned (``report`` from :func:`_collect`)."""
+        status = report["status"]
         MS = highspy.HighsModelStatus
-        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        values = np.asarray(h.getSolution().col_value, dtype=float) if has_solution else None
+        values = report["values"]
         if is_mip:
-            bound = float(info.mip_dual_bound)
+            bound = report["mip_dual_bound"]
         else:
-            bound = float(info.objective_function_value) if status == MS.kOptimal else None
+            bound = report["objective"] if status == MS.kOptimal else None
         if bound is not None and not np.isfinite(bound):
             bound = None
         version = self.version()
@@ -194,7 +196,7 @@ class HighsBackend(Backend):
             MS.kSolutionLimit,
         )
         if values is None:
-            notes.append(f"HiGHS stopped: {h.modelStatusToString(status)}")
+            notes.append(f"HiGHS stopped: {report['status_text']}")
             return make_solution(
                 model,
                 instance,
@@ -253,40 +255,15 @@ def _highs_lp(highspy: Any, model: LinearModel, is_mip: bool) -> Any:
     return lp
 
 
-class _Run:
-    """``h.run()`` interrupted through callbacks and left behind if it overruns.
-
-    After construction ``finished`` says whether HiGHS returned; ``values`` and
-    ``bound`` are the last improving incumbent HiGHS reported (original space).
-    """
-
-    def __init__(self, h: Any, deadline: float) -> None:
-        self.values: np.ndarray | None = None
-        self.bound: float | None = None
-
-        def on_check(event: Any) -> None:
-            if should_stop(deadline):
-                event.interrupt()
-
-        def on_improving(event: Any) -> None:
-            self.values = np.array(event.data_out.mip_solution, dtype=float)
-            self.bound = float(event.data_out.mip_dual_bound)
-
-        h.cbMipInterrupt += on_check
-        h.cbSimplexInterrupt += on_check
-        h.cbIpmInterrupt += on_check
-        h.cbMipImprovingSolution += on_improving
-
-        done = threading.Event()
-
-        def work() -> None:
-            try:
-                h.run()
-            finally:
-                # HiGHS keeps one task scheduler per calling thread; shut this thread's
-                # down before the thread ends (highspy's own threaded solve does the same).
-                type(h).resetThreadScheduler(True)
-                done.set()
-
-        # The helper thread holds ``h`` (and the callbacks) until HiGHS returns.
-        self.finished = run_bounded(work, deadline)
+def _collect(h: Any) -> dict[str, Any]:
+    """What :meth:`HighsBackend._report` needs from a finished run (picklable)."""
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    return {
+        "status": status,
+        "status_text": h.modelStatusToString(status),
+        "values": np.asarray(h.getSolution().col_value, dtype=float) if has_solution else None,
+        "mip_dual_bound": float(info.mip_dual_bound),
+        "objective": float(info.objective_function_value),
+    }
