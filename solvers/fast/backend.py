@@ -28,7 +28,7 @@ from solvers.backends import register_backend
 from solvers.backends.auto import AutoBackend
 from solvers.backends.base import Backend, gap_of, make_solution
 from solvers.cancel import cancel_requested
-from solvers.fast import cflp, flp, highs_mip, lagrange, radius
+from solvers.fast import cflp, dual_primal, flp, highs_mip, lagrange, radius
 from solvers.model.builder import LinearModel
 from solvers.model.formulation import build_model
 from solvers.presolve import aggregate, disaggregate_shares, disaggregate_unserved
@@ -131,6 +131,10 @@ class FastBackend(Backend):
         agg = aggregate(instance)
         notes = [f"presolve: {agg.original.n_regions} regions -> {agg.reduced.n_regions}"]
         reduced = agg.reduced
+        if lagrange.applies(reduced):
+            found = self._dual_primal(model, agg, params, started, notes)
+            if found is not None:
+                return found
         red_model = model if agg.merged == 0 else build_model(reduced)
         elapsed = time.perf_counter() - started
         share_of_time = 0.6 if lagrange.applies(instance) else 1.0
@@ -190,6 +194,56 @@ class FastBackend(Backend):
             self.name,
             self.version(),
             interrupted=interrupted,
+            notes=tuple(notes),
+        )
+
+    def _dual_primal(self, model, agg, params, started, notes) -> Solution | None:
+        """Lagrangian bound and Lagrangian plans (:mod:`solvers.fast.dual_primal`).
+
+        None when no plan was found (the caller falls back to ``auto``)."""
+        instance = agg.original
+        blocks = model.var_blocks
+
+        def values(plan) -> np.ndarray:
+            v = np.zeros(model.n_vars)
+            v[blocks["open"].start : blocks["open"].stop] = plan.open_sites
+            v[blocks["gpus"].start : blocks["gpus"].stop] = np.asarray(plan.gpus).reshape(-1)
+            v[blocks["share"].start : blocks["share"].stop] = disaggregate_shares(
+                agg, plan.pair_share
+            )
+            return v
+
+        def accept(plan) -> bool:
+            return not model.violations(values(plan))
+
+        # a reserve for building the Solution and the plan document afterwards
+        reserve_s = min(2.0, 0.05 * params.time_limit_s)
+        run = dual_primal.solve(
+            agg.reduced,
+            deadline=started + params.time_limit_s - reserve_s,
+            target_gap=params.gap,
+            accept=accept,
+            stop=cancel_requested,
+        )
+        notes.append(
+            f"Lagrangian bound {run.bound:.6g} after {run.iterations} step(s); "
+            f"{run.plans_tried} Lagrangian plan(s) tried"
+        )
+        if run.plan is None:
+            notes.append("no Lagrangian plan passed every row; falling back to auto")
+            return None
+        notes.append(f"best Lagrangian plan {run.plan.objective:.6g}")
+        status = _status(run.plan.objective, run.bound, params.gap, False)
+        return make_solution(
+            model,
+            instance,
+            values(run.plan),
+            status,
+            run.bound,
+            started,
+            self.name,
+            self.version(),
+            interrupted=cancel_requested(),
             notes=tuple(notes),
         )
 

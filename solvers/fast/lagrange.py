@@ -1,21 +1,21 @@
 """Lagrangian bound for placement: relax "every region is served" and price it.
 
-With multipliers λ_r on Σ_s x_rs = 1, the model splits by site. Site s
-(open: y_s = 1) serves any amount q of demand at a capacity cost of at least
-k_s q, where k_s = min_t capex_t cf_s / (u thr_t) is its cheapest GPU per unit
-of capacity, and q is at most Q_s = u min(P_s max_t thr_t / (pw_t pue_s),
-G_s max_t thr_t) (GPUs relaxed to continuous, the types mixed freely: both
-only make the site cheaper or larger, so the bound stays a bound). Serving
-region r there is worth w_rs = λ_r − lw D_r rtt_rs − k_s D_r; the site takes
-the best items by w/D up to Q_s (a fractional knapsack), and opens when that
-beats its fixed cost::
+With multipliers λ_r on Σ_s x_rs = 1, the model splits by site. An open site
+s pays its fixed cost f_s and, for q units of served demand, at least the
+convex GPU cost c_s(q) of :mod:`solvers.fast.gpu_cost` (the GPU counts relaxed
+to continuous values, power, space and minimum GPUs kept). Serving one unit of
+region r there is worth v_rs = λ_r / D_r − lw rtt_rs; the site serves the
+units of highest value while that value exceeds the marginal GPU cost (a
+fractional knapsack with a convex cost, solved exactly by sorting), and opens
+when that beats its fixed cost::
 
-    L(λ) = Σ_r λ_r + Σ_s min(0, f_s − best_s(λ))      (forced-open sites: no min)
+    L(λ) = Σ_r λ_r + Σ_s min(0, f_s + c_s(0) − best_s(λ))      (forced-open sites: no min)
 
-Every other constraint (budget, minimum GPUs, link capacity, …) is dropped,
-which only lowers L. So L(λ) <= optimum for *any* λ; subgradient steps move λ
-towards the best bound. Valid for the ``cost`` objective with every region
-fully served, no redundancy and no existing GPUs (see :func:`applies`).
+Every other constraint (budget, link capacity, integrality of the GPUs, …)
+is dropped, which only lowers L. So L(λ) <= optimum for *any* λ. The dual is
+maximised by a stabilised subgradient method (:func:`subgradient`). Valid for
+the ``cost`` objective with every region fully served, no redundancy and no
+existing GPUs (see :func:`applies`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scenario.instance import Instance, SiteStatus
+from solvers.fast.gpu_cost import MAX_TYPES, GpuCost, gpu_cost
 
 
 def applies(instance: Instance) -> bool:
@@ -38,85 +39,126 @@ def applies(instance: Instance) -> bool:
         and con.redundancy <= 1
         and not np.any(instance.site_existing_gpus)
         and instance.n_pairs > 0
+        and 0 < instance.n_types <= MAX_TYPES
     )
 
 
 @dataclass(frozen=True, eq=False)
 class SiteData:
-    """Per-site relaxed capacity price and size, per-pair fixed data."""
+    """Per-site fixed cost and GPU cost, per-pair latency cost per demand unit."""
 
-    unit_cost: np.ndarray  # k_s
-    max_served: np.ndarray  # Q_s
-    fixed: np.ndarray
+    gpu: GpuCost
+    fixed: np.ndarray  # f_s + c_s(0)
     forced: np.ndarray  # bool: must open
     usable: np.ndarray  # bool: may open
-    pair_cost: np.ndarray  # lw D_r rtt_rs + k_s D_r
+    pair_latency: np.ndarray  # lw rtt_rs per demand unit
     pair_demand: np.ndarray
+
+    @property
+    def max_served(self) -> np.ndarray:
+        return self.gpu.max_served
 
 
 def site_data(instance: Instance) -> SiteData:
     """The relaxed per-site data of the module docstring."""
-    util = instance.constraints.max_utilisation
-    thr, capex, pw = instance.gpu_throughput, instance.gpu_capex, instance.gpu_power_kw
-    cf, pue = instance.site_cost_factor, instance.site_pue
-    per_unit = capex[None, :] * cf[:, None] / (util * thr[None, :])
-    unit_cost = per_unit.min(axis=1)
-    by_power = (
-        instance.site_power_kw * np.max(thr / pw) / pue
-        if np.all(pw > 0)
-        else np.full(instance.n_sites, np.inf)
-    )
-    by_space = instance.site_max_gpus * np.max(thr)
-    max_served = util * np.minimum(by_power, by_space)
+    gpu = gpu_cost(instance)
+    if gpu is None:
+        raise ValueError("the Lagrangian bound needs between 1 and 6 GPU types")
     status = instance.site_status
-    d = instance.region_demand[instance.pair_region]
     lw = instance.objective.latency_weight
-    pair_cost = lw * d * instance.pair_rtt_ms + unit_cost[instance.pair_site] * d
     return SiteData(
-        unit_cost=unit_cost,
-        max_served=max_served,
-        fixed=instance.site_fixed_cost.astype(float),
+        gpu=gpu,
+        fixed=instance.site_fixed_cost.astype(float) + gpu.base,
         forced=status == SiteStatus.OPEN,
-        usable=status != SiteStatus.CLOSED,
-        pair_cost=pair_cost,
-        pair_demand=d,
+        usable=(status != SiteStatus.CLOSED) & gpu.usable,
+        pair_latency=lw * instance.pair_rtt_ms,
+        pair_demand=instance.region_demand[instance.pair_region].astype(float),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Subproblems:
+    """The solution of every site subproblem at one λ."""
+
+    value: float  # L(λ)
+    open_sites: np.ndarray  # bool [S]
+    served: np.ndarray  # fraction of each region served by the open sites [R]
+    pair_take: np.ndarray  # demand units of each pair taken (0 at closed sites) [P]
+    site_value: np.ndarray | None = None  # f_s + c_s(taken) − revenue: < 0 opens the site [S]
+
+
+class SubproblemSolver:
+    """Solves every site subproblem for a sequence of λ, reusing the last order of the pairs.
+
+    The pairs are kept grouped by site and sorted by value within a site; from
+    one λ to the next the order changes little, so a stable (run-aware) sort of
+    the previous order is close to linear.
+    """
+
+    def __init__(self, instance: Instance, data: SiteData) -> None:
+        self.instance = instance
+        self.data = data
+        site = instance.pair_site
+        self._order = np.argsort(site, kind="stable")
+        self._lengths = data.gpu.length[site]
+        self._slopes = data.gpu.slope[site]
+        d = data.pair_demand
+        self._inv_demand = np.divide(1.0, d, out=np.zeros_like(d), where=d > 0)
+        ok = data.usable[site] & (d > 0)
+        self._penalty = np.where(ok, 0.0, np.inf)
+
+    def solve(self, lam: np.ndarray) -> Subproblems:
+        """L(λ) and the solution of every site subproblem (see the module docstring)."""
+        inst, data = self.instance, self.data
+        S, P = inst.n_sites, inst.n_pairs
+        site = inst.pair_site
+        d = data.pair_demand
+        v = lam[inst.pair_region] * self._inv_demand - data.pair_latency - self._penalty
+        span = float(np.ptp(v[np.isfinite(v)])) if np.isfinite(v).any() else 1.0
+        key = site * (4.0 * span + 1.0) - np.where(np.isfinite(v), v, -2.0 * span - 1.0)
+        order = self._order[np.argsort(key[self._order], kind="stable")]
+        self._order = order
+        s_sorted, d_sorted, v_sorted = site[order], d[order], v[order]
+        cum = np.cumsum(d_sorted)
+        starts = np.searchsorted(s_sorted, np.arange(S), side="left")
+        base = np.concatenate([[0.0], cum])[starts]
+        before = cum - d_sorted - base[s_sorted]
+        reach = (self._lengths * (self._slopes < v[:, None])).sum(axis=1)[order]
+        take = np.clip(np.minimum(before + d_sorted, reach) - before, 0.0, d_sorted)
+        total = np.bincount(s_sorted, weights=take, minlength=S)
+        gain = np.where(take > 0, v_sorted * take, 0.0)
+        revenue = np.bincount(s_sorted, weights=gain, minlength=S)
+        var_cost = data.gpu.cost(np.arange(S), total) - data.gpu.base
+        value_s = data.fixed + var_cost - revenue
+        open_sites = data.forced | (data.usable & (value_s < 0))
+        L = float(lam.sum() + value_s[open_sites].sum())
+        pair_take = np.zeros(P)
+        pair_take[order] = np.where(open_sites[s_sorted], take, 0.0)
+        served = np.bincount(inst.pair_region, weights=pair_take, minlength=inst.n_regions)
+        served = served / np.maximum(inst.region_demand, 1e-300)
+        return Subproblems(L, open_sites, served, pair_take, value_s)
+
+
+def solve_subproblems(instance: Instance, data: SiteData, lam: np.ndarray) -> Subproblems:
+    """L(λ) and the solution of every site subproblem (see the module docstring)."""
+    return SubproblemSolver(instance, data).solve(lam)
 
 
 def evaluate(
     instance: Instance, data: SiteData, lam: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """L(λ), the sites that open in the subproblems, and each region's served fraction there."""
-    S = instance.n_sites
-    site = instance.pair_site
-    w = lam[instance.pair_region] - data.pair_cost
-    take = (w > 0) & data.usable[site]
-    idx = np.flatnonzero(take)
-    density = w[idx] / data.pair_demand[idx]
-    order = idx[np.lexsort((-density, site[idx]))]
-    s_sorted = site[order]
-    d_sorted = data.pair_demand[order]
-    w_sorted = w[order]
-    cum = np.cumsum(d_sorted)
-    starts = np.searchsorted(s_sorted, np.arange(S), side="left")
-    base = np.concatenate([[0.0], cum])[starts]  # cumulative demand before each site's block
-    before = cum - d_sorted - base[s_sorted]
-    room = data.max_served[s_sorted] - before
-    frac = np.clip(room / d_sorted, 0.0, 1.0)
-    gain = np.bincount(s_sorted, weights=w_sorted * frac, minlength=S)
-    value = data.fixed - gain
-    open_sites = data.forced | (data.usable & (value < 0))
-    total = float(lam.sum() + value[open_sites].sum())
-    served = np.zeros(instance.n_regions)
-    chosen = open_sites[s_sorted]
-    np.add.at(served, instance.pair_region[order[chosen]], frac[chosen])
-    return total, open_sites, served
+    sub = solve_subproblems(instance, data, lam)
+    return sub.value, sub.open_sites, sub.served
 
 
 def initial_multipliers(instance: Instance, data: SiteData) -> np.ndarray:
-    """λ_r = the cheapest per-pair cost of region r with each site's fixed cost spread over Q_s."""
-    spread = data.fixed / np.maximum(data.max_served, 1e-9)
-    cost = data.pair_cost + spread[instance.pair_site] * data.pair_demand
+    """λ_r = D_r × the cheapest per-unit cost of region r, fixed costs spread over full sites."""
+    cap = np.maximum(data.max_served, 1e-9)
+    full = data.gpu.cost(np.arange(instance.n_sites), data.max_served)
+    per_unit = (instance.site_fixed_cost + full) / cap
+    cost = (data.pair_latency + per_unit[instance.pair_site]) * data.pair_demand
+    cost = np.where(data.usable[instance.pair_site], cost, np.inf)
     lam = np.full(instance.n_regions, np.inf)
     np.minimum.at(lam, instance.pair_region, cost)
     return np.where(np.isfinite(lam), lam, 0.0)
@@ -128,6 +170,8 @@ class LagrangeResult:
     multipliers: np.ndarray
     open_sites: np.ndarray  # of the best subproblem
     iterations: int
+    # sites open in any subproblem near the best bound (candidates for heuristics)
+    candidate_sites: np.ndarray | None = None
 
 
 def subgradient(
@@ -139,37 +183,62 @@ def subgradient(
     max_iter: int = 300,
     target_gap: float = 0.0,
     stop: Callable[[], bool] | None = None,
+    data: SiteData | None = None,
+    on_iteration: Callable[[int, Subproblems], float | None] | None = None,
 ) -> LagrangeResult:
-    """Polyak subgradient ascent on L(λ) towards ``upper`` (a known plan's cost).
+    """Stabilised subgradient ascent on L(λ) with a Polyak step towards ``upper``.
+
+    The direction is a running average of subgradients (a deflected
+    subgradient, as in the volume algorithm), which damps the zig-zag of plain
+    steps; the step length ``θ (upper − L(λ)) / |d|²`` halves after a run of
+    steps without progress. ``upper`` is a known plan's cost (the target);
+    the bound returned is the best L(λ) seen, valid whatever the target.
 
     Stops at ``deadline`` (``time.perf_counter()``), after ``max_iter`` steps,
-    or once ``upper − L <= target_gap × upper``.
+    or once ``upper − L <= target_gap × upper``. ``on_iteration`` sees every
+    subproblem solution (for primal heuristics) and may return a better
+    ``upper`` (the cost of a plan it found), which becomes the new target.
     """
-    data = site_data(instance)
+    data = site_data(instance) if data is None else data
     lam = initial_multipliers(instance, data) if lam0 is None else lam0.copy()
     best = -np.inf
     best_lam, best_open = lam.copy(), np.zeros(instance.n_sites, dtype=bool)
+    candidates = np.zeros(instance.n_sites, dtype=bool)
     theta = 1.0
     stall = 0
     iterations = 0
+    direction: np.ndarray | None = None
+    alpha = 0.7
+    solver = SubproblemSolver(instance, data)
     for iterations in range(1, max_iter + 1):  # noqa: B007 (reported)
-        value, open_sites, served = evaluate(instance, data, lam)
+        sub = solver.solve(lam)
+        if on_iteration is not None:
+            found = on_iteration(iterations, sub)
+            if found is not None and found < upper:
+                upper = float(found)
+        value = sub.value
         if value > best + 1e-9 * abs(best if np.isfinite(best) else 1.0):
-            best, best_lam, best_open = value, lam.copy(), open_sites
-            stall = 0
+            if value > best + 1e-4 * abs(value):
+                stall = 0
+            best, best_lam, best_open = value, lam.copy(), sub.open_sites
         else:
             stall += 1
-            if stall >= 5:
-                theta *= 0.5
-                stall = 0
+        if stall >= 8:
+            theta *= 0.6
+            stall = 0
+        if value >= best - 0.01 * abs(best):
+            candidates |= sub.open_sites
         if upper - best <= target_gap * abs(upper) or time.perf_counter() >= deadline:
             break
         if stop is not None and stop():
             break
-        g = 1.0 - served
-        norm = float(g @ g)
+        g = 1.0 - sub.served
+        direction = g if direction is None else alpha * g + (1.0 - alpha) * direction
+        norm = float(direction @ direction)
         if norm <= 1e-12:
             break
-        step = theta * max(upper - value, 1e-6 * abs(upper)) / norm
-        lam = lam + step * g
-    return LagrangeResult(float(best), best_lam, best_open, iterations)
+        # without a plan yet, aim 5 % above the current value
+        target = upper if np.isfinite(upper) else value + 0.05 * abs(value) + 1.0
+        step = theta * max(target - value, 1e-6 * abs(target)) / norm
+        lam = lam + step * direction
+    return LagrangeResult(float(best), best_lam, best_open, iterations, candidates)
