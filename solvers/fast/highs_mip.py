@@ -3,15 +3,28 @@
 Every fast formulation in :mod:`solvers.fast` ends as one call to
 :func:`solve_arrays`: the matrix is handed over in CSC form in one piece, so
 building a model with 10^6 columns costs a few array copies, not a Python loop.
+
+Stopping: the run goes through :func:`solvers.backends.highs_process.run_highs`,
+like the ``highs`` backend: in a forked child process for models above
+:data:`~solvers.backends.highs_process.SMALL_MODEL_NNZ` nonzeros (HiGHS may
+run seconds past ``time_limit_s`` between its checks on large models), in a
+helper thread below. HiGHS is asked to stop at ``time_limit_s`` or on a cancel
+request (:func:`solvers.cancel.request_cancel`); a child that has not answered
+:data:`~solvers.backends.base.ABANDON_GRACE_S` later is killed and its last
+incumbent returned (status ``feasible``, or ``no_solution`` without one).
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
+from solvers.backends.highs_process import run_highs, use_child
 
 try:  # highspy is the optional [mip] extra
     import highspy
@@ -126,15 +139,20 @@ def solve_arrays(
         sol.col_value = np.asarray(start, dtype=np.float64)
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
-    info = h.getInfo()
-    model_status = h.getModelStatus()
+    deadline = time.perf_counter() + float(max(time_limit_s, 0.05))
+    collect = functools.partial(_collect, is_mip=is_mip)
+    run = run_highs(h, deadline, collect, in_child=use_child(int(A.nnz)))
+    wall_s = time.perf_counter() - t0
+    if run.report is None:
+        return _from_incumbent(run.incumbent, run.bound, c, offset, is_mip, wall_s)
+    report = run.report
+    model_status = report["status"]
     ms = highspy.HighsModelStatus
-    has_point = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    values = np.asarray(h.getSolution().col_value, dtype=float) if has_point else None
-    objective = float(info.objective_function_value) if has_point else None
+    values = report["values"]
+    has_point = values is not None
+    objective = report["objective"] if has_point else None
     if is_mip:
-        bound = float(info.mip_dual_bound)
+        bound = report["mip_dual_bound"]
         if not np.isfinite(bound):
             bound = None
     else:
@@ -147,10 +165,42 @@ def solve_arrays(
         status = "feasible"
     else:
         status = "no_solution"
-    nodes = int(info.mip_node_count) if is_mip else 0
+    nodes = report["nodes"] if is_mip else 0
     row_dual = None
     if not is_mip and model_status == ms.kOptimal:
-        row_dual = np.asarray(h.getSolution().row_dual, dtype=float)
-    return MipResult(
-        status, values, objective, bound, time.perf_counter() - t0, max(nodes, 0), row_dual
-    )
+        row_dual = report["row_dual"]
+    return MipResult(status, values, objective, bound, wall_s, max(nodes, 0), row_dual)
+
+
+def _collect(h: Any, is_mip: bool) -> dict[str, Any]:
+    """What :func:`solve_arrays` needs from a finished run (picklable)."""
+    info = h.getInfo()
+    status = h.getModelStatus()
+    has_point = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    solution = h.getSolution()
+    lp_optimal = status == highspy.HighsModelStatus.kOptimal and not is_mip
+    return {
+        "status": status,
+        "values": np.asarray(solution.col_value, dtype=float) if has_point else None,
+        "objective": float(info.objective_function_value),
+        "mip_dual_bound": float(info.mip_dual_bound),
+        "nodes": int(info.mip_node_count),
+        "row_dual": np.asarray(solution.row_dual, dtype=float) if lp_optimal else None,
+    }
+
+
+def _from_incumbent(
+    values: np.ndarray | None,
+    bound: float | None,
+    c: np.ndarray,
+    offset: float,
+    is_mip: bool,
+    wall_s: float,
+) -> MipResult:
+    """The result of a run that was killed: its last incumbent, if any, and no proof."""
+    if values is None:
+        return MipResult("no_solution", None, None, None, wall_s)
+    objective = float(np.dot(np.asarray(c, dtype=float), values) + offset)
+    if bound is not None and not np.isfinite(bound):
+        bound = None
+    return MipResult("feasible", values, objective, bound if is_mip else None, wall_s)

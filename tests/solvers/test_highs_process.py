@@ -1,0 +1,260 @@
+"""HiGHS in a child process: incumbents reach the parent, a stuck child is killed, none is left."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from limits_cases import mid_size
+
+from solvers import cancel
+from solvers.backends import highs_process
+from solvers.backends.highs import HighsBackend, _highs_lp
+from solvers.backends.highs_process import run_highs, running_children, use_child
+from solvers.fast import highs_mip
+from solvers.model.formulation import build_model
+from solvers.result import SolveParameters, Status
+
+highspy = pytest.importorskip("highspy")
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+ROOT = Path(__file__).resolve().parents[2]
+# Generous bounds for a loaded 2-core machine: the point is "seconds", not "a minute".
+PROMPT_S = 10.0
+GRACE_S = 0.5
+
+
+@pytest.fixture(autouse=True)
+def _no_pending_cancel():
+    cancel.reset()
+    yield
+    cancel.reset()
+
+
+@pytest.fixture(scope="module")
+def big_model():
+    """A model HiGHS does not solve to gap 0 within a minute (21,000 columns)."""
+    return build_model(mid_size())
+
+
+def _children(pid: int) -> list[int]:
+    """Live (not zombie) and zombie children of ``pid``, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _exists(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+def _highs(model, gap: float = 0.0, time_limit_s: float = 120.0):
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", gap)
+    h.setOptionValue("time_limit", time_limit_s)
+    h.passModel(_highs_lp(highspy, model, bool(model.integer.any())))
+    return h
+
+
+def _objective(h) -> dict:
+    return {"objective": h.getInfo().objective_function_value, "status": h.getModelStatus()}
+
+
+def test_only_models_above_the_threshold_go_to_a_child():
+    assert not use_child(highs_process.SMALL_MODEL_NNZ)
+    assert use_child(highs_process.SMALL_MODEL_NNZ + 1)
+
+
+def test_child_and_thread_give_the_same_answer():
+    model = build_model(mid_size(n_regions=40, n_sites=15, seed=3))
+    deadline = time.perf_counter() + 60.0
+    child = run_highs(_highs(model), deadline, _objective, in_child=True)
+    thread = run_highs(_highs(model), deadline, _objective, in_child=False)
+    assert child.in_child and not thread.in_child
+    assert child.finished and thread.finished
+    assert child.report["status"] == highspy.HighsModelStatus.kOptimal
+    assert child.report == thread.report
+    assert child.incumbent is not None
+    assert _children(os.getpid()) == []
+
+
+def test_incumbents_arrive_and_a_stuck_child_is_killed(big_model):
+    seen: list[tuple[np.ndarray, float]] = []
+    child_pids: list[int] = []
+
+    def on_incumbent(values: np.ndarray, bound: float) -> None:
+        seen.append((values, bound))
+        if child_pids:
+            return
+        child_pids.extend(running_children())
+        pid = child_pids[0]
+        assert os.getsid(pid) != os.getsid(0)  # own session: a terminal's Ctrl-C misses it
+        os.kill(pid, signal.SIGINT)  # ignored by the child
+        os.kill(pid, signal.SIGSTOP)  # stuck, as in a long phase without interrupt checks
+        cancel.request_cancel()
+
+    started = time.perf_counter()
+    outcome = run_highs(
+        _highs(big_model),
+        started + 600.0,
+        _objective,
+        in_child=True,
+        grace_s=GRACE_S,
+        on_incumbent=on_incumbent,
+    )
+    assert time.perf_counter() - started < 60.0 + PROMPT_S
+    assert len(child_pids) == 1
+    assert outcome.killed and not outcome.finished and outcome.report is None
+    assert seen and outcome.incumbent is seen[-1][0]
+    assert big_model.violations(outcome.incumbent, tol=1e-6) == {}
+    assert not _exists(child_pids[0])  # killed and reaped: no zombie
+    assert running_children() == []
+    assert _children(os.getpid()) == []
+
+
+def test_backend_cancel_leaves_no_child_and_keeps_the_best_plan():
+    instance = mid_size()
+    params = SolveParameters(time_limit_s=600.0, gap=0.0, threads=1, seed=0)
+    timer = threading.Timer(3.0, cancel.request_cancel)
+    timer.start()
+    started = time.perf_counter()
+    try:
+        solution = HighsBackend().solve(build_model(instance), instance, params)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - started < 3.0 + PROMPT_S
+    assert solution.interrupted
+    assert solution.status in (Status.FEASIBLE, Status.NO_SOLUTION)
+    assert _children(os.getpid()) == []
+
+
+_SOLVING_SCRIPT = textwrap.dedent(
+    """
+    import os, sys, threading, time
+    sys.path.insert(0, {tests!r})
+    from limits_cases import mid_size
+    import solvers
+    from solvers.backends.highs_process import running_children
+    from solvers.result import SolveParameters
+
+    params = SolveParameters(time_limit_s=600.0, gap=0.0, threads=1, seed=0)
+    instance = mid_size()
+    threading.Thread(
+        target=solvers.solve, args=(instance,), kwargs={{"solver": "highs", "params": params}},
+        daemon=True,
+    ).start()
+    while not running_children():
+        time.sleep(0.05)
+    print(running_children()[0], flush=True)
+    {ending}
+    """
+)
+
+
+def _run_script(ending: str) -> tuple[int, float, int]:
+    """(child pid, seconds from the pid being printed to the process's end, exit status)."""
+    script = _SOLVING_SCRIPT.format(tests=str(ROOT / "tests" / "solvers"), ending=ending)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        line = process.stdout.readline()
+        printed = time.monotonic()
+        process.wait(timeout=60.0 + PROMPT_S)
+        ended_s = time.monotonic() - printed
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return json.loads(line), ended_s, process.returncode
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    give_up = time.monotonic() + seconds
+    while time.monotonic() < give_up:
+        if not _exists(pid):
+            return True
+        time.sleep(0.05)
+    return not _exists(pid)
+
+
+def test_a_process_exits_at_once_while_highs_runs_in_a_daemon_thread():
+    child, ended_s, status = _run_script("sys.exit(0)")
+    assert status == 0
+    assert ended_s < PROMPT_S  # no wait for the solver (it used to be up to 60 s)
+    assert _gone_within(child, PROMPT_S)
+
+
+def test_the_child_does_not_outlive_a_parent_that_ends_abruptly():
+    child, _ended_s, status = _run_script("os._exit(5)")  # no exit handlers run
+    assert status == 5
+    assert _gone_within(child, PROMPT_S)
+
+
+def _arrays(model) -> dict:
+    return dict(
+        c=model.c,
+        A=model.A,
+        row_lb=model.row_lb,
+        row_ub=model.row_ub,
+        col_lb=model.col_lb,
+        col_ub=model.col_ub,
+        offset=float(model.c0),
+    )
+
+
+@pytest.mark.parametrize("mip", [True, False])
+def test_solve_arrays_in_a_child_matches_the_thread(monkeypatch, mip):
+    model = build_model(mid_size(n_regions=40, n_sites=15, seed=3))
+    arrays = _arrays(model)
+    integer = model.integer if mip else None
+    thread = highs_mip.solve_arrays(**arrays, integer=integer, threads=1, time_limit_s=60.0)
+    monkeypatch.setattr(highs_process, "SMALL_MODEL_NNZ", 0)
+    child = highs_mip.solve_arrays(**arrays, integer=integer, threads=1, time_limit_s=60.0)
+    assert thread.status == child.status == "optimal"
+    assert child.objective == pytest.approx(thread.objective, rel=1e-9)
+    assert child.bound == pytest.approx(thread.bound, rel=1e-9)
+    np.testing.assert_allclose(child.values, thread.values, atol=1e-9)
+    if mip:
+        assert child.row_dual is None
+    else:
+        np.testing.assert_allclose(child.row_dual, thread.row_dual, atol=1e-9)
+    assert _children(os.getpid()) == []
+
+
+def test_solve_arrays_stops_on_cancel_and_leaves_no_child(big_model):
+    assert use_child(big_model.A.nnz)
+    timer = threading.Timer(2.0, cancel.request_cancel)
+    timer.start()
+    started = time.perf_counter()
+    try:
+        result = highs_mip.solve_arrays(
+            **_arrays(big_model), integer=big_model.integer, gap=0.0, threads=1, time_limit_s=600.0
+        )
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - started < 2.0 + PROMPT_S
+    assert result.status in ("feasible", "no_solution")
+    if result.values is not None:
+        assert big_model.violations(result.values, tol=1e-6) == {}
+    assert _children(os.getpid()) == []
