@@ -7,12 +7,14 @@ For site s, with GPU types t (capex_t, throughput thr_t, power pw_t), the LP
                   Σ_t pw_t pue_s g_t <= P_s       (power)
                   Σ_t g_t <= G_s                  (space)
                   Σ_t g_t >= m                    (minimum GPUs of an open site)
-                  u Σ_t thr_t g_t <= D_total      (more capacity than all demand is useless)
+                  u Σ_t thr_t g_t <= C            (C = D_total + (m + 1) u max_t thr_t)
                   g >= 0
 
 is the GPU part of the placement model at one open site with the GPU counts
 relaxed to continuous values, so c_s(q) is a lower bound on what any plan pays
-for GPUs at a site serving q units. Its value function is convex and piecewise
+for GPUs at a site serving q units. (The cap C holds in every optimal plan:
+a site with more capacity than its load plus one GPU's, and more than m GPUs,
+can drop a GPU.) Its value function is convex and piecewise
 linear in q; it is computed exactly from the vertices of the feasible set in
 g-space (every vertex is the solution of T of the rows held with equality),
 projected to (capacity, cost), and their lower convex hull.
@@ -77,7 +79,7 @@ def _rows(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
         (pw[None, :] * instance.site_pue[:, None], instance.site_power_kw.astype(float)),
         (np.ones((S, T)), instance.site_max_gpus.astype(float)),
         (-np.ones((S, T)), np.full(S, -m)),
-        (np.broadcast_to(util * thr, (S, T)), np.full(S, total)),
+        (np.broadcast_to(util * thr, (S, T)), np.full(S, total + (m + 1) * util * thr.max())),
     ]
     A = np.stack([np.broadcast_to(a, (S, T)) for a, _ in rows], axis=1)
     b = np.stack([np.where(np.isfinite(v), v, 1e18) for _, v in rows], axis=1)
