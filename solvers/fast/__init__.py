@@ -5,6 +5,10 @@
 - :mod:`solvers.fast.cflp`: capacitated facility location, strong linking rows added lazily;
 - :mod:`solvers.fast.colgen`: pricing share columns of the full model (LP bound on a subset);
 - :mod:`solvers.fast.lagrange`: Lagrangian bound with the assignment rows relaxed;
+- :mod:`solvers.fast.gpu_cost`: per-site convex GPU cost of served demand (its subproblems);
+- :mod:`solvers.fast.transport`, :mod:`solvers.fast.primal`: plans from open sites
+  (assignment LP, whole GPUs, repair);
+- :mod:`solvers.fast.dual_primal`: bound and plans together until the gap closes;
 - :mod:`solvers.fast.backend`: all of it behind the Backend interface as solver ``fast``.
 
 Importing this package registers the ``fast`` solver.

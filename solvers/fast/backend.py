@@ -6,10 +6,13 @@ Route, by what the instance is:
    uncapacitated -> radius formulation with level generation
    (:mod:`solvers.fast.radius`); capacitated -> strong formulation with lazy
    linking rows (:mod:`solvers.fast.cflp`).
-2. Anything else: exact region aggregation (:mod:`solvers.presolve`), then
-   ``auto`` (greedy warm start + HiGHS) on the reduced instance; when HiGHS
-   stops above the gap and :mod:`solvers.fast.lagrange` applies, the
-   Lagrangian bound is computed with the time left and the better bound kept.
+2. Anything else: exact region aggregation (:mod:`solvers.presolve`), then,
+   where :mod:`solvers.fast.lagrange` applies (cost objective, every region
+   served, no redundancy or existing GPUs), the Lagrangian bound and
+   Lagrangian plans together (:mod:`solvers.fast.dual_primal`), each plan
+   checked against every row of the full model. Otherwise, or when no
+   Lagrangian plan passes, ``auto`` (greedy warm start + HiGHS) on the reduced
+   instance, with the Lagrangian bound from the time left when it applies.
    The plan is disaggregated onto the original regions.
 
 Every bound reported is a proven bound of the original instance; the plan is

@@ -4,7 +4,8 @@ One loop (:func:`solve`):
 
 1. stabilised subgradient steps on the Lagrangian dual
    (:func:`solvers.fast.lagrange.subgradient`): every L(λ) is a proven bound;
-2. at the first step and every ``every`` steps, the sites open in the
+2. at the first step and then at most every ``every`` steps, while plan
+   attempts have taken no longer than the steps, the sites open in the
    subproblems become a plan (:func:`solvers.fast.primal.plan_from_open`:
    repair, assignment LP, whole GPUs); a plan the caller accepts (it checks
    every row of the full model) and that beats the best so far is kept, and
@@ -27,6 +28,7 @@ from solvers.fast.primal import plan_from_open
 from solvers.fast.transport import TransportPlan, TransportSolver
 
 MAX_ITERATIONS = 100_000
+PLAN_SHARE = 1.0  # plan attempts may take as long as the subgradient steps
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,7 +49,7 @@ def solve(
     target_gap: float,
     accept: Callable[[TransportPlan], bool] = lambda plan: True,
     stop: Callable[[], bool] | None = None,
-    every: int = 10,
+    every: int = 5,
     upper: float = np.inf,
 ) -> DualPrimalResult:
     """Run the loop of the module docstring on ``instance`` (see :func:`lagrange.applies`).
@@ -71,11 +73,28 @@ def solve(
     best: list[TransportPlan | None] = [None]
     tried: set[bytes] = set()
 
+    began = time.perf_counter()
+    clock = {"plans_s": 0.0, "last": 0}
+
     def on_iteration(iteration: int, sub: lagrange.Subproblems) -> float | None:
-        if iteration != 1 and iteration % every != 0:
+        now = time.perf_counter()
+        if now >= deadline:
             return None
-        if time.perf_counter() >= deadline:
+        # a plan attempt at the first step, then after ``every`` steps and only while the
+        # attempts have cost less than the steps (both matter for the gap)
+        steps_s = now - began - clock["plans_s"]
+        due = iteration == 1 or (
+            iteration - clock["last"] >= every and clock["plans_s"] <= PLAN_SHARE * steps_s
+        )
+        if not due:
             return None
+        clock["last"] = iteration
+        try:
+            return attempt(sub)
+        finally:
+            clock["plans_s"] += time.perf_counter() - now
+
+    def attempt(sub: lagrange.Subproblems) -> float | None:
         current = best[0]
         if current is not None and sub.open_sites.sum() > 2 * current.open_sites.sum() + 10:
             return None  # far from a good plan and costly to assign

@@ -47,6 +47,8 @@ class GpuCost:
     length: np.ndarray  # [S, K] served demand per segment
     slope: np.ndarray  # [S, K] marginal cost per demand unit, ascending (inf padding)
     usable: np.ndarray  # [S] bool
+    corner_cap: np.ndarray | None = None  # [S, C] served demand at the hull's corners
+    corner_gpus: np.ndarray | None = None  # [S, C, T] the (continuous) GPU counts there
 
     @property
     def max_served(self) -> np.ndarray:
@@ -61,6 +63,21 @@ class GpuCost:
         used = np.clip(q[:, None] - start, 0.0, self.length[site])
         slope = np.where(self.length[site] > 0, self.slope[site], 0.0)
         return self.base[site] + (used * slope).sum(axis=1)
+
+    def lp_gpus(self, site: np.ndarray, served: np.ndarray) -> np.ndarray:
+        """GPU counts (continuous) of the LP optimum c_s(q) for each (site[i], served[i])."""
+        site = np.asarray(site, dtype=np.int64)
+        q = np.asarray(served, dtype=float)
+        caps, gpus = self.corner_cap[site], self.corner_gpus[site]
+        k = np.clip((caps < q[:, None]).sum(axis=1), 1, caps.shape[1] - 1)
+        rows = np.arange(site.size)
+        lo, hi = caps[rows, k - 1], caps[rows, k]
+        w = np.clip((q - lo) / np.maximum(hi - lo, 1e-12), 0.0, 1.0)
+        w = np.where(hi - lo > 1e-12, w, 1.0)
+        out = (1.0 - w)[:, None] * gpus[rows, k - 1] + w[:, None] * gpus[rows, k]
+        if caps.shape[1] == 1:
+            out = gpus[rows, 0]
+        return out
 
     def reach(self, site: np.ndarray, value: np.ndarray) -> np.ndarray:
         """The served demand up to which the marginal cost at ``site`` is below ``value``."""
@@ -109,28 +126,33 @@ def _vertices(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(points, axis=1), np.stack(valid, axis=1)
 
 
-def _hull(cap: np.ndarray, cost: np.ndarray) -> tuple[float, list[tuple[float, float]]]:
-    """Base cost and (length, slope) segments of q -> min cost over the hull with cap >= q."""
+def _hull(
+    cap: np.ndarray, cost: np.ndarray, points: np.ndarray
+) -> tuple[float, list[tuple[float, float]], list[tuple[float, np.ndarray]]]:
+    """Base cost, (length, slope) segments of q -> min cost over the hull with cap >= q,
+    and the hull's corners as (capacity, GPU counts)."""
     order = np.lexsort((-cap, cost))
     c0, q0 = float(cost[order[0]]), float(cap[order[0]])
-    cheapest: dict[float, float] = {}
-    for x, y in zip(cap.tolist(), cost.tolist(), strict=True):
-        if x > q0 + _TOL:
-            cheapest[x] = min(y, cheapest.get(x, np.inf))
-    hull = [(q0, c0)]
-    for x, y in sorted(cheapest.items()):
+    cheapest: dict[float, tuple[float, int]] = {}
+    for i, (x, y) in enumerate(zip(cap.tolist(), cost.tolist(), strict=True)):
+        if x > q0 + _TOL and y < cheapest.get(x, (np.inf, -1))[0]:
+            cheapest[x] = (y, i)
+    hull = [(q0, c0, int(order[0]))]
+    for x, (y, i) in sorted(cheapest.items()):
         while len(hull) >= 2:
-            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            (x1, y1, _), (x2, y2, _) = hull[-2], hull[-1]
             if (y2 - y1) * (x - x1) >= (y - y1) * (x2 - x1):
                 hull.pop()
             else:
                 break
-        hull.append((x, y))
+        hull.append((x, y, i))
     segments = [(q0, 0.0)] if q0 > _TOL else []
-    for (x1, y1), (x2, y2) in itertools.pairwise(hull):
+    corners = [(q0, points[hull[0][2]])]
+    for (x1, y1, _), (x2, y2, i2) in itertools.pairwise(hull):
         if x2 - x1 > _TOL:
             segments.append((x2 - x1, max((y2 - y1) / (x2 - x1), 0.0)))
-    return c0, segments
+            corners.append((x2, points[i2]))
+    return c0, segments, corners
 
 
 def gpu_cost(instance: Instance) -> GpuCost | None:
@@ -150,16 +172,33 @@ def gpu_cost(instance: Instance) -> GpuCost | None:
     base = np.zeros(S)
     usable = valid.any(axis=1)
     per_site: list[list[tuple[float, float]]] = []
+    per_corner: list[list[tuple[float, np.ndarray]]] = []
     for s in range(S):
         if not usable[s]:
             per_site.append([])
+            per_corner.append([(0.0, np.zeros(T))])
             continue
-        base[s], segs = _hull(cap[s, valid[s]], cost[s, valid[s]])
+        base[s], segs, corners = _hull(cap[s, valid[s]], cost[s, valid[s]], points[s, valid[s]])
         per_site.append(segs)
+        per_corner.append(corners)
     K = max(1, max(len(x) for x in per_site))
     length = np.zeros((S, K))
     slope = np.full((S, K), np.inf)
     for s, segs in enumerate(per_site):
         for k, (ln, sl) in enumerate(segs):
             length[s, k], slope[s, k] = ln, sl
-    return GpuCost(base=base, length=length, slope=slope, usable=usable)
+    C = max(len(x) for x in per_corner)
+    corner_cap = np.zeros((S, C))
+    corner_gpus = np.zeros((S, C, T))
+    for s, corners in enumerate(per_corner):
+        for k in range(C):
+            q, g = corners[min(k, len(corners) - 1)]
+            corner_cap[s, k], corner_gpus[s, k] = q, g
+    return GpuCost(
+        base=base,
+        length=length,
+        slope=slope,
+        usable=usable,
+        corner_cap=corner_cap,
+        corner_gpus=corner_gpus,
+    )

@@ -98,42 +98,49 @@ class SubproblemSolver:
     def __init__(self, instance: Instance, data: SiteData) -> None:
         self.instance = instance
         self.data = data
-        site = instance.pair_site
-        self._order = np.argsort(site, kind="stable")
-        self._lengths = data.gpu.length[site]
-        self._slopes = data.gpu.slope[site]
         d = data.pair_demand
-        self._inv_demand = np.divide(1.0, d, out=np.zeros_like(d), where=d > 0)
-        ok = data.usable[site] & (d > 0)
-        self._penalty = np.where(ok, 0.0, np.inf)
+        # only pairs that can serve anything take part
+        self._pairs = np.flatnonzero(data.usable[instance.pair_site] & (d > 0))
+        self._site = instance.pair_site[self._pairs]
+        self._region = instance.pair_region[self._pairs]
+        self._demand = d[self._pairs]
+        self._inv_demand = 1.0 / self._demand
+        self._latency = data.pair_latency[self._pairs]
+        self._order = np.argsort(self._site, kind="stable")
+        # grouped by site, the site of each position never changes
+        self._site_sorted = self._site[self._order]
+        self._starts = np.searchsorted(self._site_sorted, np.arange(instance.n_sites + 1))
+        self._room_sorted = data.max_served[self._site_sorted]
+        self._floor_sorted = data.gpu.slope[self._site_sorted, 0]
 
     def solve(self, lam: np.ndarray) -> Subproblems:
         """L(λ) and the solution of every site subproblem (see the module docstring)."""
         inst, data = self.instance, self.data
-        S, P = inst.n_sites, inst.n_pairs
-        site = inst.pair_site
-        d = data.pair_demand
-        v = lam[inst.pair_region] * self._inv_demand - data.pair_latency - self._penalty
-        span = float(np.ptp(v[np.isfinite(v)])) if np.isfinite(v).any() else 1.0
-        key = site * (4.0 * span + 1.0) - np.where(np.isfinite(v), v, -2.0 * span - 1.0)
+        S = inst.n_sites
+        v = lam[self._region] * self._inv_demand - self._latency
+        span = float(np.ptp(v)) + 1.0 if v.size else 1.0
+        key = self._site * (4.0 * span) - v
         order = self._order[np.argsort(key[self._order], kind="stable")]
         self._order = order
-        s_sorted, d_sorted, v_sorted = site[order], d[order], v[order]
-        cum = np.cumsum(d_sorted)
-        starts = np.searchsorted(s_sorted, np.arange(S), side="left")
-        base = np.concatenate([[0.0], cum])[starts]
-        before = cum - d_sorted - base[s_sorted]
-        reach = (self._lengths * (self._slopes < v[:, None])).sum(axis=1)[order]
-        take = np.clip(np.minimum(before + d_sorted, reach) - before, 0.0, d_sorted)
-        total = np.bincount(s_sorted, weights=take, minlength=S)
-        gain = np.where(take > 0, v_sorted * take, 0.0)
-        revenue = np.bincount(s_sorted, weights=gain, minlength=S)
+        s_sorted = self._site_sorted
+        d_sorted, v_sorted = self._demand[order], v[order]
+        cum = np.concatenate([[0.0], np.cumsum(d_sorted)])
+        sizes = np.diff(self._starts)
+        before = cum[:-1] - np.repeat(cum[self._starts[:-1]], sizes)
+        # a pair can be taken only if its block starts within the site's room and its
+        # value beats the cheapest marginal GPU cost
+        live = np.flatnonzero((before < self._room_sorted) & (v_sorted > self._floor_sorted))
+        sl, vl, bl, dl = s_sorted[live], v_sorted[live], before[live], d_sorted[live]
+        reach = data.gpu.reach(sl, vl)
+        take = np.clip(np.minimum(bl + dl, reach) - bl, 0.0, dl)
+        total = np.bincount(sl, weights=take, minlength=S)
+        revenue = np.bincount(sl, weights=vl * take, minlength=S)
         var_cost = data.gpu.cost(np.arange(S), total) - data.gpu.base
         value_s = data.fixed + var_cost - revenue
         open_sites = data.forced | (data.usable & (value_s < 0))
         L = float(lam.sum() + value_s[open_sites].sum())
-        pair_take = np.zeros(P)
-        pair_take[order] = np.where(open_sites[s_sorted], take, 0.0)
+        pair_take = np.zeros(inst.n_pairs)
+        pair_take[self._pairs[order[live]]] = np.where(open_sites[sl], take, 0.0)
         served = np.bincount(inst.pair_region, weights=pair_take, minlength=inst.n_regions)
         served = served / np.maximum(inst.region_demand, 1e-300)
         return Subproblems(L, open_sites, served, pair_take, value_s)

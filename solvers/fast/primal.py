@@ -46,19 +46,34 @@ def plan_from_open(
     """
     inst: Instance = solver.instance
     current = np.asarray(open_sites, dtype=bool) & usable
+    # regions with no open site in reach: open their best site before any LP
+    reached = np.bincount(inst.pair_region[current[inst.pair_site]], minlength=inst.n_regions)
+    current = _open_best(inst, current, reached == 0, site_score, usable)
     plan = solver.solve(current)
     for _ in range(max_rounds):
         if plan.objective is not None or plan.short is None:
             return plan
-        pairs = np.flatnonzero(plan.short[inst.pair_region] & ~current[inst.pair_site])
-        pairs = pairs[usable[inst.pair_site[pairs]]]
-        if pairs.size == 0:
-            return plan
-        score = site_score[inst.pair_site[pairs]]
-        best = np.full(inst.n_regions, np.inf)
-        np.minimum.at(best, inst.pair_region[pairs], score)
-        chosen = pairs[score <= best[inst.pair_region[pairs]]]
-        current = current.copy()
-        current[inst.pair_site[chosen]] = True
+        current = _open_best(inst, current, plan.short, site_score, usable)
         plan = solver.solve(current)
     return plan
+
+
+def _open_best(
+    inst: Instance,
+    current: np.ndarray,
+    short: np.ndarray,
+    site_score: np.ndarray,
+    usable: np.ndarray,
+) -> np.ndarray:
+    """``current`` plus, for each short region, its reachable closed site of lowest score."""
+    pairs = np.flatnonzero(short[inst.pair_region] & ~current[inst.pair_site])
+    pairs = pairs[usable[inst.pair_site[pairs]]]
+    if pairs.size == 0:
+        return current
+    score = site_score[inst.pair_site[pairs]]
+    best = np.full(inst.n_regions, np.inf)
+    np.minimum.at(best, inst.pair_region[pairs], score)
+    chosen = pairs[score <= best[inst.pair_region[pairs]]]
+    out = current.copy()
+    out[inst.pair_site[chosen]] = True
+    return out

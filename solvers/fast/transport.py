@@ -20,14 +20,14 @@ here: the caller checks the plan against the full model.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from scenario.instance import Instance
-from solvers.fast import highs_mip
 from solvers.fast.gpu_cost import GpuCost
 
 
@@ -61,21 +61,82 @@ def _gpu_rows(instance: Instance, s: int) -> tuple[np.ndarray, np.ndarray, np.nd
     return A, lb, ub
 
 
-def whole_gpus(instance: Instance, s: int, load: float) -> np.ndarray | None:
-    """The cheapest whole-GPU mix at site ``s`` serving ``load`` (None: none fits)."""
-    A, lb, ub = _gpu_rows(instance, s)
-    lb[2] = load - 1e-9
-    capex = instance.gpu_capex * instance.site_cost_factor[s]
+def whole_gpus(instance: Instance, sites: np.ndarray, loads: np.ndarray) -> np.ndarray | None:
+    """The cheapest whole-GPU mix at each of ``sites`` serving its load: int [n, T].
+
+    One separable integer program for all sites (None: some load does not fit).
+    """
+    sites = np.asarray(sites, dtype=np.int64)
+    n, T = sites.size, instance.n_types
+    if n == 0:
+        return np.zeros((0, T), dtype=np.int64)
+    blocks, lbs, ubs = [], [], []
+    for i, s in enumerate(sites):
+        A, lb, ub = _gpu_rows(instance, int(s))
+        lb[2] = float(loads[i]) - 1e-9
+        blocks.append(sp.csr_matrix(A))
+        lbs.append(lb)
+        ubs.append(ub)
+    capex = (instance.gpu_capex[None, :] * instance.site_cost_factor[sites, None]).ravel()
     res = milp(
         capex,
-        constraints=LinearConstraint(A, lb, ub),
-        integrality=np.ones(instance.n_types),
+        constraints=LinearConstraint(
+            sp.block_diag(blocks, format="csr"), np.concatenate(lbs), np.concatenate(ubs)
+        ),
+        integrality=np.ones(n * T),
         bounds=Bounds(0, np.inf),
-        options={"time_limit": 5.0},
+        options={"time_limit": 10.0, "mip_rel_gap": 1e-6},
     )
     if res.x is None:
         return None
-    return np.round(res.x).astype(np.int64)
+    return np.round(res.x).astype(np.int64).reshape(n, T)
+
+
+def round_gpus(
+    instance: Instance, gpu: GpuCost, sites: np.ndarray, loads: np.ndarray
+) -> np.ndarray | None:
+    """Whole-GPU mixes serving ``loads`` at ``sites``, near the cheapest: int [n, T].
+
+    Searches the integer points around the LP optimum of each site (each count
+    rounded down by one to up by two, then the type cheapest per unit of
+    throughput raised until the load is covered); a site where none fits gets
+    the exact :func:`whole_gpus`. None when some load does not fit at all.
+    """
+    sites = np.asarray(sites, dtype=np.int64)
+    loads = np.asarray(loads, dtype=float)
+    n, T = sites.size, instance.n_types
+    if n == 0 or gpu.corner_gpus is None:
+        return whole_gpus(instance, sites, loads)
+    util = float(instance.constraints.max_utilisation)
+    thr = instance.gpu_throughput.astype(float)
+    star = int(np.argmin(instance.gpu_capex / np.maximum(thr, 1e-12)))
+    centre = np.floor(gpu.lp_gpus(sites, loads) + 1e-9)
+    offsets = np.array(list(itertools.product(range(-1, 3), repeat=T)), dtype=float)
+    cand = np.maximum(centre[:, None, :] + offsets[None, :, :], 0.0)  # [n, C, T]
+    short = loads[:, None] / util - (cand * thr).sum(axis=2) + 1e-9
+    need = np.ceil(np.maximum(short, 0.0) / max(thr[star], 1e-12) - 1e-9)
+    filled = cand.copy()
+    filled[:, :, star] += np.maximum(need, 0.0)
+    cand = np.concatenate([cand, filled], axis=1)
+    power = (cand * instance.gpu_power_kw).sum(axis=2) * instance.site_pue[sites, None]
+    count = cand.sum(axis=2)
+    ok = (
+        (util * (cand * thr).sum(axis=2) >= loads[:, None] - 1e-9)
+        & (power <= instance.site_power_kw[sites, None] + 1e-9)
+        & (count <= instance.site_max_gpus[sites, None])
+        & (count >= instance.constraints.min_gpus_per_site)
+    )
+    capex = instance.gpu_capex[None, :] * instance.site_cost_factor[sites, None]
+    cost = np.where(ok, (cand * capex[:, None, :]).sum(axis=2), np.inf)
+    best = np.argmin(cost, axis=1)
+    out = cand[np.arange(n), best].astype(np.int64)
+    missing = np.flatnonzero(~ok.any(axis=1))
+    if missing.size:
+        exact = whole_gpus(instance, sites[missing], loads[missing])
+        if exact is None:
+            return None
+        out[missing] = exact
+    return out
 
 
 def whole_gpu_capacity(instance: Instance, s: int) -> float:
@@ -140,52 +201,48 @@ class TransportSolver:
             [
                 sp.hstack([region_rows, sp.csr_matrix((R, n_s * K)), sp.identity(R)]),
                 sp.hstack([site_x, site_z, sp.csr_matrix((n_s, R))]),
-            ]
+            ],
+            format="csr",
         )
         c = np.concatenate(
             [self.latency[keep] * d, seg_cost, penalty * inst.region_demand.astype(float)]
         )
-        row_lb = np.concatenate([np.ones(R), np.full(n_s, -np.inf)])
         row_ub = np.concatenate([np.ones(R), np.zeros(n_s)])
         col_ub = np.concatenate([np.ones(n_x), seg_len, np.ones(R)])
-        result = highs_mip.solve_arrays(
+        result = linprog(
             c,
-            A,
-            row_lb,
-            row_ub,
-            np.zeros(c.size),
-            col_ub,
-            None,
-            time_limit_s=time_limit_s,
-            threads=1,
+            A_ub=A[R:],
+            b_ub=row_ub[R:],
+            A_eq=A[:R],
+            b_eq=row_ub[:R],
+            bounds=np.column_stack([np.zeros(c.size), col_ub]),
+            method="highs",
+            options={"time_limit": float(max(time_limit_s, 0.1)), "presolve": True},
         )
         none = TransportPlan(None, open_sites, None, None, None, None)
-        if result.status != "optimal" or result.values is None:
+        if result.status != 0 or result.x is None:
             return none
-        short = result.values[n_x + n_s * K :] > 1e-7
+        values = result.x
+        short = values[n_x + n_s * K :] > 1e-7
         if short.any():
             return TransportPlan(None, open_sites, None, None, None, None, short)
-        x = np.clip(result.values[:n_x], 0.0, 1.0)
+        x = np.clip(values[:n_x], 0.0, 1.0)
         share = np.zeros(inst.n_pairs)
         share[keep] = x
         load = np.bincount(inst.pair_site[keep], weights=x * d, minlength=inst.n_sites)
         gpus = np.zeros((inst.n_sites, inst.n_types), dtype=np.int64)
-        for s in sites:
-            if load[s] <= 1e-9 and not self._must_stay(s):
-                open_sites[s] = False
-                share[inst.pair_site == s] = 0.0
-                continue
-            g = whole_gpus(inst, int(s), float(load[s]))
-            if g is None:
-                return none
-            gpus[s] = g
+        idle = sites[(load[sites] <= 1e-9) & (inst.site_status[sites] != 1)]
+        open_sites[idle] = False
+        share[open_sites[inst.pair_site] == 0] = 0.0
+        used = np.flatnonzero(open_sites)
+        mix = round_gpus(inst, gpu, used, load[used])
+        if mix is None:
+            return none
+        gpus[used] = mix
         objective = (
             float(inst.site_fixed_cost[open_sites].sum())
             + float((gpus * inst.gpu_capex[None, :] * inst.site_cost_factor[:, None]).sum())
             + float(self.latency @ (share * self.demand))
         )
-        dual = result.row_dual[:R] if result.row_dual is not None else None
-        return TransportPlan(objective, open_sites, gpus, share, dual, result.objective)
-
-    def _must_stay(self, s: int) -> bool:
-        return bool(self.instance.site_status[s] == 1)
+        dual = np.asarray(result.eqlin.marginals, dtype=float)
+        return TransportPlan(objective, open_sites, gpus, share, dual, float(result.fun))
