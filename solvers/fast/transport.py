@@ -9,9 +9,9 @@ transportation LP with a convex cost per site::
          0 <= z_sk <= length_sk,  0 <= x_p <= 1
 
 where (length, slope) is the GPU cost of :mod:`solvers.fast.gpu_cost`, cut at
-the most demand whole GPUs can serve at the site. Each site then gets the
-cheapest whole-GPU mix covering its load (a three-variable integer program).
-The LP's duals on the region rows are good Lagrange multipliers
+the most demand whole GPUs can serve at the site. Each site then gets a
+whole-GPU mix covering its load, the cheapest among the integer points next
+to the LP's mix (:func:`round_gpus`). The LP's duals on the region rows are good Lagrange multipliers
 (:mod:`solvers.fast.lagrange`).
 
 Rows the LP does not model (budget, site counts, links, …) are not checked
