@@ -183,3 +183,26 @@ def test_dual_primal_respects_rows_the_assignment_lp_ignores():
     sol = solve(tight, "fast", SolveParameters(time_limit_s=5, gap=0.01, threads=1))
     if sol.objective is not None:
         assert verify_plan(tight, build_plan(tight, sol, solver_settings={})) == []
+
+
+def test_rounded_gpus_cover_the_load_within_every_site_limit():
+    from solvers.fast.transport import round_gpus, whole_gpu_capacity, whole_gpus
+
+    inst = random_instance(7, sites=6)
+    g = gpu_cost(inst)
+    rng = np.random.default_rng(7)
+    sites = np.arange(inst.n_sites)
+    caps = np.array([whole_gpu_capacity(inst, int(s)) for s in sites])
+    assert np.all(caps > 0)
+    u = inst.constraints.max_utilisation
+    for _ in range(5):
+        loads = caps * rng.uniform(0.0, 1.0, sites.size)
+        mix = round_gpus(inst, g, sites, loads)
+        exact = whole_gpus(inst, sites, loads)
+        assert np.all(u * (mix @ inst.gpu_throughput) >= loads - 1e-9)
+        assert np.all((mix @ inst.gpu_power_kw) * inst.site_pue <= inst.site_power_kw + 1e-9)
+        assert np.all(mix.sum(axis=1) >= inst.constraints.min_gpus_per_site)
+        capex = inst.gpu_capex[None, :] * inst.site_cost_factor[:, None]
+        cost, best = (mix * capex).sum(axis=1), (exact * capex).sum(axis=1)
+        assert np.all(cost >= best - 1e-6)
+        assert np.all(cost <= best + capex.max(axis=1) + 1e-6)  # at most one GPU dearer
