@@ -9,30 +9,35 @@ cannot be killed, so such a run used to be left behind, burning CPU, and the
 interpreter waited for it at exit. Here HiGHS runs in a child process that can
 be killed.
 
-How the child is started, by measurement (2-core machine, ``threads=1``, a
-29-column model, 60 interleaved runs, medians):
+How the child is started, by measurement (2-core machine shared with other
+jobs, so CPU time is the figure to trust; ``threads=1``; medians of 30-60 runs
+of a 29-column model):
 
-==========================================  ====================  ===========
-start                                        overhead per solve    notes
-==========================================  ====================  ===========
-thread in this process (no child)            0 (1.8 ms in all)     cannot be killed
-``os.fork`` of this process                  +11 ms (CPU +12 ms);  model inherited,
-                                             +25 ms with 1 GB      nothing re-imported
-                                             resident
-``multiprocessing`` forkserver, warm         +2.6 s first start;   re-imports the
-                                             model pickled         caller's ``__main__``
-fresh interpreter (as for SCIP)              about 1 s (CPU 1 s)   re-imports numpy, highspy
-==========================================  ====================  ===========
+=====================================  ==========================  ==========================
+start                                  overhead per HiGHS run       notes
+=====================================  ==========================  ==========================
+helper thread in this process          none (0.5 ms run in all)     cannot be killed
+``os.fork`` of this process            CPU +12 ms, wall +15-40 ms   model inherited, nothing
+                                       (fork 4-18 ms, child set-up  re-imported; copy-on-write
+                                       10 ms, exit and reaping      faults grow with the
+                                       4-10 ms); +25 ms wall in a   parent's size
+                                       process holding 1 GB
+``multiprocessing`` forkserver, warm   2.6 s to start the server;   every child re-runs the
+                                       the model pickled per run    caller's ``__main__``
+fresh interpreter (as for SCIP)        CPU +1.0 s, wall +1-2 s      re-imports numpy, highspy
+=====================================  ==========================  ==========================
 
 So the child is a plain ``os.fork`` taken after the model is passed to HiGHS:
 it inherits the built ``Highs`` object and starts solving at once. The
 forkserver was rejected because its children re-run the caller's main module
 (the whole CLI, or a user's script) on every start. A model with at most
-:data:`SMALL_MODEL_NNZ` nonzeros runs in a helper thread instead: on such models
-every HiGHS phase is short (a 1,361-column model with 5,259 nonzeros solved to
-optimality in 0.4 s, never more than 0.16 s between callbacks), so they stop on
-time without a child and skip its 11 ms (the OR-Library benchmarks run about 80
-small solves).
+:data:`SMALL_MODEL_NNZ` nonzeros runs in a helper thread instead: on such
+models every HiGHS phase is short (a 1,361-column model with 5,259 nonzeros
+solved to optimality in 0.4 s, never more than 0.16 s between callbacks), so
+they stop on time without a child and skip its cost. On OR-Library cap41,
+cap71, cap101 and cap131, forking every run cost 20 ms of CPU per ``highs``
+solve and 18 ms per ``fast`` HiGHS run; with the threshold only cap131's
+``highs`` model (above it) forks.
 
 The child:
 
@@ -340,9 +345,15 @@ def _child(
     if os.getppid() != parent_pid:
         return _ORPHANED
     stop = threading.Event()
-    fresh = threading.Event()
+    # The solver thread wakes this one (a byte on a pipe) when an incumbent is found and at its end.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
     latest: list[tuple[np.ndarray, float]] = []
     lock = threading.Lock()
+
+    def wake() -> None:
+        with contextlib.suppress(BlockingIOError):
+            os.write(wake_w, b"w")
 
     def on_check(event: Any) -> None:
         if stop.is_set() or time.perf_counter() >= deadline:
@@ -352,7 +363,7 @@ def _child(
         values = np.array(event.data_out.mip_solution, dtype=float)
         with lock:
             latest[:] = [(values, float(event.data_out.mip_dual_bound))]
-        fresh.set()
+        wake()
 
     _attach(h, on_check, on_improving)
     result: list[tuple[str, Any]] = []
@@ -364,26 +375,24 @@ def _child(
         except BaseException as error:  # reported to the parent
             result.append(("error", f"{type(error).__name__}: {error}"))
         finally:
-            fresh.set()
+            wake()
 
     solver = threading.Thread(target=work, name="gpuplace-highs", daemon=True)
     solver.start()
-    watching = True
+    watched = [stop_r, wake_r]
     while solver.is_alive():
-        if watching:
-            ready, _, _ = select.select([stop_r], [], [], WATCH_POLL_S)
-            if ready:
-                if not os.read(stop_r, 1):
-                    return _ORPHANED  # the parent is gone
-                stop.set()
-                watching = False
-        else:
-            fresh.wait(WATCH_POLL_S)
+        ready, _, _ = select.select(watched, [], [], WATCH_POLL_S)
+        if stop_r in ready:
+            if not os.read(stop_r, 1):
+                return _ORPHANED  # the parent is gone
+            stop.set()
+            watched = [wake_r]
+        if wake_r in ready:
+            os.read(wake_r, 4096)
+            _send_latest(writer, latest, lock)
         if os.getppid() != parent_pid:
             return _ORPHANED
-        if fresh.is_set():
-            fresh.clear()
-            _send_latest(writer, latest, lock)
+    solver.join()
     _send_latest(writer, latest, lock)
     writer.send(result[0] if result else ("error", "HiGHS ended without a result"))
     writer.close()
@@ -397,15 +406,27 @@ def _send_latest(writer: Connection, latest: list, lock: threading.Lock) -> None
         writer.send(("incumbent", item[0], item[1]))
 
 
-def _die_with_parent() -> None:
-    """Linux: have the kernel kill this process when the forking thread's process dies."""
+def _prctl() -> Callable[..., int] | None:
+    """libc's ``prctl`` on Linux (resolved here, before forking: loading it costs ~6 ms)."""
     if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(Exception):
+        return None
+    try:
         import ctypes
 
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this process when the thread that forked it ends."""
+    if _PRCTL is not None:
+        with contextlib.suppress(Exception):
+            _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
 @atexit.register
