@@ -13,7 +13,9 @@ Stopping: ``params.time_limit_s`` is the wall-clock budget of the backend's
 with ``interrupted=True``. :func:`run_bounded` runs a blocking solver call in a
 helper thread, asks it to stop and, if it does not within
 :data:`ABANDON_GRACE_S`, leaves it behind; at interpreter exit such threads are
-waited for (see :func:`_wait_for_solvers_at_exit`).
+waited for (see :func:`_wait_for_solvers_at_exit`). HiGHS instead runs in a
+child process that can be killed (:mod:`solvers.backends.highs_process`), except
+on the smallest models.
 """
 
 from __future__ import annotations
