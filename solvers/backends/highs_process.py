@@ -261,7 +261,14 @@ def _run_in_child(
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
-    pid = _fork()
+    try:
+        pid = _fork()
+    except OSError:  # no memory or process slot for a child: run here instead
+        reader.close()
+        writer.close()
+        os.close(stop_r)
+        os.close(stop_w)
+        return _run_in_thread(h, deadline, collect, grace_s, on_incumbent)
     if pid == 0:  # the child: never returns
         status = 1
         try:

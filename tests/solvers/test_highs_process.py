@@ -98,6 +98,18 @@ def test_child_and_thread_give_the_same_answer():
     assert _children(os.getpid()) == []
 
 
+def test_a_failed_fork_runs_the_model_in_a_thread(monkeypatch):
+    def no_fork() -> int:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(highs_process, "_fork", no_fork)
+    model = build_model(mid_size(n_regions=40, n_sites=15, seed=3))
+    outcome = run_highs(_highs(model), time.perf_counter() + 60.0, _objective, in_child=True)
+    assert not outcome.in_child
+    assert outcome.finished
+    assert outcome.report["status"] == highspy.HighsModelStatus.kOptimal
+
+
 def test_incumbents_arrive_and_a_stuck_child_is_killed(big_model):
     seen: list[tuple[np.ndarray, float]] = []
     child_pids: list[int] = []
