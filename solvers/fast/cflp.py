@@ -176,8 +176,11 @@ def _mip(
         linking = "lazy" if P > 20_000 else "strong"
     notes = [f"{linking} linking"]
     link = None
-    if linking == "lazy":
-        link, _, rounds = lazy_links(problem, deadline, threads, log, initial=seed_links)
+    if linking == "lazy" and seed_links is not None:
+        link = np.asarray(seed_links, dtype=np.int64)
+        notes.append(f"{link.size} of {P} linking rows (negative Lagrangian reduced cost)")
+    elif linking == "lazy":
+        link, _, rounds = lazy_links(problem, deadline, threads, log)
         notes.append(f"{link.size} of {P} linking rows after {rounds} LP round(s)")
     model = build(problem, link)
     x0 = None
@@ -245,7 +248,7 @@ def solve(
     incumbent = None
     sub, keep = problem, np.arange(P)
     fixed_bound = np.inf
-    start = seed_links = None
+    start = seed_links = restricted = None
     if lagrange == "on" or (lagrange == "auto" and P > 20_000):
         lag = cflp_lagrange.subgradient(
             problem,
@@ -261,20 +264,45 @@ def solve(
             f"{lag.heuristic_calls} transportation LP(s)"
         )
         if incumbent is not None and _gap(incumbent.objective, bound) > gap:
-            ub = incumbent.objective
-            if_open, if_closed = cflp_lagrange.penalty_bounds(problem, lag.multipliers)
-            margin = 1e-9 * max(abs(ub), 1.0)
-            close = (if_open > ub + margin) & ~problem.open_lb & problem.open_ub
-            force = (if_closed > ub + margin) & problem.open_ub & ~problem.open_lb
-            fixed_bound = min(
-                float(if_open[close].min(initial=np.inf)),
-                float(if_closed[force].min(initial=np.inf)),
-            )
-            sub, keep = restrict(problem, problem.open_lb | force, problem.open_ub & ~close)
+            lam = lag.multipliers
+            if_open, if_closed = cflp_lagrange.penalty_bounds(problem, lam)
+            close, _, _ = _fixings(problem, if_open, if_closed, incumbent.objective)
+            candidates = np.flatnonzero(problem.open_ub & ~close & ~problem.open_lb)
+            if candidates.size > RESTRICTED_SITES:
+                # a plan from the most promising sites sharpens the incumbent, hence the fixing
+                best = candidates[np.argsort(if_open[candidates], kind="stable")]
+                allowed = problem.open_lb | incumbent.open_sites
+                allowed[best[:RESTRICTED_SITES]] = True
+                allowed &= problem.open_ub
+                h_sub, h_keep = restrict(problem, problem.open_lb, allowed)
+                left = deadline - time.perf_counter()
+                h_res, _ = _mip(
+                    h_sub,
+                    time.perf_counter() + max(0.3 * left, 1.0),
+                    gap=gap,
+                    threads=threads,
+                    seed=seed,
+                    linking=linking,
+                    log=log,
+                    start=(incumbent.open_sites, incumbent.share[h_keep]),
+                    seed_links=_negative(h_sub, lam),
+                )
+                incumbent = _better(problem, incumbent, h_res, h_sub, h_keep)
+                restricted = (allowed, h_res.bound)
+                notes.append(f"restricted MIP over {int(allowed.sum())} sites: {h_res.status}")
+            close, force, fixed_bound = _fixings(problem, if_open, if_closed, incumbent.objective)
+            free = problem.open_ub & ~close
             notes.append(f"fixed {int(close.sum())} facilities closed, {int(force.sum())} open")
+            if (
+                restricted is not None
+                and restricted[1] is not None
+                and not np.any(free & ~restricted[0])
+            ):
+                # every plan that respects the fixing lies in the restricted model
+                bound = max(bound, min(restricted[1], fixed_bound))
+            sub, keep = restrict(problem, problem.open_lb | force, free)
             start = (incumbent.open_sites, incumbent.share[keep])
-            rc = sub.pair_cost - lag.multipliers[sub.pair_client]
-            seed_links = np.flatnonzero(rc < 0)
+            seed_links = _negative(sub, lam)
     if incumbent is None or _gap(incumbent.objective, bound) > gap:
         res, mip_notes = _mip(
             sub,
@@ -290,14 +318,8 @@ def solve(
         notes += mip_notes
         if res.bound is not None:
             bound = max(bound, min(res.bound, fixed_bound))
-        if res.values is not None:
-            open_sites = res.values[:S] > 0.5
-            share = np.zeros(P)
-            share[keep] = _normalised(sub, open_sites, res.values[S:])
-            objective = problem.objective(open_sites, share)
-            if incumbent is None or objective < incumbent.objective:
-                incumbent = cflp_lagrange.Incumbent(objective, open_sites, share)
-        elif incumbent is None:
+        incumbent = _better(problem, incumbent, res, sub, keep)
+        if res.values is None and incumbent is None:
             status = res.status
             wall = time.perf_counter() - t0
             return FacilitySolution(status, None, None, None, _finite(bound), wall, tuple(notes))
@@ -312,6 +334,42 @@ def solve(
     return FacilitySolution(
         status, incumbent.open_sites, share, objective, proven, wall, tuple(notes)
     )
+
+
+RESTRICTED_SITES = 16  # sites of the restricted MIP run when fixing leaves more
+
+
+def _fixings(problem: FacilityProblem, if_open: np.ndarray, if_closed: np.ndarray, ub: float):
+    """Sites to close / force open given penalty bounds and an incumbent cost ``ub``.
+
+    Returns (close, force, bound on every plan that breaks a fixing).
+    """
+    margin = 1e-9 * max(abs(ub), 1.0)
+    close = (if_open > ub + margin) & ~problem.open_lb & problem.open_ub
+    force = (if_closed > ub + margin) & problem.open_ub & ~problem.open_lb
+    broken = min(
+        float(if_open[close].min(initial=np.inf)), float(if_closed[force].min(initial=np.inf))
+    )
+    return close, force, broken
+
+
+def _negative(problem: FacilityProblem, lam: np.ndarray) -> np.ndarray:
+    """Pairs of negative Lagrangian reduced cost: the linking rows the MIP starts with."""
+    return np.flatnonzero(problem.pair_cost - lam[problem.pair_client] < 0)
+
+
+def _better(problem, incumbent, res, sub, keep):
+    """The incumbent, or the MIP's plan (mapped back from ``sub``) when it is cheaper."""
+    if res.values is None:
+        return incumbent
+    S = problem.n_sites
+    open_sites = res.values[:S] > 0.5
+    share = np.zeros(problem.pair_cost.shape[0])
+    share[keep] = _normalised(sub, open_sites, res.values[S:])
+    objective = problem.objective(open_sites, share)
+    if incumbent is None or objective < incumbent.objective:
+        return cflp_lagrange.Incumbent(objective, open_sites, share)
+    return incumbent
 
 
 def _finite(value: float) -> float | None:

@@ -236,23 +236,56 @@ def transport(
     cols = np.concatenate([np.arange(n), np.arange(n)])
     vals = np.concatenate([np.ones(n), problem.demand[problem.pair_client[pairs]]])
     A = sp.csc_matrix((vals, (rows, cols)), shape=(R + sites.size, n))
-    res = highs_mip.solve_arrays(
-        c=problem.pair_cost[pairs],
-        A=A,
-        row_lb=np.concatenate([np.ones(R), np.full(sites.size, -np.inf)]),
-        row_ub=np.concatenate([np.ones(R), cap[sites]]),
-        col_lb=np.zeros(n),
-        col_ub=np.ones(n),
-        time_limit_s=60.0,
-        threads=threads,
+    values = _lp(
+        problem.pair_cost[pairs],
+        A,
+        np.concatenate([np.ones(R), np.full(sites.size, -np.inf)]),
+        np.concatenate([np.ones(R), cap[sites]]),
+        threads,
     )
-    if res.status != "optimal" or res.values is None:
+    if values is None:
         return None
     share = np.zeros(problem.pair_cost.shape[0])
-    share[pairs] = np.clip(res.values, 0.0, 1.0)
+    share[pairs] = np.clip(values, 0.0, 1.0)
     total = np.bincount(problem.pair_client, weights=share, minlength=R)
     share = share / np.where(total > 0, total, 1.0)[problem.pair_client]
     return problem.objective(open_sites, share), share
+
+
+def _lp(
+    c: np.ndarray, A: sp.csc_matrix, row_lb: np.ndarray, row_ub: np.ndarray, threads: int
+) -> np.ndarray | None:
+    """Optimal x of ``min c·x, row_lb <= A x <= row_ub, 0 <= x <= 1`` in this process, or None.
+
+    The transportation LPs are small and many, so they skip the child process
+    that :func:`highs_mip.solve_arrays` uses for large models.
+    """
+    highspy = highs_mip.highspy
+    if highspy is None:
+        raise RuntimeError("highspy is not installed (pip install 'gpuplace[mip]')")
+    A = sp.csc_matrix(A)
+    A.sort_indices()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_row_, lp.num_col_ = A.shape
+    lp.col_cost_ = np.asarray(c, dtype=np.float64)
+    lp.col_lower_ = np.zeros(A.shape[1])
+    lp.col_upper_ = np.ones(A.shape[1])
+    lp.row_lower_ = np.where(np.isneginf(row_lb), -inf, row_lb).astype(np.float64)
+    lp.row_upper_ = np.where(np.isposinf(row_ub), inf, row_ub).astype(np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_row_, lp.a_matrix_.num_col_ = A.shape
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(np.float64)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", int(threads))
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return np.asarray(h.getSolution().col_value, dtype=float)
 
 
 def complete_open_set(problem: FacilityProblem, y: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -286,10 +319,17 @@ def try_open_set(
     open_sites: np.ndarray,
     result: LagrangeResult,
     threads: int = 1,
+    lower: float = -np.inf,
 ) -> None:
-    """Route demand through ``open_sites`` and keep the plan if it beats the incumbent."""
+    """Route demand through ``open_sites`` and keep the plan if it beats the incumbent.
+
+    ``lower`` is a lower bound on every plan with exactly these sites open
+    (``Σ_r λ_r + Σ_{s open} v_s``); sets that cannot beat the incumbent are skipped.
+    """
     key = np.packbits(open_sites).tobytes()
     if key in result.seen:
+        return
+    if result.incumbent is not None and lower >= result.incumbent.objective:
         return
     result.heuristic_calls += 1
     routed = transport(problem, open_sites, threads)
@@ -301,20 +341,48 @@ def try_open_set(
         result.incumbent = Incumbent(objective, open_sites.copy(), share)
 
 
-def _improve_locally(
-    problem: FacilityProblem, result: LagrangeResult, threads: int, deadline: float
+def improve_locally(
+    problem: FacilityProblem,
+    result: LagrangeResult,
+    threads: int,
+    deadline: float,
+    candidates: int = 4,
 ) -> None:
-    """Close-one and swap moves around the incumbent, ranked by the relaxed values."""
-    if result.incumbent is None:
-        return
-    inc = result.incumbent
-    opened = np.flatnonzero(inc.open_sites & ~problem.open_lb)
-    for s in opened[np.argsort(-result.values[opened])]:
-        if time.perf_counter() > deadline:
-            return
-        trial = inc.open_sites.copy()
-        trial[s] = False
-        try_open_set(problem, trial, result, threads)
+    """First-improvement add-one and drop-one moves around the incumbent.
+
+    Candidates to add are the closed sites of lowest relaxed value v_s, to
+    drop the open ones of highest; each trial is one transportation LP.
+    """
+    improved = True
+    while improved and result.incumbent is not None and time.perf_counter() < deadline:
+        improved = False
+        inc = result.incumbent
+        closed = np.flatnonzero(~inc.open_sites & problem.open_ub)
+        opened = np.flatnonzero(inc.open_sites & ~problem.open_lb)
+        moves = [(s, True) for s in closed[np.argsort(result.values[closed])][:candidates]]
+        moves += [(s, False) for s in opened[np.argsort(-result.values[opened])][:candidates]]
+        for s, add in moves:
+            if time.perf_counter() > deadline:
+                return
+            trial = inc.open_sites.copy()
+            trial[s] = add
+            try_open_set(problem, trial, result, threads)
+            if result.incumbent is not inc:
+                improved = True
+                break
+
+
+def _heuristic(
+    problem: FacilityProblem,
+    lam: np.ndarray,
+    ks: Knapsacks,
+    choice: OpenChoice,
+    result: LagrangeResult,
+    threads: int,
+) -> None:
+    open_sites = complete_open_set(problem, choice.y, ks.value)
+    lower = float(lam.sum()) + float(ks.value[open_sites].sum()) + problem.cost_offset
+    try_open_set(problem, open_sites, result, threads, lower)
 
 
 def subgradient(
@@ -323,9 +391,11 @@ def subgradient(
     deadline: float,
     target_gap: float = 1e-4,
     max_iterations: int = 3000,
-    heuristic_every: int = 10,
+    heuristic_every: int = 50,
     threads: int = 1,
     lam: np.ndarray | None = None,
+    stall_window: int = 100,
+    stall_gain: float = 2e-5,
 ) -> LagrangeResult:
     """Maximise ``L(λ)`` by subgradient steps, with a plan from the relaxed open sets.
 
@@ -346,6 +416,9 @@ def subgradient(
         HiGHS threads for the transportation LPs.
     lam
         Starting multipliers (default :func:`initial_multipliers`).
+    stall_window, stall_gain
+        Stop (once a plan is known) when the bound rose by at most
+        ``stall_gain`` (relative) over the last ``stall_window`` steps.
 
     Returns
     -------
@@ -357,6 +430,7 @@ def subgradient(
     best = LagrangeResult(-np.inf, lam.copy(), np.zeros(S), np.zeros(S), None, 0)
     theta = 2.0
     stall = 0
+    history: list[float] = []
     it = 0
     for it in range(1, max_iterations + 1):
         value, ks, choice = lagrangian(problem, lam)
@@ -367,20 +441,27 @@ def subgradient(
             best.bound, best.multipliers = value, lam.copy()
             best.values, best.y = ks.value.copy(), choice.y.copy()
             stall = 0
-            if improved > 1e-3 * abs(value) or it % heuristic_every == 0:
-                try_open_set(problem, complete_open_set(problem, choice.y, ks.value), best, threads)
+            if improved > 2e-2 * abs(value):
+                _heuristic(problem, lam, ks, choice, best, threads)
         else:
             stall += 1
             if stall >= 20:
                 theta *= 0.5
                 stall = 0
         if it % heuristic_every == 0:
-            try_open_set(problem, complete_open_set(problem, choice.y, ks.value), best, threads)
+            _heuristic(problem, lam, ks, choice, best, threads)
         ub = best.incumbent.objective if best.incumbent is not None else None
         if ub is not None and ub - best.bound <= target_gap * abs(ub):
             break
         if theta < 1e-4 or time.perf_counter() > deadline:
             break
+        history.append(best.bound)
+        if (
+            len(history) > stall_window
+            and best.incumbent is not None
+            and best.bound - history[-stall_window - 1] <= stall_gain * abs(best.bound)
+        ):
+            break  # the bound no longer moves: leave the rest to branching
         x = ks.share * choice.y[problem.pair_site]
         g = 1.0 - np.bincount(problem.pair_client, weights=x, minlength=problem.n_clients)
         norm = float(g @ g)
@@ -391,7 +472,7 @@ def subgradient(
         lam = lam + step * g
     best.iterations = it
     if time.perf_counter() < deadline:
-        _improve_locally(problem, best, threads, deadline)
+        improve_locally(problem, best, threads, deadline)
     return best
 
 
