@@ -33,7 +33,7 @@ def plan_cost(cost: np.ndarray, fixed_cost: np.ndarray, open_sites: np.ndarray) 
     7.0
     """
     idx = np.flatnonzero(open_sites) if open_sites.dtype == bool else np.asarray(open_sites)
-    return float(cost[idx].min(axis=0).sum() + fixed_cost[idx].sum())
+    return float(cost[idx].min(axis=0).sum(dtype=np.float64) + fixed_cost[idx].sum())
 
 
 def _best_two(cost: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -38,7 +38,10 @@ from solvers.fast.radius import cheapest_assignment, greedy_open
 
 MAX_CELLS = 25_000_000  # dense cost table size limit (sites × clients)
 _ROOT_ITER = 5000
-_NODE_ITER = 100
+
+_NODE_ITER = 40  # ascent steps at a node (from its parent's multipliers)
+_REFIX_ITER = 15  # ascent steps after a penalty test fixed sites
+_NODE_MIN_STEP = 0.1
 
 
 def applies(problem: FacilityProblem, max_cells: int = MAX_CELLS) -> bool:
@@ -90,6 +93,12 @@ class _Search:
     pruned_min: float = np.inf
     nodes: int = 0
     seen: set = field(default_factory=set)
+    started: float = field(default_factory=time.perf_counter)
+    polish_s: float = 0.0
+
+    @property
+    def n_clients(self) -> int:
+        return int(self.cost.shape[1])
 
     def rounded(self, bound: float) -> float:
         """The bound a node proves (rounded up when objectives are integers)."""
@@ -121,10 +130,13 @@ class _Search:
             return
         self.seen.add(key)
         value = local_search.plan_cost(self.cost, self.fixed, plan)
-        if polish and value <= self.upper * 1.02 + 1.0:
+        now = time.perf_counter()
+        # local search on a Lagrangian plan pays off early; later it is capped to a share of time
+        if polish and self.polish_s <= 0.1 * (now - self.started) + 0.2:
             plan, value = local_search.swap_search(
                 self.cost, self.fixed, plan, deadline=self.deadline
             )
+            self.polish_s += time.perf_counter() - now
         if value < self.upper - 1e-9 * max(1.0, abs(value)):
             self.upper, self.best = value, plan.copy()
 
@@ -141,54 +153,54 @@ def _enumerate_last(search: _Search, forced: np.ndarray, free: np.ndarray) -> No
     search.offer(plan, polish=False)
 
 
-def _leaf(search: _Search, plan: np.ndarray) -> None:
-    search.offer(plan, polish=False)
+def _relaxation(search: _Search, forced: np.ndarray, free: np.ndarray, k: int):
+    base = search.cost[forced].min(axis=0) if forced.any() else np.full(search.n_clients, np.inf)
+    free_rows = np.flatnonzero(free)
+    relax = pmedian_lagrange.relaxation(
+        search.cost[free_rows], search.fixed[free_rows], base, float(search.fixed[forced].sum()), k
+    )
+    return relax, free_rows
 
 
 def _process(search: _Search, node: tuple) -> list[tuple]:
     """Bound, fix and branch one node; returns its children (open side last)."""
     forced, free, lam, inherited = node
+    max_iter = _NODE_ITER
     while True:
-        k = search.p - int(forced.sum())
-        if int(forced.sum() + free.sum()) < search.p:
+        n_forced = int(forced.sum())
+        k = search.p - n_forced
+        if n_forced + int(free.sum()) < search.p:
             return []  # fewer sites left than must open
-        if k == 0 or int(forced.sum() + free.sum()) == search.p:
-            _leaf(search, forced | free)
+        if k == 0 or n_forced + int(free.sum()) == search.p:
+            search.offer(forced | free, polish=False)
             return []
         if k == 1:
             _enumerate_last(search, forced, free)
             return []
-        rows = np.flatnonzero(forced | free)
-        sub_forced = forced[rows]
+        relax, free_rows = _relaxation(search, forced, free, k)
         res = pmedian_lagrange.subgradient(
-            search.cost[rows],
-            search.fixed[rows],
-            sub_forced,
-            k,
+            relax,
             search.upper,
             lam,
-            max_iter=_NODE_ITER,
+            max_iter=max_iter,
+            min_step=_NODE_MIN_STEP,
             stop_at=search.stop_at(),
             deadline=search.deadline,
         )
         bound = max(inherited, res.bound)
-        if search.prunes(bound):
-            search.pruned_min = min(search.pruned_min, search.rounded(bound))
-            return []
-        plan = np.zeros_like(forced)
-        plan[rows[res.chosen]] = True
-        search.offer(plan, polish=True)
-        if search.prunes(bound):
-            search.pruned_min = min(search.pruned_min, search.rounded(bound))
-            return []
-        pen_sub = pmedian_lagrange.penalties(res, sub_forced, k)
-        pen = np.full(forced.shape[0], -np.inf)
-        pen[rows] = pen_sub
         chosen = np.zeros_like(forced)
-        chosen[rows[res.chosen]] = True
+        chosen[free_rows[res.chosen]] = True
+        if not search.prunes(bound):
+            search.offer(forced | chosen, polish=True)
+        if search.prunes(bound):
+            search.pruned_min = min(search.pruned_min, search.rounded(bound))
+            return []
+        pen = np.full(forced.shape[0], -np.inf)
+        pen[free_rows] = pmedian_lagrange.penalties(res, k)
         flip = free & search.prunes_all(pen)
         lam = res.multipliers
         inherited = bound
+        max_iter = _REFIX_ITER
         if flip.any():
             # a chosen site that cannot close opens; a site outside that cannot open closes
             forced = forced | (flip & chosen)
@@ -199,6 +211,7 @@ def _process(search: _Search, node: tuple) -> list[tuple]:
             continue
         if time.perf_counter() > search.deadline:
             return [(forced, free, lam, bound)]
+        # branch on the chosen site whose closing costs most: its closed side is likely pruned
         cand = np.flatnonzero(free & chosen)
         j = cand[int(np.argmax(pen[cand]))]
         closed_free = free.copy()
@@ -269,7 +282,11 @@ def solve(
     )
     # 2. root ascent on every allowed site
     rows = np.flatnonzero(allowed)
-    search = _Search(cost[rows], fixed[rows], p, integral, gap, deadline)
+    table = cost[rows]
+    single = table.astype(np.float32)
+    if np.array_equal(single, table):  # exact in single precision: half the memory traffic
+        table = single
+    search = _Search(table, fixed[rows], p, integral, gap, deadline)
     search.upper, search.best = upper, best[rows]
     search.seen.add(search.best.tobytes())
     sub_forced = forced0[rows]
@@ -278,11 +295,9 @@ def solve(
     root_bound = -np.inf
     notes = []
     if k > 0 and rows.size > p:
+        relax, free_rows = _relaxation(search, sub_forced, ~sub_forced, k)
         res = pmedian_lagrange.subgradient(
-            search.cost,
-            search.fixed,
-            sub_forced,
-            k,
+            relax,
             search.upper,
             lam0,
             max_iter=_ROOT_ITER,
@@ -293,8 +308,8 @@ def solve(
             deadline=deadline,
         )
         root_bound, lam0 = res.bound, res.multipliers
-        plan = np.zeros(rows.size, dtype=bool)
-        plan[res.chosen] = True
+        plan = sub_forced.copy()
+        plan[free_rows[res.chosen]] = True
         search.offer(plan, polish=True)
         rounds = 10 if p <= 20 else 3
         more, value = local_search.multi_start(
