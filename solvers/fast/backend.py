@@ -31,7 +31,7 @@ from solvers.backends import register_backend
 from solvers.backends.auto import AutoBackend
 from solvers.backends.base import Backend, gap_of, make_solution
 from solvers.cancel import cancel_requested
-from solvers.fast import cflp, dual_primal, flp, highs_mip, lagrange, radius
+from solvers.fast import cflp, dual_primal, flp, highs_mip, lagrange, pmedian, radius
 from solvers.model.builder import LinearModel
 from solvers.model.formulation import build_model
 from solvers.presolve import aggregate, disaggregate_shares, disaggregate_unserved
@@ -90,7 +90,14 @@ class FastBackend(Backend):
         if problem.capacitated:
             result = cflp.solve(problem, **common)
         else:
-            result = radius.solve(problem, **common)
+            result = None
+            if pmedian.applies(problem):
+                result = pmedian.solve(
+                    problem, time_limit_s=budget, gap=params.gap, seed=params.seed
+                )
+            if result is None:
+                budget = max(params.time_limit_s - (time.perf_counter() - started), 0.5)
+                result = radius.solve(problem, **{**common, "time_limit_s": budget})
         if result.share is None:
             status = Status.INFEASIBLE if result.status == "infeasible" else Status.NO_SOLUTION
             return make_solution(
