@@ -14,6 +14,12 @@ Rule (documented in ``docs/extending.md`` too):
 
 A cancel request after step 1 skips step 3 and returns the greedy plan,
 marked interrupted.
+
+Before all this, an instance that is a pure facility-location problem
+(:func:`solvers.fast.flp.from_instance` recognises it: cost objective, one GPU
+type that costs nothing, only capacities and site counts) goes to the ``fast``
+backend (:func:`fast_applies`); only when that finds no plan and proves no
+infeasibility does the rule above run, with the time left.
 """
 
 from __future__ import annotations
@@ -56,6 +62,13 @@ def choose(instance: Instance) -> type[Backend]:
     return GreedyBackend
 
 
+def fast_applies(instance: Instance) -> bool:
+    """Whether ``auto`` hands ``instance`` to the ``fast`` backend (a facility-location core)."""
+    from solvers.fast import flp, highs_mip
+
+    return highs_mip.available() and flp.from_instance(instance) is not None
+
+
 class AutoBackend(Backend):
     name = "auto"
     supports_warm_start = True
@@ -79,6 +92,19 @@ class AutoBackend(Backend):
     ) -> Solution:
         started = time.perf_counter()
         deadline = deadline_of(params, started)
+        if fast_applies(instance):
+            from solvers.fast.backend import FastBackend
+
+            result = FastBackend().solve(model, instance, params, warm_start)
+            if (
+                result.objective is not None
+                or result.status == Status.INFEASIBLE
+                or should_stop(deadline)
+            ):
+                note = "auto chose fast (facility-location core)"
+                return replace(
+                    result, notes=(note,) + result.notes, wall_s=time.perf_counter() - started
+                )
         # A caller's warm start is only a hint (it may break rows of this model); a greedy
         # plan computed here satisfies every row and may be returned as it is.
         start = warm_start

@@ -326,6 +326,14 @@ def try_open_set(
     ``lower`` is a lower bound on every plan with exactly these sites open
     (``Σ_r λ_r + Σ_{s open} v_s``); sets that cannot beat the incumbent are skipped.
     """
+    count = int(open_sites.sum())
+    if (
+        count < problem.min_open
+        or (problem.max_open is not None and count > problem.max_open)
+        or np.any(problem.open_lb & ~open_sites)
+        or np.any(open_sites & ~problem.open_ub)
+    ):
+        return
     key = np.packbits(open_sites).tobytes()
     if key in result.seen:
         return
