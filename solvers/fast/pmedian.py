@@ -92,6 +92,7 @@ class _Search:
     best: np.ndarray | None = None  # bool [m]
     pruned_min: float = np.inf
     nodes: int = 0
+    forced: np.ndarray | None = None  # bool [m]: sites the problem forces open
     seen: set = field(default_factory=set)
     started: float = field(default_factory=time.perf_counter)
     polish_s: float = 0.0
@@ -134,7 +135,7 @@ class _Search:
         # local search on a Lagrangian plan pays off early; later it is capped to a share of time
         if polish and self.polish_s <= 0.1 * (now - self.started) + 0.2:
             plan, value = local_search.swap_search(
-                self.cost, self.fixed, plan, deadline=self.deadline
+                self.cost, self.fixed, plan, forced=self.forced, deadline=self.deadline
             )
             self.polish_s += time.perf_counter() - now
         if value < self.upper - 1e-9 * max(1.0, abs(value)):
@@ -144,8 +145,12 @@ class _Search:
 def _enumerate_last(search: _Search, forced: np.ndarray, free: np.ndarray) -> None:
     """Exact: every way to open one more free site next to the forced ones."""
     cand = np.flatnonzero(free)
-    base = search.cost[forced].min(axis=0)
-    values = np.minimum(search.cost[cand], base[None, :]).sum(axis=1) + search.fixed[cand]
+    if forced.any():
+        base = search.cost[forced].min(axis=0)
+        values = np.minimum(search.cost[cand], base[None, :]).sum(axis=1)
+    else:
+        values = search.cost[cand].sum(axis=1, dtype=np.float64)
+    values = values + search.fixed[cand]
     values += search.fixed[forced].sum()
     j = cand[int(np.argmin(values))]
     plan = forced.copy()
@@ -286,7 +291,7 @@ def solve(
     single = table.astype(np.float32)
     if np.array_equal(single, table):  # exact in single precision: half the memory traffic
         table = single
-    search = _Search(table, fixed[rows], p, integral, gap, deadline)
+    search = _Search(table, fixed[rows], p, integral, gap, deadline, forced=forced0[rows])
     search.upper, search.best = upper, best[rows]
     search.seen.add(search.best.tobytes())
     sub_forced = forced0[rows]
