@@ -1,0 +1,57 @@
+"""OR-Library cap41 end to end: convert, load, solve with ``auto`` and ``fast``, verify."""
+
+from __future__ import annotations
+
+import pytest
+
+import solvers
+import solvers.fast  # noqa: F401  (registers the fast backend)
+from datasets.orlib import benchmarks_root, convert_orlib, load_optima
+from scenario import load_instance
+from solvers.backends.auto import fast_applies
+from solvers.fast import highs_mip
+from solvers.plan import build_plan
+from solvers.result import SolveParameters, Status
+from solvers.verify import verify_plan
+
+pytestmark = pytest.mark.skipif(not highs_mip.available(), reason="highspy not installed")
+
+
+@pytest.fixture(scope="module")
+def cap41(tmp_path_factory):
+    source = benchmarks_root() / "orlib" / "cflp" / "cap41.txt"
+    if not source.exists():
+        pytest.skip("OR-Library benchmarks not found (set GPUPLACE_BENCHMARKS)")
+    toml = tmp_path_factory.mktemp("cap41") / "cap41.toml"
+    convert_orlib(source, toml)
+    optimum = next(
+        o.optimum
+        for o in load_optima("cflp")
+        if o.instance == "cap41" and o.variant == "capacitated"
+    )
+    return load_instance(toml), optimum
+
+
+@pytest.mark.parametrize("solver", ["auto", "fast"])
+def test_cap41_reaches_the_published_optimum(cap41, solver):
+    instance, optimum = cap41
+    params = SolveParameters(time_limit_s=60, gap=1e-6, threads=1)
+    solution = solvers.solve(instance, solver=solver, params=params)
+    assert solution.status == Status.OPTIMAL
+    assert solution.objective == pytest.approx(optimum, rel=1e-7)
+    assert solution.bound <= solution.objective
+    assert solution.bound >= optimum * (1 - 1e-6)
+    plan = build_plan(instance, solution, solver_settings={"threads": 1})
+    assert verify_plan(instance, plan) == []
+    if solver == "auto":
+        assert "auto chose fast (facility-location core)" in solution.notes
+
+
+def test_auto_routes_only_facility_location_cores(cap41):
+    from solver_cases import base
+
+    instance, _ = cap41
+    assert fast_applies(instance)
+    assert not fast_applies(base())  # GPUs that cost money: not a facility-location core
+    solution = solvers.solve(base(), "auto", SolveParameters(time_limit_s=20, gap=0, threads=1))
+    assert not any("facility-location core" in n for n in solution.notes)
