@@ -13,6 +13,16 @@ Strong linking rows are many (one per pair); ``linking="lazy"`` adds only
 those the LP relaxation violates, round after round, until none is violated.
 The rows left out are implied by the capacity rows for integer y, so the
 smaller model is exact and its LP bound equals the full one at the root.
+
+Large instances (``lagrange="auto"``: more than 20,000 pairs) first run the
+Lagrangian phase of :mod:`solvers.fast.cflp_lagrange`: a bound, a plan from
+transportation LPs, and per-facility penalty bounds. When the gap is still
+open, a MIP over the 16 most promising sites sharpens the plan; facilities
+whose penalty bound exceeds the plan's cost are fixed; HiGHS then solves the
+reduced model from the plan, its linking rows seeded with the pairs of
+negative Lagrangian reduced cost. The bound reported is the best of the
+Lagrangian bound and ``min(MIP bound, smallest penalty of a fixing)``, a
+proven bound of the original problem.
 """
 
 from __future__ import annotations
