@@ -110,15 +110,18 @@ class _Search:
     def prunes(self, bound: float) -> bool:
         return self.rounded(bound) >= self.upper - self.gap * max(abs(self.upper), 1e-9)
 
-    def prunes_all(self, bounds: np.ndarray) -> np.ndarray:
-        """:meth:`prunes` of each entry of ``bounds``."""
-        target = self.upper - self.gap * max(abs(self.upper), 1e-9)
+    def rounded_all(self, bounds: np.ndarray) -> np.ndarray:
+        """:meth:`rounded` of each entry of ``bounds``."""
         if not self.integral:
-            return bounds >= target
+            return bounds
         finite = np.isfinite(bounds)
         up = np.where(finite, bounds, 0.0)
         up = np.ceil(up - 1e-6 * np.maximum(1.0, np.abs(up)))
-        return np.where(finite, up, bounds) >= target
+        return np.where(finite, up, bounds)
+
+    def prunes_all(self, bounds: np.ndarray) -> np.ndarray:
+        """:meth:`prunes` of each entry of ``bounds``."""
+        return self.rounded_all(bounds) >= self.upper - self.gap * max(abs(self.upper), 1e-9)
 
     def stop_at(self) -> float:
         target = self.upper - self.gap * max(abs(self.upper), 1e-9)
@@ -207,7 +210,9 @@ def _process(search: _Search, node: tuple) -> list[tuple]:
         inherited = bound
         max_iter = _REFIX_ITER
         if flip.any():
-            # a chosen site that cannot close opens; a site outside that cannot open closes
+            # a chosen site that cannot close opens; a site outside that cannot open closes;
+            # the flipped sides are pruned subtrees, so their bounds count towards the proof
+            search.pruned_min = min(search.pruned_min, float(search.rounded_all(pen[flip]).min()))
             forced = forced | (flip & chosen)
             free = free & ~flip
             if int(forced.sum()) > search.p:
@@ -356,12 +361,13 @@ def solve(
         + ("" if proven else ", stopped at the time limit")
     )
     final_bound = problem.cost_offset + min(bound, search.upper)
+    final_bound = min(final_bound, objective) if np.isfinite(final_bound) else None
     return FacilitySolution(
         status,
         open_sites,
         share,
         objective,
-        min(final_bound, objective),
+        final_bound,
         time.perf_counter() - t0,
         tuple(notes),
     )

@@ -215,3 +215,19 @@ def test_pmed1_end_to_end_reproduces_its_optimum(tmp_path):
     settings = {"time_limit_s": 60, "gap": 1e-9, "threads": 1, "seed": 0}
     plan = build_plan(instance, solution, solver_settings=settings)
     assert verify_plan(instance, plan) == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_relative_gap_and_time_limit_keep_the_bound_valid(seed):
+    rng = np.random.default_rng(300 + seed)
+    S, R, p = 10, 14, 4
+    cost = _random_problem(rng, S, R, seed % 2 == 0)
+    problem = flp.from_dense(cost, np.zeros(S), np.ones(R), min_open=p, max_open=p)
+    optimum, _ = _brute(cost, np.zeros(S), p)
+    loose = pmedian.solve(problem, time_limit_s=30, gap=0.05, seed=seed)
+    assert loose.status == "optimal"
+    assert loose.bound <= optimum + 1e-9 <= loose.objective + 1e-9
+    assert loose.objective - loose.bound <= 0.05 * loose.objective + 1e-9
+    stopped = pmedian.solve(problem, time_limit_s=0.0, gap=0.0, seed=seed)
+    assert stopped.bound is None or stopped.bound <= optimum + 1e-9
+    assert stopped.objective >= optimum - 1e-9
