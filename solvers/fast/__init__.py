@@ -2,6 +2,9 @@
 
 - :mod:`solvers.fast.flp`: the facility-location core of an instance, as arrays;
 - :mod:`solvers.fast.radius`: radius formulation with level generation (UFLP, p-median);
+- :mod:`solvers.fast.pmedian`: Lagrangian branch-and-bound for p-median (exactly p sites open),
+  with :mod:`solvers.fast.pmedian_lagrange` (bound, penalty tests) and
+  :mod:`solvers.fast.local_search` (swap search);
 - :mod:`solvers.fast.cflp`: capacitated facility location, strong linking rows added lazily;
 - :mod:`solvers.fast.colgen`: pricing share columns of the full model (LP bound on a subset);
 - :mod:`solvers.fast.lagrange`: Lagrangian bound with the assignment rows relaxed;

@@ -3,9 +3,11 @@
 Route, by what the instance is:
 
 1. A pure facility-location core (:func:`solvers.fast.flp.from_instance`):
-   uncapacitated -> radius formulation with level generation
-   (:mod:`solvers.fast.radius`); capacitated -> strong formulation with lazy
-   linking rows (:mod:`solvers.fast.cflp`).
+   uncapacitated with exactly p sites open (p-median) -> Lagrangian
+   branch-and-bound (:mod:`solvers.fast.pmedian`); other uncapacitated ->
+   radius formulation with level generation (:mod:`solvers.fast.radius`);
+   capacitated -> strong formulation with lazy linking rows
+   (:mod:`solvers.fast.cflp`).
 2. Anything else: exact region aggregation (:mod:`solvers.presolve`), then,
    where :mod:`solvers.fast.lagrange` applies (cost objective, every region
    served, no redundancy or existing GPUs), the Lagrangian bound and
