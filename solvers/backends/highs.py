@@ -26,9 +26,7 @@ the time limit or a cancel request is not repeatable.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -50,28 +48,9 @@ from solvers.backends.base import (
 )
 from solvers.backends.highs_process import run_highs, use_child
 from solvers.cancel import cancel_requested
+from solvers.highs_quiet import new_highs
 from solvers.model.builder import LinearModel
 from solvers.result import Solution, SolveParameters, Status
-
-
-@contextlib.contextmanager
-def _quiet_stdout(enabled: bool) -> Iterator[None]:
-    """Silence C-level stdout (HiGHS prints a banner when constructed)."""
-    if not enabled:
-        yield
-        return
-    try:
-        fd = os.dup(1)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            yield
-    finally:
-        os.dup2(fd, 1)
-        os.close(fd)
 
 
 class HighsBackend(Backend):
@@ -109,9 +88,7 @@ class HighsBackend(Backend):
         started = time.perf_counter()
         deadline = deadline_of(params, started)
         version = self.version()
-        with _quiet_stdout(not params.log):
-            h = highspy.Highs()
-        h.setOptionValue("output_flag", bool(params.log))
+        h = new_highs(highspy, log=bool(params.log))
         h.setOptionValue("mip_rel_gap", float(params.gap))
         h.setOptionValue("random_seed", int(params.seed))
         with contextlib.suppress(Exception):

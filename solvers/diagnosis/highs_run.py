@@ -8,13 +8,13 @@ the objective of the point found, and the solver's proven bound.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
+from solvers.highs_quiet import new_highs
 
 INFEASIBLE, OPTIMAL, FEASIBLE, UNKNOWN = "infeasible", "optimal", "feasible", "unknown"
 
@@ -64,23 +64,6 @@ class Outcome:
         return self.x is not None
 
 
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """Silence C-level stdout while HiGHS prints its banner."""
-    try:
-        saved = os.dup(1)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 class Runner:
     """Solve :class:`MatrixProblem` s one after the other with HiGHS.
 
@@ -103,9 +86,7 @@ class Runner:
         self._gap = float(gap)
 
     def _new(self):
-        with _quiet_stdout():
-            h = self._highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs(self._highspy)
         h.setOptionValue("random_seed", self._seed)
         h.setOptionValue("mip_rel_gap", self._gap)
         with contextlib.suppress(Exception):

@@ -268,9 +268,7 @@ class FastBackend(Backend):
         v = np.zeros(model.n_vars)
         v[blocks["open"].start : blocks["open"].stop] = exact.open_sites
         v[blocks["gpus"].start : blocks["gpus"].stop] = np.asarray(exact.new_gpus).reshape(-1)
-        v[blocks["share"].start : blocks["share"].stop] = disaggregate_shares(
-            agg, exact.pair_share
-        )
+        v[blocks["share"].start : blocks["share"].stop] = disaggregate_shares(agg, exact.pair_share)
         if "unserved" in blocks:
             v[blocks["unserved"].start : blocks["unserved"].stop] = disaggregate_unserved(
                 agg, exact.unserved

@@ -31,6 +31,7 @@ import scipy.sparse as sp
 
 from solvers.fast import highs_mip
 from solvers.fast.flp import FacilityProblem
+from solvers.highs_quiet import new_highs
 
 
 @dataclass(frozen=True, eq=False)
@@ -278,8 +279,7 @@ def _lp(
     lp.a_matrix_.start_ = A.indptr.astype(np.int32)
     lp.a_matrix_.index_ = A.indices.astype(np.int32)
     lp.a_matrix_.value_ = A.data.astype(np.float64)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs(highspy)
     h.setOptionValue("threads", int(threads))
     h.passModel(lp)
     h.run()

@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from solvers.backends.highs_process import run_highs, use_child
+from solvers.highs_quiet import new_highs
 
 try:  # highspy is the optional [mip] extra
     import highspy
@@ -58,7 +59,7 @@ def version() -> str:
     """The HiGHS version string, or "" without highspy."""
     if highspy is None:
         return ""
-    h = highspy.Highs()
+    h = new_highs(highspy)
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
 
@@ -125,8 +126,7 @@ def solve_arrays(
             highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
             for flag in np.asarray(integer, dtype=bool)
         ]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(log))
+    h = new_highs(highspy, log=bool(log))
     h.setOptionValue("time_limit", float(max(time_limit_s, 0.05)))
     h.setOptionValue("mip_rel_gap", float(gap))
     h.setOptionValue("random_seed", int(seed))

@@ -1,0 +1,43 @@
+"""``--format json`` on stdout stays pure JSON when HiGHS runs in the process.
+
+HiGHS prints a banner on C-level stdout when its first object is built; the
+CLI runner of the other tests does not see file descriptor 1, so this test runs
+the real command in a child process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from datasets.orlib import benchmarks_root, convert_orlib
+from solvers.fast import highs_mip
+
+pytestmark = pytest.mark.skipif(not highs_mip.available(), reason="highspy not installed")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("solver", ["fast", "highs"])
+def test_solve_json_stdout_is_only_json(tmp_path, solver):
+    source = benchmarks_root() / "orlib" / "cflp" / "cap41.txt"
+    if not source.exists():
+        pytest.skip("OR-Library benchmarks not found (set GPUPLACE_BENCHMARKS)")
+    scenario = tmp_path / "cap41.toml"
+    convert_orlib(source, scenario)
+    plan = tmp_path / "plan.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "cli", "solve", str(scenario), "--solver", solver]
+        + ["-o", str(plan), "--format", "json", "--time-limit", "30"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    document = json.loads(run.stdout)  # fails on any banner line around the JSON
+    assert document["schema"] == "gpuplace.plan/1"
+    assert "HiGHS" not in run.stdout
