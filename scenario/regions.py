@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from scenario.errors import ProblemCollector
 from scenario.tables import (
@@ -170,6 +171,15 @@ def coordinate_warnings(
     return warnings
 
 
+def _indices(ids: pd.Series, known: list[str] | None) -> np.ndarray:
+    """Position of each id in ``known`` (-1 when absent, or when ``known`` is None)."""
+    if known is None:
+        return np.full(len(ids), -1, dtype=np.int64)
+    position = pd.Series(np.arange(len(known), dtype=np.int64), index=pd.Index(known))
+    position = position[~position.index.duplicated(keep="last")]
+    return ids.map(position).fillna(-1).to_numpy(dtype=np.int64)
+
+
 def read_matrix(
     table: Table,
     region_ids: list[str] | None,
@@ -179,33 +189,30 @@ def read_matrix(
     """Validate the measured-RTT table: known regions and sites, rtt_ms >= 0, no duplicate pair."""
     if not check_columns(table, MATRIX_REQUIRED, (), problems):
         return None
-    region_of = {r: i for i, r in enumerate(region_ids or [])}
-    site_of = {s: i for i, s in enumerate(site_ids or [])}
     rtt = numbers(table, "rtt_ms", problems, check=NON_NEGATIVE)
-    region = np.full(len(table), -1, dtype=np.int64)
-    site = np.full(len(table), -1, dtype=np.int64)
-    seen: dict[tuple[int, int], int] = {}
-    for i, (r_id, s_id) in enumerate(
-        zip(texts(table, "region"), texts(table, "site"), strict=True)
-    ):
-        if region_ids is not None:
-            if r_id in region_of:
-                region[i] = region_of[r_id]
-            else:
-                problems.add(table.file, table.where(i, "region"), f"unknown region '{r_id}'")
-        if site_ids is not None:
-            if s_id in site_of:
-                site[i] = site_of[s_id]
-            else:
-                problems.add(table.file, table.where(i, "site"), f"unknown site '{s_id}'")
-        pair = (int(region[i]), int(site[i]))
-        if min(pair) >= 0:
-            if pair in seen:
-                problems.add(
-                    table.file,
-                    table.where(i, "region"),
-                    f"pair ({r_id}, {s_id}) appears twice (first at row {seen[pair]})",
-                )
-            else:
-                seen[pair] = int(table.rows[i])
+    region_texts = table.frame["region"]
+    site_texts = table.frame["site"]
+    found: list[tuple[int, int, str, str]] = []  # (row index, order, column, what)
+    region = _indices(region_texts, region_ids)
+    site = _indices(site_texts, site_ids)
+    if region_ids is not None:
+        for i in np.flatnonzero(region < 0).tolist():
+            found.append((i, 0, "region", f"unknown region '{region_texts.iat[i]}'"))
+    if site_ids is not None:
+        for i in np.flatnonzero(site < 0).tolist():
+            found.append((i, 1, "site", f"unknown site '{site_texts.iat[i]}'"))
+    known = np.flatnonzero((region >= 0) & (site >= 0))
+    key = region[known] * (int(site.max(initial=0)) + 1) + site[known]
+    repeated = pd.Series(key).duplicated(keep="first").to_numpy()
+    if repeated.any():
+        first_of = pd.Series(known[~repeated], index=key[~repeated])
+        for i, k in zip(known[repeated].tolist(), key[repeated].tolist(), strict=True):
+            first_row = int(table.rows[first_of[k]])
+            what = (
+                f"pair ({region_texts.iat[i]}, {site_texts.iat[i]}) appears twice "
+                f"(first at row {first_row})"
+            )
+            found.append((i, 2, "region", what))
+    for i, _, column, what in sorted(found):
+        problems.add(table.file, table.where(i, column), what)
     return MatrixTable(region=region, site=site, rtt_ms=rtt)

@@ -66,6 +66,9 @@ def decode_text(data: bytes, file: str, problems: ProblemCollector) -> str | Non
 
 
 def _records(text: str, file: str, problems: ProblemCollector) -> list[list[str]] | None:
+    if not _may_hold_spaces(text):
+        # plain ASCII, no quotes, no control characters: csv would split exactly like this
+        return [line.split(",") if line else [] for line in text.splitlines()]
     reader = csv.reader(io.StringIO(text), strict=True)
     try:
         return list(reader)
@@ -108,6 +111,10 @@ def read_table(path: Path, problems: ProblemCollector) -> Table | None:
     names = [name.strip() for name in records[0]]
     ok = _header(names, file, problems)
     width = len(names)
+    if ok:
+        fast = _regular_table(records, names, file, data, needs_strip=_may_hold_spaces(text))
+        if fast is not None:
+            return fast
     kept, rows = [], []
     for number, record in enumerate(records[1:], start=1):
         cells = [cell.strip() for cell in record]
@@ -125,6 +132,44 @@ def read_table(path: Path, problems: ProblemCollector) -> Table | None:
         return None
     frame = pd.DataFrame(kept, columns=names, dtype=object)
     return Table(file=file, frame=frame, rows=np.asarray(rows, dtype=np.int64), data=data)
+
+
+def _may_hold_spaces(text: str) -> bool:
+    """Whether any cell could start or end with whitespace (else stripping changes nothing)."""
+    if not text.isascii() or '"' in text:
+        return True
+    if any(c in text for c in " \t\x0b\x0c\x1c\x1d\x1e\x1f"):
+        return True
+    return text.count("\r") != text.count("\r\n")
+
+
+def _regular_table(
+    records: list[list[str]], names: list[str], file: str, data: bytes, needs_strip: bool
+):
+    """The table in whole-column operations when every row is blank or has the header's width.
+
+    Same result as the row-by-row path of :func:`read_table` (which handles the rest).
+    """
+    width = len(names)
+    body = records[1:]
+    lengths = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
+    if width == 0 or not np.all((lengths == width) | (lengths == 0)):
+        return None
+    numbers = np.flatnonzero(lengths == width) + 1
+    frame = pd.DataFrame(
+        [body[n - 1] for n in numbers] if numbers.size < len(body) else body,
+        columns=names,
+        dtype=object,
+    )
+    blank = np.ones(len(frame), dtype=bool)
+    for name in names:
+        column = frame[name].str.strip() if needs_strip else frame[name]
+        frame[name] = column
+        blank &= (column == "").to_numpy()
+    if blank.any():
+        frame = frame.loc[~blank].reset_index(drop=True)
+        numbers = numbers[~blank]
+    return Table(file=file, frame=frame, rows=numbers.astype(np.int64), data=data)
 
 
 def check_columns(
@@ -183,7 +228,24 @@ def numbers(
     problems naming the row and column; their cells become NaN.
     """
     out = np.full(len(table), np.nan)
-    for i, raw in enumerate(texts(table, column)):
+    raws = texts(table, column)
+    if has(table, column) and len(raws):
+        # whole column at once; the rows it cannot vouch for get the row-by-row checks below
+        try:  # float() on every cell, in one C loop
+            parsed = np.asarray(table.frame[column].to_numpy(), dtype=np.float64)
+        except (TypeError, ValueError):
+            parsed = pd.to_numeric(table.frame[column], errors="coerce").to_numpy(dtype=float)
+        good = np.isfinite(parsed)
+        if integer:
+            good &= np.floor(parsed) == parsed
+        if check is not None:
+            good &= np.asarray(check[0](np.where(good, parsed, 0.0)), dtype=bool)
+        out[good] = parsed[good]
+        suspects = np.flatnonzero(~good)
+    else:
+        suspects = np.arange(len(raws))
+    for i in suspects.tolist():
+        raw = raws[i]
         if raw == "":
             if default is None:
                 problems.add(table.file, table.where(i, column), "is empty, a number is required")
