@@ -33,9 +33,15 @@ PROMPT_S = 10.0
 GRACE_S = 0.5
 
 
+_EARLIER_CHILDREN: set[int] = set()
+
+
 @pytest.fixture(autouse=True)
 def _no_pending_cancel():
     cancel.reset()
+    # children left by earlier tests in this worker process (e.g. a cluster's) are not ours
+    _EARLIER_CHILDREN.clear()
+    _EARLIER_CHILDREN.update(_children(os.getpid()))
     yield
     cancel.reset()
 
@@ -60,6 +66,11 @@ def _children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(entry.name))
     return found
+
+
+def _new_children() -> list[int]:
+    """Children of this process that the running test made (live or zombie)."""
+    return sorted(set(_children(os.getpid())) - _EARLIER_CHILDREN)
 
 
 def _exists(pid: int) -> bool:
@@ -95,7 +106,7 @@ def test_child_and_thread_give_the_same_answer():
     assert child.report["status"] == highspy.HighsModelStatus.kOptimal
     assert child.report == thread.report
     assert child.incumbent is not None
-    assert _children(os.getpid()) == []
+    assert _new_children() == []
 
 
 def test_a_failed_fork_runs_the_model_in_a_thread(monkeypatch):
@@ -141,7 +152,7 @@ def test_incumbents_arrive_and_a_stuck_child_is_killed(big_model):
     assert big_model.violations(outcome.incumbent, tol=1e-6) == {}
     assert not _exists(child_pids[0])  # killed and reaped: no zombie
     assert running_children() == []
-    assert _children(os.getpid()) == []
+    assert _new_children() == []
 
 
 def test_backend_cancel_leaves_no_child_and_keeps_the_best_plan():
@@ -157,7 +168,7 @@ def test_backend_cancel_leaves_no_child_and_keeps_the_best_plan():
     assert time.perf_counter() - started < 3.0 + PROMPT_S
     assert solution.interrupted
     assert solution.status in (Status.FEASIBLE, Status.NO_SOLUTION)
-    assert _children(os.getpid()) == []
+    assert _new_children() == []
 
 
 _SOLVING_SCRIPT = textwrap.dedent(
@@ -251,7 +262,7 @@ def test_solve_arrays_in_a_child_matches_the_thread(monkeypatch, mip):
         assert child.row_dual is None
     else:
         np.testing.assert_allclose(child.row_dual, thread.row_dual, atol=1e-9)
-    assert _children(os.getpid()) == []
+    assert _new_children() == []
 
 
 def test_solve_arrays_stops_on_cancel_and_leaves_no_child(big_model):
@@ -269,4 +280,4 @@ def test_solve_arrays_stops_on_cancel_and_leaves_no_child(big_model):
     assert result.status in ("feasible", "no_solution")
     if result.values is not None:
         assert big_model.violations(result.values, tol=1e-6) == {}
-    assert _children(os.getpid()) == []
+    assert _new_children() == []
