@@ -56,10 +56,9 @@ def _gpus_for(instance: Instance, served: np.ndarray) -> np.ndarray:
     return np.maximum(need, 0).astype(np.int64).reshape(-1, 1)
 
 
-# the exact MIP finishes a Lagrangian run that converged short of the gap, when time is
-# left and the model is small enough to build and solve in it
-_MIN_EXACT_S = 1.0
-_MAX_EXACT_PAIRS = 500_000
+# up to this many (reduced) pairs the MIP proves small instances outright; the Lagrangian
+# loop, whose dual can stall short of the gap on them, is for larger ones
+_EXACT_FIRST_PAIRS = 5_000
 
 
 class FastBackend(Backend):
@@ -149,28 +148,12 @@ class FastBackend(Backend):
         agg = aggregate(instance)
         notes = [f"presolve: {agg.original.n_regions} regions -> {agg.reduced.n_regions}"]
         reduced = agg.reduced
-        lagrangian: Solution | None = None
-        if lagrange.applies(reduced):
-            lagrangian = self._dual_primal(model, agg, params, started, notes)
-            left_s = params.time_limit_s - (time.perf_counter() - started)
-            if lagrangian is not None and (
-                lagrangian.status == Status.OPTIMAL
-                or lagrangian.interrupted
-                or left_s < _MIN_EXACT_S
-                or reduced.n_pairs > _MAX_EXACT_PAIRS
-            ):
-                return lagrangian
+        if lagrange.applies(reduced) and reduced.n_pairs > _EXACT_FIRST_PAIRS:
+            found = self._dual_primal(model, agg, params, started, notes)
+            if found is not None:
+                return found
         red_model = model if agg.merged == 0 else build_model(reduced)
         elapsed = time.perf_counter() - started
-        if lagrangian is not None:
-            # the Lagrangian loop stopped short of the gap with time left (a weak
-            # relaxation on a small instance): the exact MIP finishes from its plan
-            exact_limit = params.time_limit_s - elapsed
-            hint = self._reduced_start(red_model, reduced, lagrangian, agg, started)
-            result = AutoBackend().solve(
-                red_model, reduced, replace(params, time_limit_s=exact_limit), hint
-            )
-            return self._better(model, instance, agg, lagrangian, result, params, started, notes)
         share_of_time = 0.6 if lagrange.applies(instance) else 1.0
         exact_limit = max((params.time_limit_s - elapsed) * share_of_time, 1.0)
         result = AutoBackend().solve(red_model, reduced, replace(params, time_limit_s=exact_limit))
@@ -229,62 +212,6 @@ class FastBackend(Backend):
             self.version(),
             interrupted=interrupted,
             notes=tuple(notes),
-        )
-
-    def _reduced_start(self, red_model, reduced, lagrangian, agg, started) -> Solution:
-        """The Lagrangian plan in the reduced instance's terms, as a warm start."""
-        blocks = red_model.var_blocks
-        v = np.zeros(red_model.n_vars)
-        v[blocks["open"].start : blocks["open"].stop] = lagrangian.open_sites
-        v[blocks["gpus"].start : blocks["gpus"].stop] = np.asarray(lagrangian.new_gpus).reshape(-1)
-        # a reduced pair carries the demand-weighted share of the original pairs merged into it
-        original = agg.original
-        served = lagrangian.pair_share * original.region_demand[original.pair_region]
-        shares = np.bincount(agg.pair_map, weights=served, minlength=reduced.n_pairs)
-        group_demand = reduced.region_demand[reduced.pair_region]
-        shares = np.divide(shares, group_demand, out=np.zeros_like(shares), where=group_demand > 0)
-        v[blocks["share"].start : blocks["share"].stop] = shares
-        return make_solution(
-            red_model, reduced, v, Status.FEASIBLE, None, started, self.name, self.version()
-        )
-
-    def _better(self, model, instance, agg, lagrangian, exact, params, started, notes):
-        """The cheaper of the Lagrangian plan and the exact MIP's, with the better bound."""
-        bounds = [b for b in (lagrangian.bound, exact.bound) if b is not None]
-        bound = max(bounds) if bounds else None
-        notes = tuple(notes) + tuple(exact.notes)
-        interrupted = cancel_requested()
-        if exact.objective is None or exact.objective >= lagrangian.objective:
-            status = _status(lagrangian.objective, bound, params.gap, False)
-            return replace(
-                lagrangian,
-                status=status,
-                bound=bound,
-                interrupted=interrupted,
-                notes=notes,
-                wall_s=time.perf_counter() - started,
-            )
-        blocks = model.var_blocks
-        v = np.zeros(model.n_vars)
-        v[blocks["open"].start : blocks["open"].stop] = exact.open_sites
-        v[blocks["gpus"].start : blocks["gpus"].stop] = np.asarray(exact.new_gpus).reshape(-1)
-        v[blocks["share"].start : blocks["share"].stop] = disaggregate_shares(agg, exact.pair_share)
-        if "unserved" in blocks:
-            v[blocks["unserved"].start : blocks["unserved"].stop] = disaggregate_unserved(
-                agg, exact.unserved
-            )
-        status = _status(exact.objective, bound, params.gap, False)
-        return make_solution(
-            model,
-            instance,
-            v,
-            status,
-            bound,
-            started,
-            self.name,
-            self.version(),
-            interrupted=interrupted,
-            notes=notes,
         )
 
     def _dual_primal(self, model, agg, params, started, notes) -> Solution | None:

@@ -181,9 +181,6 @@ class LagrangeResult:
     candidate_sites: np.ndarray | None = None
 
 
-MIN_STEP_SCALE = 1e-5  # θ below this: the ascent has stalled for good
-
-
 def subgradient(
     instance: Instance,
     upper: float,
@@ -205,7 +202,7 @@ def subgradient(
     the bound returned is the best L(λ) seen, valid whatever the target.
 
     Stops at ``deadline`` (``time.perf_counter()``), after ``max_iter`` steps,
-    once the step scale has shrunk below ``MIN_STEP_SCALE`` (converged), or once ``upper − L <= target_gap × upper``. ``on_iteration`` sees every
+    or once ``upper − L <= target_gap × upper``. ``on_iteration`` sees every
     subproblem solution (for primal heuristics) and may return a better
     ``upper`` (the cost of a plan it found), which becomes the new target.
     """
@@ -236,8 +233,6 @@ def subgradient(
         if stall >= 8:
             theta *= 0.6
             stall = 0
-            if theta < MIN_STEP_SCALE:
-                break  # no progress over ~180 steps: the dual has converged
         if value >= best - 0.01 * abs(best):
             candidates |= sub.open_sites
         if upper - best <= target_gap * abs(upper) or time.perf_counter() >= deadline:

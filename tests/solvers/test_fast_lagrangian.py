@@ -157,8 +157,13 @@ def test_lagrangian_bounds_never_exceed_the_optimum(seed):
     assert res.bound >= 0.9 * best  # and it is a useful one on these instances
 
 
+@pytest.mark.parametrize("lagrangian_first", [True, False])
 @pytest.mark.parametrize("seed", [0, 1, 4])
-def test_fast_solver_plan_verifies_and_brackets_the_optimum(seed):
+def test_fast_solver_plan_verifies_and_brackets_the_optimum(seed, lagrangian_first, monkeypatch):
+    import solvers.fast.backend as fast_backend
+
+    if lagrangian_first:  # small instances go to the MIP first; force the Lagrangian route
+        monkeypatch.setattr(fast_backend, "_EXACT_FIRST_PAIRS", 0)
     inst = random_instance(seed)
     best = optimum(inst)
     sol = solve(inst, "fast", SolveParameters(time_limit_s=5, gap=0.005, threads=1))
