@@ -78,19 +78,6 @@ def build(problem: FacilityProblem, link_pairs: np.ndarray | None = None) -> dic
     lbs.append(np.full(n_link, -np.inf))
     ubs.append(np.zeros(n_link))
     row += n_link
-    # least load an open site must take (implied by max_open)
-    least = cflp_lagrange.min_load(problem)
-    busy = np.flatnonzero(least > 0)
-    if busy.size:
-        at = np.isin(problem.pair_site, busy)
-        busy_row = np.full(S, -1)
-        busy_row[busy] = np.arange(busy.size) + row
-        blocks_r += [busy_row[problem.pair_site[at]], busy_row[busy]]
-        blocks_c += [xi[at], busy]
-        blocks_v += [d[problem.pair_client[at]], -least[busy]]
-        lbs.append(np.zeros(busy.size))
-        ubs.append(np.full(busy.size, np.inf))
-        row += busy.size
     # total capacity and site count
     blocks_r += [np.full(S, row), np.full(S, row + 1)]
     blocks_c += [np.arange(S), np.arange(S)]
@@ -269,7 +256,9 @@ def solve(
     notes = ["capacitated facility location"]
     bound = -np.inf
     incumbent = None
-    opts = dict(gap=gap, threads=threads, seed=seed, linking=linking, log=log)
+    sub, keep = problem, np.arange(P)
+    fixed_bound = np.inf
+    start = seed_links = restricted = None
     if lagrange == "on" or (lagrange == "auto" and P > 20_000):
         lag = cflp_lagrange.subgradient(
             problem,
@@ -284,129 +273,46 @@ def solve(
             f"Lagrangian bound {lag.bound:.10g} after {lag.iterations} step(s), "
             f"{lag.heuristic_calls} transportation LP(s)"
         )
-        split = None
         if incumbent is not None and _gap(incumbent.objective, bound) > gap:
-            split = _split(problem, lag, deadline, gap, threads)
-        if split is not None:
-            piece, tail_bound = split
-            notes.append(f"exactly {piece.max_open} sites open, or more (bound {tail_bound:.10g})")
-            piece_lag = cflp_lagrange.subgradient(
-                piece,
-                deadline=time.perf_counter() + 0.25 * max(deadline - time.perf_counter(), 0.0),
-                target_gap=gap,
-                max_iterations=200,
-                threads=threads,
-                lam=lag.multipliers,
-            )
-            cflp_lagrange.improve_locally(
-                piece,
-                piece_lag,
-                threads,
-                time.perf_counter() + 0.1 * max(deadline - time.perf_counter(), 0.0),
-                candidates=SWAP_CANDIDATES,
-            )
-            notes.append(
-                f"Lagrangian bound {piece_lag.bound:.10g} with {piece.max_open} open, plan "
-                f"{best_objective(piece_lag)} ({time.perf_counter() - deadline:+.1f} s)"
-            )
-            best = _best(incumbent, piece_lag.incumbent)
-            best, piece_bound, failed = _piece(
-                piece, piece_lag, best, deadline, notes, restricted_sites=SPLIT_SITES, **opts
-            )
-            incumbent = best
-            bound = max(bound, min(piece_bound, tail_bound))
-        else:
-            incumbent, piece_bound, failed = _piece(
-                problem, lag, incumbent, deadline, notes, **opts
-            )
-            bound = max(bound, piece_bound)
-    else:
-        incumbent, bound, failed = _piece(problem, None, None, deadline, notes, **opts)
-    if failed is not None and incumbent is None:
-        wall = time.perf_counter() - t0
-        return FacilitySolution(failed, None, None, None, _finite(bound), wall, tuple(notes))
-    wall = time.perf_counter() - t0
-    if incumbent is None:
-        return FacilitySolution("no_solution", None, None, None, _finite(bound), wall, tuple(notes))
-    objective = incumbent.objective
-    share = _normalised(problem, incumbent.open_sites, incumbent.share)
-    proven = _finite(bound)
-    proven = None if proven is None else min(proven, objective)
-    status = "optimal" if proven is not None and _gap(objective, proven) <= gap else "feasible"
-    return FacilitySolution(
-        status, incumbent.open_sites, share, objective, proven, wall, tuple(notes)
-    )
-
-
-def _piece(
-    problem: FacilityProblem,
-    lag: cflp_lagrange.LagrangeResult | None,
-    incumbent: cflp_lagrange.Incumbent | None,
-    deadline: float,
-    notes: list[str],
-    *,
-    gap: float,
-    threads: int,
-    seed: int,
-    linking: str,
-    log: bool,
-    restricted_sites: int = 16,
-):
-    """Fixing, restricted MIP and HiGHS on ``problem`` after its Lagrangian phase ``lag``.
-
-    ``incumbent`` (possibly a plan outside ``problem``) is the best plan known.
-    Returns (best plan, proven lower bound on every plan of ``problem`` that
-    beats the best plan, HiGHS status when it gave no plan or None).
-    """
-    S, P = _columns(problem)
-    bound = -np.inf if lag is None else lag.bound
-    sub, keep = problem, np.arange(P)
-    fixed_bound = np.inf
-    start = seed_links = restricted = None
-    if lag is not None and incumbent is not None and _gap(incumbent.objective, bound) > gap:
-        lam = lag.multipliers
-        if_open, if_closed = cflp_lagrange.penalty_bounds(problem, lam)
-        close, _, _ = _fixings(problem, if_open, if_closed, incumbent.objective)
-        candidates = np.flatnonzero(problem.open_ub & ~close & ~problem.open_lb)
-        if candidates.size > restricted_sites:
-            # a plan from the most promising sites sharpens the incumbent, hence the fixing
-            best = candidates[np.argsort(if_open[candidates], kind="stable")]
-            allowed = problem.open_lb | (incumbent.open_sites & ~close)
-            allowed[best[:restricted_sites]] = True
-            allowed &= problem.open_ub
-            h_sub, h_keep = restrict(problem, problem.open_lb, allowed)
-            left = deadline - time.perf_counter()
-            h_res, _ = _mip(
-                h_sub,
-                time.perf_counter() + max(0.3 * left, 1.0),
-                gap=gap,
-                threads=threads,
-                seed=seed,
-                linking=linking,
-                log=log,
-                start=_start(h_sub, incumbent, h_keep),
-                seed_links=_negative(h_sub, lam),
-            )
-            incumbent = _better(problem, incumbent, h_res, h_sub, h_keep)
-            restricted = (allowed, h_res.bound)
-            notes.append(
-                f"restricted MIP over {int(allowed.sum())} sites: {h_res.status} "
-                f"({incumbent.objective:.10g}, {time.perf_counter() - deadline:+.1f} s)"
-            )
-        close, force, fixed_bound = _fixings(problem, if_open, if_closed, incumbent.objective)
-        free = problem.open_ub & ~close
-        notes.append(f"fixed {int(close.sum())} facilities closed, {int(force.sum())} open")
-        if (
-            restricted is not None
-            and restricted[1] is not None
-            and not np.any(free & ~restricted[0])
-        ):
-            # every plan that respects the fixing lies in the restricted model
-            bound = max(bound, min(restricted[1], fixed_bound))
-        sub, keep = restrict(problem, problem.open_lb | force, free)
-        start = _start(sub, incumbent, keep)
-        seed_links = _negative(sub, lam)
-    failed = None
+            lam = lag.multipliers
+            if_open, if_closed = cflp_lagrange.penalty_bounds(problem, lam)
+            close, _, _ = _fixings(problem, if_open, if_closed, incumbent.objective)
+            candidates = np.flatnonzero(problem.open_ub & ~close & ~problem.open_lb)
+            if candidates.size > RESTRICTED_SITES:
+                # a plan from the most promising sites sharpens the incumbent, hence the fixing
+                best = candidates[np.argsort(if_open[candidates], kind="stable")]
+                allowed = problem.open_lb | incumbent.open_sites
+                allowed[best[:RESTRICTED_SITES]] = True
+                allowed &= problem.open_ub
+                h_sub, h_keep = restrict(problem, problem.open_lb, allowed)
+                left = deadline - time.perf_counter()
+                h_res, _ = _mip(
+                    h_sub,
+                    time.perf_counter() + max(0.3 * left, 1.0),
+                    gap=gap,
+                    threads=threads,
+                    seed=seed,
+                    linking=linking,
+                    log=log,
+                    start=(incumbent.open_sites, incumbent.share[h_keep]),
+                    seed_links=_negative(h_sub, lam),
+                )
+                incumbent = _better(problem, incumbent, h_res, h_sub, h_keep)
+                restricted = (allowed, h_res.bound)
+                notes.append(f"restricted MIP over {int(allowed.sum())} sites: {h_res.status}")
+            close, force, fixed_bound = _fixings(problem, if_open, if_closed, incumbent.objective)
+            free = problem.open_ub & ~close
+            notes.append(f"fixed {int(close.sum())} facilities closed, {int(force.sum())} open")
+            if (
+                restricted is not None
+                and restricted[1] is not None
+                and not np.any(free & ~restricted[0])
+            ):
+                # every plan that respects the fixing lies in the restricted model
+                bound = max(bound, min(restricted[1], fixed_bound))
+            sub, keep = restrict(problem, problem.open_lb | force, free)
+            start = (incumbent.open_sites, incumbent.share[keep])
+            seed_links = _negative(sub, lam)
     if incumbent is None or _gap(incumbent.objective, bound) > gap:
         res, mip_notes = _mip(
             sub,
@@ -423,75 +329,21 @@ def _piece(
         if res.bound is not None:
             bound = max(bound, min(res.bound, fixed_bound))
         incumbent = _better(problem, incumbent, res, sub, keep)
-        if res.values is None:
-            failed = res.status
-    return incumbent, bound, failed
-
-
-def _start(problem: FacilityProblem, incumbent, keep: np.ndarray):
-    """The MIP start from ``incumbent`` when it is a plan of ``problem``, else None."""
+        if res.values is None and incumbent is None:
+            status = res.status
+            wall = time.perf_counter() - t0
+            return FacilitySolution(status, None, None, None, _finite(bound), wall, tuple(notes))
+    wall = time.perf_counter() - t0
     if incumbent is None:
-        return None
-    sites = incumbent.open_sites
-    count = int(sites.sum())
-    if (
-        count < problem.min_open
-        or (problem.max_open is not None and count > problem.max_open)
-        or np.any(sites & ~problem.open_ub)
-        or np.any(problem.open_lb & ~sites)
-    ):
-        return None
-    return sites, incumbent.share[keep]
-
-
-def best_objective(lag) -> str:
-    return "none" if lag.incumbent is None else f"{lag.incumbent.objective:.10g}"
-
-
-def _best(a, b):
-    if a is None or (b is not None and b.objective < a.objective):
-        return b
-    return a
-
-
-def _least_count(problem: FacilityProblem) -> int:
-    """Fewest open sites whose capacities can serve all demand (and meet ``min_open``)."""
-    cap = cflp_lagrange._capacity(problem)
-    forced = cap[problem.open_lb]
-    rest = np.sort(cap[problem.open_ub & ~problem.open_lb])[::-1]
-    need = float(problem.demand.sum()) - float(forced.sum())
-    k = int(np.searchsorted(np.cumsum(rest), need - 1e-9)) + 1 if need > 1e-9 else 0
-    return max(k + int(problem.open_lb.sum()), problem.min_open)
-
-
-def _split(problem: FacilityProblem, lag, deadline: float, gap: float, threads: int):
-    """Split on the number of open sites when more than the fewest possible costs clearly more.
-
-    Returns (the problem with exactly k sites open, a proven bound on every
-    plan with more than k open) or None, where k is :func:`_least_count`.
-    """
-    k = _least_count(problem)
-    if problem.max_open is not None and k >= problem.max_open:
-        return None
-    tail = replace(problem, min_open=k + 1)
-    left = deadline - time.perf_counter()
-    tail_lag = cflp_lagrange.subgradient(
-        tail,
-        deadline=time.perf_counter() + min(0.05 * left, 5.0),
-        target_gap=gap,
-        max_iterations=_iterations(problem.pair_cost.shape[0]),
-        heuristic_every=10**9,
-        threads=threads,
-        lam=lag.multipliers,
+        return FacilitySolution("no_solution", None, None, None, _finite(bound), wall, tuple(notes))
+    objective = incumbent.objective
+    share = _normalised(problem, incumbent.open_sites, incumbent.share)
+    proven = _finite(bound)
+    proven = None if proven is None else min(proven, objective)
+    status = "optimal" if proven is not None and _gap(objective, proven) <= gap else "feasible"
+    return FacilitySolution(
+        status, incumbent.open_sites, share, objective, proven, wall, tuple(notes)
     )
-    if tail_lag.bound < lag.bound + SPLIT_MARGIN * gap * abs(lag.bound):
-        return None
-    return replace(problem, min_open=k, max_open=k), tail_lag.bound
-
-
-SPLIT_SITES = 24  # sites of the restricted MIP once the open count is fixed
-SWAP_CANDIDATES = 8  # sites to add and to drop in the local search once split
-SPLIT_MARGIN = 5.0  # split when more sites cost this many gaps above the Lagrangian bound
 
 
 RESTRICTED_SITES = 16  # sites of the restricted MIP run when fixing leaves more

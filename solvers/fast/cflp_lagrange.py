@@ -79,39 +79,8 @@ def _capacity(problem: FacilityProblem) -> np.ndarray:
     return np.where(np.isfinite(problem.capacity), problem.capacity, total)
 
 
-def min_load(problem: FacilityProblem) -> np.ndarray:
-    """Least demand each facility serves when open, implied by ``max_open``.
-
-    With at most ``m`` sites open, an open site s serves at least the total
-    demand less what the ``m − 1`` largest other capacities can take (zero
-    when they can take it all, or without ``max_open``).
-    """
-    S = problem.n_sites
-    out = np.zeros(S)
-    m = problem.max_open
-    if m is None or m < 1:
-        return out
-    cap = _capacity(problem)
-    allowed = np.flatnonzero(problem.open_ub)
-    if allowed.size == 0:
-        return out
-    order = allowed[np.argsort(-cap[allowed], kind="stable")]
-    top = float(cap[order[: m - 1]].sum())
-    nth = float(cap[order[m - 1]]) if order.size >= m else 0.0
-    others = np.full(S, top)
-    head = order[: m - 1]  # a site among the m − 1 largest gives way to the m-th
-    others[head] = top - cap[head] + nth
-    out = np.clip(float(problem.demand.sum()) - others, 0.0, cap)
-    out[~problem.open_ub] = 0.0
-    return out
-
-
 def knapsacks(problem: FacilityProblem, lam: np.ndarray) -> Knapsacks:
     """The continuous knapsack of every facility for multipliers ``lam``.
-
-    An open facility takes the pairs of negative reduced cost best first
-    until full, then, while it serves less than :func:`min_load`, the
-    cheapest further pairs.
 
     Parameters
     ----------
@@ -127,11 +96,9 @@ def knapsacks(problem: FacilityProblem, lam: np.ndarray) -> Knapsacks:
     """
     S = problem.n_sites
     cap = _capacity(problem)
-    least = min_load(problem)
     d = problem.demand[problem.pair_client]
     rc = problem.pair_cost - lam[problem.pair_client]
-    pick = (rc < 0) | (least[problem.pair_site] > 0)
-    idx = np.flatnonzero(pick & problem.open_ub[problem.pair_site])
+    idx = np.flatnonzero((rc < 0) & problem.open_ub[problem.pair_site])
     share = np.zeros(problem.pair_cost.shape[0])
     value = problem.fixed_cost.astype(float).copy()
     if idx.size:
@@ -145,10 +112,9 @@ def knapsacks(problem: FacilityProblem, lam: np.ndarray) -> Knapsacks:
         first = np.flatnonzero(np.r_[True, site_i[1:] != site_i[:-1]])
         start_of = np.repeat(cum[first] - d_i[first], np.diff(np.r_[first, idx.size]))
         used_before = cum - d_i - start_of  # demand already packed at the site
-        limit = np.where(rc_i < 0, cap[site_i], least[site_i])
-        room = limit - used_before
+        room = cap[site_i] - used_before
         with np.errstate(divide="ignore", invalid="ignore"):
-            fill = np.where(d_i > 0, room / np.where(d_i > 0, d_i, 1.0), (rc_i < 0) * 1.0)
+            fill = np.where(d_i > 0, room / np.where(d_i > 0, d_i, 1.0), 1.0)
         fill = np.clip(fill, 0.0, 1.0)
         share[idx] = fill
         value += np.bincount(site_i, weights=rc_i * fill, minlength=S)
@@ -390,11 +356,10 @@ def improve_locally(
     deadline: float,
     candidates: int = 4,
 ) -> None:
-    """First-improvement add-one, drop-one and swap moves around the incumbent.
+    """First-improvement add-one and drop-one moves around the incumbent.
 
     Candidates to add are the closed sites of lowest relaxed value v_s, to
-    drop the open ones of highest; a swap drops one and adds one of them.
-    Each trial is one transportation LP.
+    drop the open ones of highest; each trial is one transportation LP.
     """
     improved = True
     while improved and result.incumbent is not None and time.perf_counter() < deadline:
@@ -402,16 +367,13 @@ def improve_locally(
         inc = result.incumbent
         closed = np.flatnonzero(~inc.open_sites & problem.open_ub)
         opened = np.flatnonzero(inc.open_sites & ~problem.open_lb)
-        adds = closed[np.argsort(result.values[closed])][:candidates]
-        drops = opened[np.argsort(-result.values[opened])][:candidates]
-        moves = [((s,), ()) for s in adds] + [((), (s,)) for s in drops]
-        moves += [((a,), (b,)) for a in adds for b in drops]
-        for add, drop in moves:
+        moves = [(s, True) for s in closed[np.argsort(result.values[closed])][:candidates]]
+        moves += [(s, False) for s in opened[np.argsort(-result.values[opened])][:candidates]]
+        for s, add in moves:
             if time.perf_counter() > deadline:
                 return
             trial = inc.open_sites.copy()
-            trial[list(add)] = True
-            trial[list(drop)] = False
+            trial[s] = add
             try_open_set(problem, trial, result, threads)
             if result.incumbent is not inc:
                 improved = True
