@@ -1,16 +1,7 @@
-"""OR-Library facility-location benchmarks: readers, conversion to scenarios, optima.
+"""OR-Library facility-location benchmarks: conversion to scenarios, and published optima.
 
-Two families (J.E. Beasley's OR-Library):
-
-- ``cap*.txt``: capacitated / uncapacitated facility location (CFLP / UFLP).
-  One stream of numbers: ``m n``; ``m`` pairs ``capacity fixed_cost``; then for
-  each customer ``j`` its demand ``d_j`` and the ``m`` costs ``c_1j .. c_mj``.
-  ``c_ij`` is the cost of serving *all* of customer j's demand from facility i.
-  ``capa``/``capb``/``capc`` hold the literal word ``capacity`` instead of the
-  capacities: the value must be given.
-- ``pmed*.txt``: uncapacitated p-median. ``n m p`` then ``m`` lines ``i j w``.
-  When a pair appears on several lines the **last line wins**; distances are
-  then shortest paths (Floyd-Warshall).
+The two file families (``cap*.txt``, ``pmed*.txt``) and their readers are in
+:mod:`datasets.orlib_read`; this module re-exports the readers.
 
 Conversion maps a benchmark onto the normal placement model, so the optimum of
 the converted scenario equals the published optimum:
