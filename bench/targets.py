@@ -165,6 +165,10 @@ def target_growth(ctx: Context):
         )
     )
     met = all(r["ours_time_s"] is not None for r in rows)
+    text += (
+        "\n\nTarget (every size reaches a proven 1 % within its limit): "
+        f"**{'met' if met else 'not met'}**."
+    )
     return rows, text, met
 
 
