@@ -193,6 +193,8 @@ def test_second_ctrl_c_quits_with_130_and_writes_nothing(tmp_path, monkeypatch):
 
     assert threading.current_thread() is threading.main_thread()
     monkeypatch.setattr(solvers, "solve", stuck_solve)
+    # the command must put back whatever handler it found; start from Python's own
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
     out = tmp_path / "plan.json"
     try:
         result = run("solve", write_scenario(tmp_path / "in"), "-o", out)
@@ -203,4 +205,6 @@ def test_second_ctrl_c_quits_with_130_and_writes_nothing(tmp_path, monkeypatch):
     assert "interrupted" in result.stderr
     assert "Traceback" not in result.output
     assert not out.exists()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    restored = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, before)
+    assert restored is signal.default_int_handler

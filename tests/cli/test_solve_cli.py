@@ -245,6 +245,8 @@ def test_first_ctrl_c_keeps_the_best_plan(scenario, tmp_path, monkeypatch):
 
     assert threading.current_thread() is threading.main_thread()
     monkeypatch.setattr(solvers, "solve", interrupted_solve)
+    # the command must put back whatever handler it found; start from Python's own
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
     out = tmp_path / "plan.json"
     try:
         result = run("solve", scenario, "-o", out, "--format", "json")
@@ -254,4 +256,6 @@ def test_first_ctrl_c_keeps_the_best_plan(scenario, tmp_path, monkeypatch):
     plan = json.loads(out.read_text())
     assert plan["interrupted"] is True
     assert plan["status"] == "feasible"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    restored = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, before)
+    assert restored is signal.default_int_handler
