@@ -17,7 +17,8 @@ smaller model is exact and its LP bound equals the full one at the root.
 Large instances (``lagrange="auto"``: more than 20,000 pairs) first run the
 Lagrangian phase of :mod:`solvers.fast.cflp_lagrange`: a bound, a plan from
 transportation LPs, and per-facility penalty bounds. When the gap is still
-open, a MIP over the 16 most promising sites sharpens the plan; facilities
+open and every facility has the same capacity, the Lagrangian branch-and-bound
+of :mod:`solvers.fast.cflp_tree` takes over from there. Otherwise a MIP over the 16 most promising sites sharpens the plan; facilities
 whose penalty bound exceeds the plan's cost are fixed; HiGHS then solves the
 reduced model from the plan, its linking rows seeded with the pairs of
 negative Lagrangian reduced cost. The bound reported is the best of the
@@ -33,7 +34,7 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.fast import cflp_lagrange, highs_mip
+from solvers.fast import cflp_lagrange, cflp_tree, highs_mip
 from solvers.fast.flp import FacilityProblem, FacilitySolution
 
 
@@ -239,7 +240,9 @@ def solve(
         Strong linking rows for the MIP: ``strong``, ``lazy`` or ``auto`` (by size).
     lagrange
         ``on``: run the Lagrangian phase (:mod:`solvers.fast.cflp_lagrange`)
-        first; ``off``: HiGHS on the whole strong model; ``auto``: on.
+        first, then the Lagrangian branch-and-bound when every facility has
+        the same capacity; ``off``: HiGHS on the whole strong model; ``auto``:
+        on above 20,000 pairs.
         Facilities whose Lagrangian penalty bound exceeds the incumbent are
         fixed before HiGHS runs, and HiGHS starts from the incumbent.
 
@@ -273,6 +276,9 @@ def solve(
             f"Lagrangian bound {lag.bound:.10g} after {lag.iterations} step(s), "
             f"{lag.heuristic_calls} transportation LP(s)"
         )
+        open_gap = incumbent is None or _gap(incumbent.objective, bound) > gap
+        if open_gap and cflp_tree.applies(problem):
+            return _tree(problem, lag, t0, deadline, gap=gap, threads=threads, notes=notes)
         if incumbent is not None and _gap(incumbent.objective, bound) > gap:
             lam = lag.multipliers
             if_open, if_closed = cflp_lagrange.penalty_bounds(problem, lam)
@@ -343,6 +349,36 @@ def solve(
     status = "optimal" if proven is not None and _gap(objective, proven) <= gap else "feasible"
     return FacilitySolution(
         status, incumbent.open_sites, share, objective, proven, wall, tuple(notes)
+    )
+
+
+def _tree(problem, lag, t0, deadline, *, gap, threads, notes) -> FacilitySolution:
+    """Lagrangian branch-and-bound from the multipliers and plan of the Lagrangian phase."""
+    tree = cflp_tree.search(
+        problem,
+        deadline=deadline,
+        gap=gap,
+        incumbent=lag.incumbent,
+        multipliers=lag.multipliers,
+        root_bound=lag.bound,
+        threads=threads,
+    )
+    notes = (
+        *notes,
+        f"Lagrangian branch-and-bound: {tree.nodes} node(s), {tree.transport_lps} "
+        f"transportation LP(s)" + ("" if tree.complete else ", stopped at the time limit"),
+    )
+    wall = time.perf_counter() - t0
+    incumbent = tree.incumbent
+    if incumbent is None:
+        status = "infeasible" if tree.complete else "no_solution"
+        return FacilitySolution(status, None, None, None, _finite(tree.bound), wall, notes)
+    objective = incumbent.objective
+    share = _normalised(problem, incumbent.open_sites, incumbent.share)
+    proven = min(max(tree.bound, lag.bound), objective)
+    status = "optimal" if _gap(objective, proven) <= gap else "feasible"
+    return FacilitySolution(
+        status, incumbent.open_sites, share, objective, _finite(proven), wall, notes
     )
 
 
