@@ -147,6 +147,7 @@ def _with_cuts(
 
 
 METHODS = ("auto", "cuts", "scenarios")
+MIN_ROUND_S = 0.1  # a round that starts just before the deadline still gets this long
 
 
 def solve_survivable(
@@ -257,7 +258,7 @@ def solve_survivable(
     added: set = set()
     hint = warm_start
     for round_number in range(1, max_rounds + 1):
-        remaining = max(1.0, deadline - time.perf_counter())
+        remaining = max(MIN_ROUND_S, deadline - time.perf_counter())
         derived = (
             _with_cuts(instance, sorted(added))
             if method == "cuts"

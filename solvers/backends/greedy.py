@@ -13,8 +13,9 @@ by decreasing demand):
    room) + fixed cost when the site is not yet open + latency_weight × RTT
    (RTT alone for the latency objective), at most D_r / k per site
    (redundancy), whole regions only with single sourcing, no new site beyond
-   ``max_sites``. What does not fit is unserved when allowed, else the
-   construction fails.
+   ``max_sites``, and no more than the bandwidth left on every capacitated
+   link of the pair's path (``link_capacity``). What does not fit is
+   unserved when allowed, else the construction fails.
 4. GPUs per open site: the cheapest single type covering the load within
    power and space, else the highest-throughput-per-kW type; topped up to
    ``min_gpus_per_site``; extra sites opened for ``min_sites``.
@@ -53,7 +54,9 @@ import scipy.sparse as sp
 from scenario.instance import Instance
 from solvers.backends.base import Backend, decisions, make_solution, no_plan, should_stop
 from solvers.cancel import cancel_requested
+from solvers.constraints import link_capacity
 from solvers.model.builder import LinearModel
+from solvers.model.links import link_capacity_gbps, pair_link_matrix
 from solvers.model.objective import objective_value, total_cost
 from solvers.result import Solution, SolveParameters, Status
 
@@ -106,6 +109,40 @@ def _size_site(inst: Instance, s: int, load: float, best_type: int) -> np.ndarra
     return None if best is None else best[1]
 
 
+class _LinkRoom:
+    """Bandwidth left on each capacitated directed link, as demand is placed."""
+
+    def __init__(self, inst: Instance, pair_links: sp.csr_matrix | None, room: np.ndarray):
+        self.gbps_per_unit = inst.region_gbps_per_unit
+        self.pair_links = pair_links
+        self.left = room
+
+    @classmethod
+    def of(cls, inst: Instance) -> _LinkRoom:
+        """Room on the links the ``link_capacity`` rows bound (none when they do not apply)."""
+        if not link_capacity.applies(inst):
+            return cls(inst, None, np.zeros(0))
+        room = link_capacity_gbps(inst).astype(float)
+        return cls(inst, pair_link_matrix(inst), room)
+
+    def _links(self, p: int) -> np.ndarray:
+        a = self.pair_links
+        return a.indices[a.indptr[p] : a.indptr[p + 1]]
+
+    def room(self, p: int, r: int) -> float:
+        """Demand of region r that pair p can still carry over its path."""
+        if self.pair_links is None or self.gbps_per_unit[r] <= 0:
+            return np.inf
+        links = self._links(p)
+        if not links.size:
+            return np.inf
+        return max(float(self.left[links].min()), 0.0) / float(self.gbps_per_unit[r])
+
+    def use(self, p: int, r: int, demand: float) -> None:
+        if self.pair_links is not None and self.gbps_per_unit[r] > 0:
+            self.left[self._links(p)] -= demand * float(self.gbps_per_unit[r])
+
+
 def construct(inst: Instance, excluded: np.ndarray) -> tuple[np.ndarray, ...] | None:
     """One greedy pass; ``excluded`` sites are not used. None when it fails."""
     c = inst.constraints
@@ -140,6 +177,7 @@ def construct(inst: Instance, excluded: np.ndarray) -> tuple[np.ndarray, ...] | 
     n_cand = np.diff(starts)
     order = np.lexsort((-demand, n_cand))
     lw = inst.objective.latency_weight if inst.objective.kind == "cost" else 0.0
+    links = _LinkRoom.of(inst)
     for r in order:
         d = float(demand[r])
         if d <= 0:
@@ -163,13 +201,14 @@ def construct(inst: Instance, excluded: np.ndarray) -> tuple[np.ndarray, ...] | 
             if not is_open[s] and c.max_sites is not None and is_open.sum() >= c.max_sites:
                 continue
             room = cap[s] - load[s]
-            take = min(need, d / k, room)
+            take = min(need, d / k, room, links.room(p, r))
             if c.single_sourcing and take < d - 1e-9:
                 continue
             if take <= 1e-12:
                 continue
             share[p] += take / d
             load[s] += take
+            links.use(p, r, take)
             is_open[s] = True
             need -= take
             if need <= 1e-9 * d:

@@ -102,3 +102,19 @@ def test_cost_objective_without_unserved_still_fails_cleanly_over_budget():
     assert solution.status in (Status.NO_SOLUTION, Status.INFEASIBLE)
     assert solution.objective is None
     assert np.all(solution.new_gpus == 0)
+
+
+@pytest.mark.parametrize("capacity_gbps", [[3.0, 3.0, 5.0], [2.0, 2.0, 2.0], [1.0, 4.0, 2.0]])
+def test_demand_is_placed_within_link_bandwidth(capacity_gbps):
+    tiny = make_tiny()
+    topology = dataclasses.replace(tiny.topology, edge_capacity_gbps=np.array(capacity_gbps))
+    instance = make_tiny(topology=topology)
+    solution = solvers.solve(instance, solver="greedy", params=PARAMS)
+    if HAS_HIGHS:
+        exact = solvers.solve(instance, solver="highs", params=PARAMS)
+        if exact.status == Status.INFEASIBLE:
+            assert solution.status == Status.NO_SOLUTION
+            return
+        assert solution.objective >= exact.objective - 1e-6
+    assert solution.status == Status.FEASIBLE, solution.notes
+    _verified(instance, solution)
