@@ -17,7 +17,7 @@ smaller model is exact and its LP bound equals the full one at the root.
 Large instances (``lagrange="auto"``: more than 20,000 pairs) first run the
 Lagrangian phase of :mod:`solvers.fast.cflp_lagrange`: a bound, a plan from
 transportation LPs, and per-facility penalty bounds. When the gap is still
-open and every facility has the same capacity, the Lagrangian branch-and-bound
+open and every facility has a finite capacity, the Lagrangian branch-and-bound
 of :mod:`solvers.fast.cflp_tree` takes over from there. Otherwise a MIP over the 16 most promising sites sharpens the plan; facilities
 whose penalty bound exceeds the plan's cost are fixed; HiGHS then solves the
 reduced model from the plan, its linking rows seeded with the pairs of
@@ -230,6 +230,7 @@ def solve(
     seed: int = 0,
     linking: str = "auto",
     lagrange: str = "auto",
+    tree: bool = True,
     log: bool = False,
 ) -> FacilitySolution:
     """Solve a capacitated problem: Lagrangian bound and plan, facility fixing, then HiGHS.
@@ -241,8 +242,12 @@ def solve(
     lagrange
         ``on``: run the Lagrangian phase (:mod:`solvers.fast.cflp_lagrange`)
         first, then the Lagrangian branch-and-bound when every facility has
-        the same capacity; ``off``: HiGHS on the whole strong model; ``auto``:
+        a finite capacity; ``off``: HiGHS on the whole strong model; ``auto``:
         on above 20,000 pairs.
+    tree
+        After the Lagrangian phase, use the Lagrangian branch-and-bound
+        (:mod:`solvers.fast.cflp_tree`) where it applies; False: HiGHS on the
+        reduced model instead.
         Facilities whose Lagrangian penalty bound exceeds the incumbent are
         fixed before HiGHS runs, and HiGHS starts from the incumbent.
 
@@ -277,7 +282,7 @@ def solve(
             f"{lag.heuristic_calls} transportation LP(s)"
         )
         open_gap = incumbent is None or _gap(incumbent.objective, bound) > gap
-        if open_gap and cflp_tree.applies(problem):
+        if open_gap and tree and cflp_tree.applies(problem):
             return _tree(problem, lag, t0, deadline, gap=gap, threads=threads, notes=notes)
         if incumbent is not None and _gap(incumbent.objective, bound) > gap:
             lam = lag.multipliers

@@ -2,18 +2,18 @@
 
 Every node fixes some facilities open or closed and bounds the rest with the
 relaxation of :mod:`solvers.fast.cflp_lagrange` (assignment rows relaxed,
-continuous knapsacks per facility, the y part solved exactly). It applies when
-every facility that may open has the same capacity, so that the y part is an
-exact choice of the cheapest sites and a node bound is a real bound of its
-subtree. At a node:
+continuous knapsacks per facility). The y part, "open sites covering the
+demand", is solved exactly when every facility has the same capacity (the
+cheapest sites) and by its covering LP relaxation otherwise (a lower value,
+so still a bound of the node's subtree). At a node:
 
 1. a short subgradient ascent from the parent's multipliers;
 2. a plan from the relaxed open set (a transportation LP), kept when cheaper;
 3. penalty tests: a free facility whose forced-open (forced-closed) bound
    cannot beat the incumbent by more than the gap is closed (opened), and the
    node is bounded again;
-4. branching on the chosen free facility whose closing costs most, its open
-   side first (depth first).
+4. branching on the chosen (or fractionally chosen) free facility whose
+   closing costs most, its open side first (depth first).
 
 The bound reported is the smallest of the incumbent, the bounds of the pruned
 subtrees and those of the nodes left when time runs out: a proven lower bound
@@ -37,12 +37,11 @@ ROOT_STEPS = 300  # ascent steps at the root when no multipliers are given
 
 
 def applies(problem: FacilityProblem) -> bool:
-    """Whether the y part of every node is exact: one finite capacity for all facilities."""
+    """Whether :func:`search` handles ``problem``: every facility that may open has a finite capacity."""
     cap = problem.capacity[problem.open_ub]
     return bool(
         cap.size
         and np.all(np.isfinite(cap))
-        and np.all(cap == cap[0])
         and np.all(np.isfinite(problem.pair_cost))
         and np.all(np.isfinite(problem.fixed_cost))
     )
@@ -147,7 +146,7 @@ def _process(search: _Search, node: _Node) -> list[_Node]:
         bound = max(bound, inherited)
         if search.prune(bound):
             return []
-        chosen = (choice.y > 0.5) & free
+        chosen = (choice.y > 1e-9) & free
         open_sites = cflp_lagrange.complete_open_set(problem, choice.y, ks.value)
         lower = float(lam.sum()) + float(ks.value[open_sites].sum()) + base.cost_offset
         search.offer(open_sites, lower)

@@ -1,6 +1,6 @@
 """Lagrangian branch-and-bound for capacitated facility location, cross-checked.
 
-Small random instances with one capacity for every site are solved by brute
+Small random instances (one capacity for every site, or mixed) are solved by brute
 force over the open sets, by the plain strong model in HiGHS and by the tree;
 the tree must reach the same optimum, prove it, and never report a bound above
 it, also when it is stopped early.
@@ -22,7 +22,15 @@ pytestmark = pytest.mark.skipif(not highs_mip.available(), reason="highspy not i
 CASES = [
     (seed, kwargs)
     for seed in range(6)
-    for kwargs in ({}, {"min_open": 4}, {"max_open": 3}, {"sites": 8, "clients": 20})
+    for kwargs in (
+        {},
+        {"min_open": 4},
+        {"max_open": 3},
+        {"sites": 8, "clients": 20},
+        {"mixed": True},
+        {"mixed": True, "min_open": 4},
+        {"mixed": True, "max_open": 3},
+    )
 ]
 
 
@@ -97,7 +105,9 @@ def test_bound_stays_valid_when_stopped_early(seed):
             assert result.incumbent.objective >= exact.objective * (1 - 1e-9)
 
 
-def tight_problem(seed: int, sites: int = 20, clients: int = 50, k: float = 4.7):
+def tight_problem(
+    seed: int, sites: int = 20, clients: int = 50, k: float = 4.7, mixed: bool = False
+):
     """Capacity for about ``k`` sites and high fixed costs: the Lagrangian bound leaves a gap."""
     rng = np.random.default_rng(seed)
     demand = rng.integers(5, 40, clients).astype(float)
@@ -106,12 +116,18 @@ def tight_problem(seed: int, sites: int = 20, clients: int = 50, k: float = 4.7)
     cost = np.round(50 * dist * demand[None, :], 2)
     capacity = np.full(sites, float(np.ceil(demand.sum() / k)))
     fixed = rng.integers(300, 900, sites).astype(float)
+    if mixed:
+        capacity = np.round(capacity * rng.uniform(0.6, 1.5, sites))
     return flp.from_dense(cost, fixed, demand, capacity)
 
 
-@pytest.mark.parametrize(("seed", "k"), [(0, 4.7), (1, 4.7), (0, 5.8), (3, 5.8)])
-def test_solve_branches_and_matches_the_plain_model(seed, k):
-    problem = tight_problem(seed, k=k)
+@pytest.mark.parametrize(
+    ("seed", "k", "mixed"),
+    [(0, 4.7, False), (1, 4.7, False), (0, 5.8, False), (3, 5.8, False)]
+    + [(0, 4.7, True), (4, 4.7, True), (0, 5.8, True), (5, 5.8, True)],
+)
+def test_solve_branches_and_matches_the_plain_model(seed, k, mixed):
+    problem = tight_problem(seed, k=k, mixed=mixed)
     plain = cflp.solve(problem, gap=1e-9, threads=THREADS, lagrange="off")
     fast = cflp.solve(problem, gap=1e-9, threads=THREADS, lagrange="on")
     assert plain.status == fast.status == "optimal"
@@ -122,9 +138,10 @@ def test_solve_branches_and_matches_the_plain_model(seed, k):
     assert not any("linking" in n for n in fast.notes)  # no MIP was needed
 
 
+@pytest.mark.parametrize("mixed", [False, True])
 @pytest.mark.parametrize("seed", range(3))
-def test_tree_on_tight_instances_equals_brute_force(seed):
-    problem = tight_problem(seed, sites=10, clients=30, k=3.7)
+def test_tree_on_tight_instances_equals_brute_force(seed, mixed):
+    problem = tight_problem(seed, sites=10, clients=30, k=3.7, mixed=mixed)
     optimum = brute_force_within(problem)
     result = cflp_tree.search(problem, deadline=time.perf_counter() + 60, gap=1e-9, threads=THREADS)
     assert result.complete
@@ -133,8 +150,8 @@ def test_tree_on_tight_instances_equals_brute_force(seed):
     _check_plan(problem, result.incumbent)
 
 
-def test_applies_only_with_one_capacity():
-    assert not cflp_tree.applies(random_problem(0, mixed=True))
+def test_applies_only_with_finite_capacities():
+    assert cflp_tree.applies(random_problem(0, mixed=True))
     uncapacitated = random_problem(0)
     uncapacitated = replace(uncapacitated, capacity=np.full(uncapacitated.n_sites, np.inf))
     assert not cflp_tree.applies(uncapacitated)
