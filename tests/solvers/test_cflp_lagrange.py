@@ -74,15 +74,19 @@ def test_same_optimum_as_brute_force_and_plain_model(seed, kwargs):
     assert fast.objective == pytest.approx(optimum, rel=1e-7)
     assert fast.bound <= optimum * (1 + 1e-9)
     assert fast.status == "optimal"
-    # the plan itself: every client fully served, capacities met, only open sites used
-    served = np.bincount(problem.pair_client, weights=fast.share, minlength=problem.n_clients)
+    assert_plan_serves_within_capacity(problem, fast.open_sites, fast.share)
+
+
+def assert_plan_serves_within_capacity(problem, open_sites, share):
+    """Every client fully served, capacities met, only open sites used."""
+    served = np.bincount(problem.pair_client, weights=share, minlength=problem.n_clients)
     assert np.allclose(served, 1.0)
     load = np.bincount(
         problem.pair_site,
-        weights=fast.share * problem.demand[problem.pair_client],
+        weights=share * problem.demand[problem.pair_client],
         minlength=problem.n_sites,
     )
-    assert np.all(load <= problem.capacity * fast.open_sites + 1e-6)
+    assert np.all(load <= problem.capacity * open_sites + 1e-6)
 
 
 @pytest.mark.parametrize(("seed", "kwargs"), CASES)

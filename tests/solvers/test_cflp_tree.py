@@ -15,7 +15,12 @@ import numpy as np
 import pytest
 
 from solvers.fast import cflp, cflp_lagrange, cflp_tree, flp, highs_mip
-from tests.solvers.test_cflp_lagrange import THREADS, brute_force, random_problem
+from tests.solvers.test_cflp_lagrange import (
+    THREADS,
+    assert_plan_serves_within_capacity,
+    brute_force,
+    random_problem,
+)
 
 pytestmark = pytest.mark.skipif(not highs_mip.available(), reason="highspy not installed")
 
@@ -35,14 +40,7 @@ CASES = [
 
 
 def _check_plan(problem, incumbent):
-    served = np.bincount(problem.pair_client, weights=incumbent.share, minlength=problem.n_clients)
-    assert np.allclose(served, 1.0)
-    load = np.bincount(
-        problem.pair_site,
-        weights=incumbent.share * problem.demand[problem.pair_client],
-        minlength=problem.n_sites,
-    )
-    assert np.all(load <= problem.capacity * incumbent.open_sites + 1e-6)
+    assert_plan_serves_within_capacity(problem, incumbent.open_sites, incumbent.share)
     assert problem.objective(incumbent.open_sites, incumbent.share) == pytest.approx(
         incumbent.objective, rel=1e-9
     )
