@@ -39,7 +39,11 @@ class SolveFormat(StrEnum):
 
 @contextmanager
 def interruptible() -> Iterator[None]:
-    """First Ctrl-C asks the solve to stop with its best plan; a second one quits at once."""
+    """First Ctrl-C asks the solve to stop with its best plan; a second one quits at once.
+
+    A process that started with SIGINT ignored (a background job of a
+    non-interactive shell, ``nohup``) keeps ignoring it.
+    """
     cancel.reset()
 
     def on_sigint(signum: int, frame: Any) -> None:
@@ -50,7 +54,10 @@ def interruptible() -> Iterator[None]:
         err_console.print("stopping: keeping the best plan found so far (Ctrl-C again to quit)")
 
     try:
-        previous = signal.signal(signal.SIGINT, on_sigint)
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            previous = None  # Ctrl-C at the terminal is not meant for this process
+        else:
+            previous = signal.signal(signal.SIGINT, on_sigint)
     except ValueError:  # not the main thread: no signal handling
         previous = None
     try:

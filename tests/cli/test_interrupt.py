@@ -31,13 +31,21 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_world(300, 1, tmp_path_factory.mktemp("world300"))
 
 
-def _start(scenario: Path, solver: str, plan: Path) -> subprocess.Popen:
+def _start(
+    scenario: Path, solver: str, plan: Path, time_limit: float = 600, sigint=signal.SIG_DFL
+) -> subprocess.Popen:
+    """Start ``gpuplace solve`` with SIGINT at ``sigint`` (the default: as from a terminal).
+
+    Whatever this test process inherited (a background job starts with SIGINT
+    ignored) does not reach the command.
+    """
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     return subprocess.Popen(
         [sys.executable, "-m", "cli", "solve", str(scenario), "--solver", solver]
-        + ["--time-limit", "600", "--format", "json", "-o", str(plan)],
+        + ["--time-limit", str(time_limit), "--format", "json", "-o", str(plan)],
         cwd=ROOT,
         env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, sigint),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -108,3 +116,23 @@ def test_second_ctrl_c_quits_at_once(world: Path, tmp_path: Path) -> None:
     assert process.returncode == 130, err
     assert stopped_s < 5.0, stopped_s
     assert not plan_path.exists()
+
+
+def test_a_process_started_with_sigint_ignored_keeps_ignoring_it(world: Path, tmp_path: Path):
+    # a background job of a non-interactive shell (``gpuplace solve … &`` in a script)
+    plan_path = tmp_path / "plan.json"
+    process = _start(world, "auto", plan_path, time_limit=10, sigint=signal.SIG_IGN)
+    try:
+        _wait_until_solving(process, SOLVING_AFTER_S)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)  # would quit at once with exit 130 if handled
+        out, err = process.communicate(timeout=STARTUP_S + 10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "stopping" not in err
+    plan = json.loads(out)
+    assert plan["status"] in ("feasible", "optimal"), plan.get("notes")
+    assert json.loads(plan_path.read_text())["objective"] == plan["objective"]
