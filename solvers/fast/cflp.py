@@ -18,10 +18,11 @@ Large instances (``lagrange="auto"``: more than 20,000 pairs) first run the
 Lagrangian phase of :mod:`solvers.fast.cflp_lagrange`: a bound, a plan from
 transportation LPs, and per-facility penalty bounds. When the gap is still
 open and every facility has a finite capacity, the Lagrangian branch-and-bound
-of :mod:`solvers.fast.cflp_tree` takes over from there. Otherwise a MIP over the 16 most promising sites sharpens the plan; facilities
-whose penalty bound exceeds the plan's cost are fixed; HiGHS then solves the
-reduced model from the plan, its linking rows seeded with the pairs of
-negative Lagrangian reduced cost. The bound reported is the best of the
+of :mod:`solvers.fast.cflp_tree` takes over from there. Otherwise a MIP
+over the 16 most promising sites sharpens the plan; facilities whose penalty
+bound exceeds the plan's cost are fixed; HiGHS then solves the reduced model
+from the plan, its linking rows seeded with the pairs of negative Lagrangian
+reduced cost. The bound reported is the best of the
 Lagrangian bound and ``min(MIP bound, smallest penalty of a fixing)``, a
 proven bound of the original problem.
 """

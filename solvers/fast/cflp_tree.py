@@ -37,7 +37,7 @@ ROOT_STEPS = 300  # ascent steps at the root when no multipliers are given
 
 
 def applies(problem: FacilityProblem) -> bool:
-    """Whether :func:`search` handles ``problem``: every facility that may open has a finite capacity."""
+    """Whether :func:`search` handles ``problem``: a finite capacity wherever a site may open."""
     cap = problem.capacity[problem.open_ub]
     return bool(
         cap.size
