@@ -348,14 +348,17 @@ def solve(
     wall = time.perf_counter() - t0
     if incumbent is None:
         return FacilitySolution("no_solution", None, None, None, _finite(bound), wall, tuple(notes))
+    return _solution(problem, incumbent, bound, gap, wall, tuple(notes))
+
+
+def _solution(problem, incumbent, bound: float, gap: float, wall: float, notes) -> FacilitySolution:
+    """The incumbent as a solution: shares normalised, bound capped at its cost, status by gap."""
     objective = incumbent.objective
     share = _normalised(problem, incumbent.open_sites, incumbent.share)
     proven = _finite(bound)
     proven = None if proven is None else min(proven, objective)
     status = "optimal" if proven is not None and _gap(objective, proven) <= gap else "feasible"
-    return FacilitySolution(
-        status, incumbent.open_sites, share, objective, proven, wall, tuple(notes)
-    )
+    return FacilitySolution(status, incumbent.open_sites, share, objective, proven, wall, notes)
 
 
 def _tree(problem, lag, t0, deadline, *, gap, threads, notes) -> FacilitySolution:
@@ -379,13 +382,7 @@ def _tree(problem, lag, t0, deadline, *, gap, threads, notes) -> FacilitySolutio
     if incumbent is None:
         status = "infeasible" if tree.complete else "no_solution"
         return FacilitySolution(status, None, None, None, _finite(tree.bound), wall, notes)
-    objective = incumbent.objective
-    share = _normalised(problem, incumbent.open_sites, incumbent.share)
-    proven = min(max(tree.bound, lag.bound), objective)
-    status = "optimal" if _gap(objective, proven) <= gap else "feasible"
-    return FacilitySolution(
-        status, incumbent.open_sites, share, objective, _finite(proven), wall, notes
-    )
+    return _solution(problem, incumbent, max(tree.bound, lag.bound), gap, wall, notes)
 
 
 RESTRICTED_SITES = 16  # sites of the restricted MIP run when fixing leaves more

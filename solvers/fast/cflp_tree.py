@@ -136,9 +136,8 @@ def _process(search: _Search, node: _Node) -> list[_Node]:
         problem = replace(base, open_lb=must, open_ub=may)
         free = may & ~must
         if not free.any():
+            # a leaf: its plan becomes the incumbent unless that is cheaper, so the bound holds
             search.offer(must.copy())
-            exact = search.result.seen.get(np.packbits(must).tobytes(), np.inf)
-            search.pruned_min = min(search.pruned_min, exact)
             return []
         bound, lam, ks, choice = _ascent(
             problem, lam, steps, search.upper, search.threshold(), search.deadline
