@@ -29,9 +29,9 @@ COMMAND_MODULES = (
 
 for _module in COMMAND_MODULES:
     try:
-        importlib.import_module(f"commands.{_module}").register(app)
+        importlib.import_module(f"gpuplace.commands.{_module}").register(app)
     except ModuleNotFoundError as _error:
-        if _error.name != f"commands.{_module}":
+        if _error.name != f"gpuplace.commands.{_module}":
             raise
 
 

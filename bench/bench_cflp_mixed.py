@@ -25,10 +25,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from datasets.orlib import benchmarks_root  # noqa: E402
-from datasets.orlib_read import read_cflp  # noqa: E402
-from solvers.fast import cflp  # noqa: E402
-from solvers.fast.flp import from_dense  # noqa: E402
+from gpuplace.datasets.orlib import benchmarks_root  # noqa: E402
+from gpuplace.datasets.orlib_read import read_cflp  # noqa: E402
+from gpuplace.solvers.fast import cflp  # noqa: E402
+from gpuplace.solvers.fast.flp import from_dense  # noqa: E402
 
 CASES = [
     (family, capacity, seed, spread)

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from scenario.build import build_instance
-from scenario.instance import LatencySettings
-from topo import latency, read_topology
+from gpuplace.scenario.build import build_instance
+from gpuplace.scenario.instance import LatencySettings
+from gpuplace.topo import latency, read_topology
 
 TOPOLOGY = "topohub:backbone/world"
 

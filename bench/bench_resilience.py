@@ -43,8 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from scenario import load_instance  # noqa: E402
-from scenario.instance import Instance  # noqa: E402
+from gpuplace.scenario import load_instance  # noqa: E402
+from gpuplace.scenario.instance import Instance  # noqa: E402
 
 APAC = REPO / "datasets" / "apac" / "scenario.toml"
 APAC_OVERRIDES = {"constraints.budget": "2e8", "constraints.failover_sla_factor": "1.5"}
@@ -82,7 +82,7 @@ def _apac_factor_one(overrides: dict[str, str]) -> Instance:
 
 def _world(regions: int, cache: Path) -> Callable[[dict[str, str]], Instance]:
     def load(overrides: dict[str, str]) -> Instance:
-        from datasets.world import build_world
+        from gpuplace.datasets.world import build_world
 
         folder = cache / f"world-{regions}-seed0"
         toml = folder / "scenario.toml"
@@ -115,11 +115,11 @@ def cases(quick: bool, world_regions: int = WORLD_REGIONS, cache: Path | None = 
 
 def measure(case: Case, plan_name: str, time_limit_s: float, solver: str) -> dict:
     """Solve one plan of one case, verify it and analyse its single-site failures."""
-    from planning.failures import analyse_failures
-    from solvers import SolveParameters, solve
-    from solvers.model import total_cost
-    from solvers.plan import build_plan
-    from solvers.verify import verify_plan
+    from gpuplace.planning.failures import analyse_failures
+    from gpuplace.solvers import SolveParameters, solve
+    from gpuplace.solvers.model import total_cost
+    from gpuplace.solvers.plan import build_plan
+    from gpuplace.solvers.verify import verify_plan
 
     instance = case.load(PLANS[plan_name])
     params = SolveParameters(time_limit_s=time_limit_s, gap=GAP, threads=2, seed=0)

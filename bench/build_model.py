@@ -21,8 +21,8 @@ def cut_pairs(instance, pairs: int):
 
 def measure(job: dict) -> dict:
     """Seconds to build: ``solvers.model.build_model``, the fast backend's arrays, the plain baseline."""
-    from scenario import load_instance
-    from solvers.model.formulation import build_model
+    from gpuplace.scenario import load_instance
+    from gpuplace.solvers.model.formulation import build_model
 
     instance = cut_pairs(load_instance(job["scenario"]), int(job["pairs"]))
     out = {
@@ -34,7 +34,7 @@ def measure(job: dict) -> dict:
     model = build_model(instance)
     out["project_s"] = time.perf_counter() - t0
     out["project_rows"], out["project_cols"] = model.A.shape
-    from solvers.fast.colgen import restrict
+    from gpuplace.solvers.fast.colgen import restrict
 
     t0 = time.perf_counter()
     restricted = restrict(model, np.arange(instance.n_pairs))

@@ -15,8 +15,8 @@ def networkx_seconds(regions: int, sla_ms: float = 50.0) -> dict:
     import networkx as nx
 
     from bench.bench_latency import TOPOLOGY, _cities
-    from scenario.instance import LatencySettings
-    from topo import latency, read_topology
+    from gpuplace.scenario.instance import LatencySettings
+    from gpuplace.topo import latency, read_topology
 
     settings = LatencySettings()
     topology = read_topology(TOPOLOGY)

@@ -28,7 +28,7 @@ def world_scenario(ctx: Context, regions: int) -> Path:
     folder = ctx.cache / f"world-{regions}-seed{ctx.seed}"
     toml = folder / "scenario.toml"
     if not toml.exists():
-        from datasets.world import build_world
+        from gpuplace.datasets.world import build_world
 
         ctx.log(f"  building world scenario with {regions} regions")
         build_world(regions, ctx.seed, folder, force=True)

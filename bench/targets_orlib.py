@@ -63,14 +63,14 @@ CAPABC = {
 
 
 def orlib_file(family: str, name: str) -> Path:
-    from datasets.orlib import benchmarks_root
+    from gpuplace.datasets.orlib import benchmarks_root
 
     return benchmarks_root() / "orlib" / family / f"{name}.txt"
 
 
 def orlib_scenario(ctx: Context, family: str, name: str, capacity: float | None = None) -> Path:
     """The cached scenario converted from an OR-Library file."""
-    from datasets.orlib import convert_orlib
+    from gpuplace.datasets.orlib import convert_orlib
 
     stem = name if capacity is None else f"{name}-{int(capacity)}"
     toml = ctx.cache / "orlib" / f"{stem}.toml"
@@ -135,7 +135,7 @@ def _orlib_pair(ctx, family, name, capacity, gap, limit, base_methods, optimum):
 
 
 def _optima(family):
-    from datasets.orlib import load_optima
+    from gpuplace.datasets.orlib import load_optima
 
     return load_optima(family)
 

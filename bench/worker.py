@@ -30,10 +30,10 @@ def _gap(objective: float | None, bound: float | None) -> float | None:
 
 def _solve_project(instance, solver: str, time_limit_s: float, gap: float, threads: int) -> dict:
     """solvers.solve -> build_plan -> verify_plan; times each step."""
-    import solvers.fast  # noqa: F401  (registers the fast backends)
-    from solvers import SolveParameters, solve
-    from solvers.plan import build_plan
-    from solvers.verify import verify_plan
+    import gpuplace.solvers.fast  # noqa: F401  (registers the fast backends)
+    from gpuplace.solvers import SolveParameters, solve
+    from gpuplace.solvers.plan import build_plan
+    from gpuplace.solvers.verify import verify_plan
 
     params = SolveParameters(time_limit_s=max(time_limit_s, 1.0), gap=gap, threads=threads)
     t0 = time.perf_counter()
@@ -56,7 +56,7 @@ def _solve_project(instance, solver: str, time_limit_s: float, gap: float, threa
 
 
 def run_placement(job: dict) -> dict:
-    from scenario import load_instance
+    from gpuplace.scenario import load_instance
 
     started = time.perf_counter()
     instance = load_instance(job["scenario"])
@@ -86,7 +86,7 @@ def run_orlib(job: dict) -> dict:
     out: dict[str, Any] = {}
     if method in ("plain-highs", "spopt-cbc"):
         from bench import baselines
-        from datasets.orlib import read_cflp, read_pmed
+        from gpuplace.datasets.orlib import read_cflp, read_pmed
 
         path = job["file"]
         if job["family"] == "pmed":
@@ -129,7 +129,7 @@ def run_orlib(job: dict) -> dict:
                 )
             )
     else:
-        from scenario import load_instance
+        from gpuplace.scenario import load_instance
 
         instance = load_instance(job["scenario"])
         out["load_s"] = time.perf_counter() - started

@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from commands.common import console, err_console, handles_input_errors
-from planning.compare import (
+from gpuplace.commands.common import console, err_console, handles_input_errors
+from gpuplace.planning.compare import (
     Comparison,
     compare_plans,
     comparison_csv,
@@ -18,8 +18,8 @@ from planning.compare import (
     metric_label,
     plan_labels,
 )
-from planning.plans import load_plan
-from scenario.errors import InputError
+from gpuplace.planning.plans import load_plan
+from gpuplace.scenario.errors import InputError
 
 
 class CompareFormat(StrEnum):

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import typer
 
-from commands.common import console, handles_input_errors, usage_error
-from scenario.errors import InputError, Problem
+from gpuplace.commands.common import console, handles_input_errors, usage_error
+from gpuplace.scenario.errors import InputError, Problem
 
 
 def _orlib_module():
     """The OR-Library converter, or None when the datasets package does not provide it."""
     try:
-        from datasets import orlib
+        from gpuplace.datasets import orlib
     except ImportError:
         return None
     return orlib
@@ -51,9 +51,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Convert a topology to node-link JSON, or an OR-Library file to a scenario."""
-        from topo import read_topology, write_node_link
-        from topo.readers import TOPOHUB_PREFIX
-        from topo.readers.guard import check_size
+        from gpuplace.topo import read_topology, write_node_link
+        from gpuplace.topo.readers import TOPOHUB_PREFIX
+        from gpuplace.topo.readers.guard import check_size
 
         is_key = input.startswith(TOPOHUB_PREFIX)
         if not is_key:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from commands.common import handles_input_errors, usage_error
+from gpuplace.commands.common import handles_input_errors, usage_error
 
 DATASETS = (
     ("apac", "bundled", "APAC demo: 41 metros, 234 regions, 3 GPU types (datasets/apac/)"),
@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         output_format: str = typer.Option("text", "--format", help="text | json | csv"),
     ) -> None:
         """List the datasets and where the bundled one lives."""
-        from datasets.apac import build as apac
+        from gpuplace.datasets.apac import build as apac
 
         rows = [
             {
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Overwrite existing outputs."),
     ) -> None:
         """Regenerate the bundled APAC scenario into a folder (needs the data extra)."""
-        from datasets.apac.build import build
+        from gpuplace.datasets.apac.build import build
 
         path = build(out_dir, force=force)
         typer.echo(str(path))
@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Generate a world-scale scenario on TopoHub backbone/world (needs the data extra)."""
-        from datasets.world import build_world as build
+        from gpuplace.datasets.world import build_world as build
 
         path = build(
             regions, seed, out_dir, force=force, latency_weight=latency_weight, budget=budget

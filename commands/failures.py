@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from commands.common import (
+from gpuplace.commands.common import (
     console,
     handles_input_errors,
     is_terminal,
@@ -16,7 +16,7 @@ from commands.common import (
     scenario_files,
     usage_error,
 )
-from scenario.errors import InputError, Problem
+from gpuplace.scenario.errors import InputError, Problem
 
 
 class FailuresFormat(StrEnum):
@@ -143,12 +143,12 @@ def register(app: typer.Typer) -> None:
         """
         from dataclasses import replace
 
-        from planning.failures import analyse_failures, redundancy_guarantee
-        from planning.failures_cases import load_srlg
-        from planning.failures_output import failures_csv, failures_json
-        from planning.io import write_text_atomic
-        from planning.plans import load_plan
-        from scenario import load_instance, parse_set_options
+        from gpuplace.planning.failures import analyse_failures, redundancy_guarantee
+        from gpuplace.planning.failures_cases import load_srlg
+        from gpuplace.planning.failures_output import failures_csv, failures_json
+        from gpuplace.planning.io import write_text_atomic
+        from gpuplace.planning.plans import load_plan
+        from gpuplace.scenario import load_instance, parse_set_options
 
         chosen = output_format
         if output is not None:
@@ -167,7 +167,7 @@ def register(app: typer.Typer) -> None:
         groups = load_srlg(srlg) if srlg is not None else None
         params = None
         if mode is FailuresMode.resolve:
-            from solvers import params_from_instance
+            from gpuplace.solvers import params_from_instance
 
             params = params_from_instance(instance)
             if time_limit is not None:

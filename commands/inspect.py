@@ -9,7 +9,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from commands.common import console, handles_input_errors, usage_error
+from gpuplace.commands.common import console, handles_input_errors, usage_error
 
 FORMATS = ("text", "json")
 
@@ -99,8 +99,8 @@ def register(app: typer.Typer) -> None:
         output_format: str = typer.Option("text", "--format", help="text or json."),
     ) -> None:
         """Sizes, reach, capacity, budget and latency of a scenario; or a topology summary."""
-        from scenario import inspect_scenario, load_instance, parse_set_options
-        from topo import inspect_topology, read_topology
+        from gpuplace.scenario import inspect_scenario, load_instance, parse_set_options
+        from gpuplace.topo import inspect_topology, read_topology
 
         if output_format not in FORMATS:
             usage_error(f"--format must be one of {', '.join(FORMATS)}, got {output_format!r}")

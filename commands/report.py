@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from commands.common import (
+from gpuplace.commands.common import (
     console,
     err_console,
     handles_input_errors,
@@ -39,17 +39,17 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
     ) -> None:
         """Write an HTML map, GeoJSON, CSV tables, PNG plots and index.html into DIR."""
-        from planning.plans import load_plan
-        from planning.report import build_report
-        from scenario import load_instance, parse_set_options
+        from gpuplace.planning.plans import load_plan
+        from gpuplace.planning.report import build_report
+        from gpuplace.scenario import load_instance, parse_set_options
 
         refuse_overwriting_inputs(out_dir, [*scenario_files(scenario), plan], folder=True)
         instance = load_instance(scenario, parse_set_options(set_))
         loaded = load_plan(plan)
         sections = []
         if failures:
-            from planning.failures import analyse_failures, redundancy_guarantee
-            from planning.failures_output import failures_section
+            from gpuplace.planning.failures import analyse_failures, redundancy_guarantee
+            from gpuplace.planning.failures_output import failures_section
 
             impacts = analyse_failures(instance, loaded, source=str(plan))
             sections.append(failures_section(impacts, redundancy_guarantee(instance, loaded)))

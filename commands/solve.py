@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from commands.common import (
+from gpuplace.commands.common import (
     EXIT_NEGATIVE,
     EXIT_OK,
     console,
@@ -26,8 +26,8 @@ from commands.common import (
     scenario_files,
     usage_error,
 )
-from scenario.errors import InputError, Problem
-from solvers import cancel
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.solvers import cancel
 
 TOP_SITES = 10
 
@@ -69,7 +69,7 @@ def interruptible() -> Iterator[None]:
 
 def run_solver(instance: Any, solver: str, params: Any, *, spinner: bool) -> Any:
     """Run ``solvers.solve`` in a worker thread so Ctrl-C reaches the handler meanwhile."""
-    import solvers
+    from gpuplace import solvers
 
     outcome: dict[str, Any] = {}
 
@@ -147,8 +147,8 @@ def print_summary(plan: dict[str, Any], written: Path | None) -> None:
 
 def print_solvers() -> None:
     """Each solver, whether it is installed, and the features it declares."""
-    import solvers
-    from solvers.backends import BACKENDS
+    from gpuplace import solvers
+    from gpuplace.solvers.backends import BACKENDS
 
     table = Table(title="solvers")
     table.add_column("name")
@@ -201,11 +201,11 @@ def register(app: typer.Typer) -> None:
                 [Problem(str(output), "", "already exists (use --force to overwrite)")]
             )
 
-        import scenario as scenario_pkg
-        import solvers
-        from solvers.plan import build_plan
-        from solvers.planio import plan_json, write_plan
-        from solvers.verify import verify_plan
+        from gpuplace import scenario as scenario_pkg
+        from gpuplace import solvers
+        from gpuplace.solvers.plan import build_plan
+        from gpuplace.solvers.planio import plan_json, write_plan
+        from gpuplace.solvers.verify import verify_plan
 
         overrides = scenario_pkg.parse_set_options(set_ or [])
         instance = scenario_pkg.load_instance(scenario, overrides)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from commands.common import EXIT_NEGATIVE, console, handles_input_errors, is_terminal
+from gpuplace.commands.common import EXIT_NEGATIVE, console, handles_input_errors, is_terminal
 
 VARY_HELP = (
     "A scenario key and its values, repeatable (the cases are the cartesian product). "
@@ -74,8 +74,8 @@ def register(app: typer.Typer) -> None:
         done are not solved again. A failing case is an 'error' row; the exit
         code is 1 when any case ended in error.
         """
-        from planning.sweep import SolverOptions, run_sweep
-        from scenario import load_instance, parse_set_options
+        from gpuplace.planning.sweep import SolverOptions, run_sweep
+        from gpuplace.scenario import load_instance, parse_set_options
 
         base = parse_set_options(set_)
         if out_dir is None:

@@ -9,7 +9,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from commands.common import EXIT_NEGATIVE, EXIT_OK, console, err_console, handles_input_errors
+from gpuplace.commands.common import (
+    EXIT_NEGATIVE,
+    EXIT_OK,
+    console,
+    err_console,
+    handles_input_errors,
+)
 
 
 class VerifyFormat(StrEnum):
@@ -32,9 +38,9 @@ def register(app: typer.Typer) -> None:
         fmt: VerifyFormat = typer.Option(VerifyFormat.text, "--format", help="Output format."),
     ) -> None:
         """List each violation of the plan; exit 0 when there is none, 1 otherwise."""
-        import scenario as scenario_pkg
-        from solvers.planio import read_plan
-        from solvers.verify import verify_plan
+        from gpuplace import scenario as scenario_pkg
+        from gpuplace.solvers.planio import read_plan
+        from gpuplace.solvers.verify import verify_plan
 
         instance = scenario_pkg.load_instance(scenario, scenario_pkg.parse_set_options(set_ or []))
         plan = read_plan(plan_path)

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from datasets._io import check_writable, fmt, write_csv, write_json, write_toml
-from datasets.orlib_read import (
+from gpuplace.datasets._io import check_writable, fmt, write_csv, write_json, write_toml
+from gpuplace.datasets.orlib_read import (
     CflpInstance,
     PmedInstance,
     is_orlib,
@@ -36,7 +36,7 @@ from datasets.orlib_read import (
     read_cflp,
     read_pmed,
 )
-from scenario.errors import InputError, Problem
+from gpuplace.scenario.errors import InputError, Problem
 
 __all__ = [
     "CflpInstance",

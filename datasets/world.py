@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from datasets._io import check_writable, csv_text, fmt, write_text, write_toml
-from datasets.catalog import GPU_CATALOGUE
-from scenario.errors import InputError, Problem
-from topo.geo import haversine_km
+from gpuplace.datasets._io import check_writable, csv_text, fmt, write_text, write_toml
+from gpuplace.datasets.catalog import GPU_CATALOGUE
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.topo.geo import haversine_km
 
 __all__ = ["DEFAULT_SLA_TIERS_MS", "build_world"]
 
@@ -124,8 +124,8 @@ def _slug(text: str) -> str:
 
 def _best_rtt_ms(topology_data: dict, regions: dict, site_nodes: Sequence[str]) -> np.ndarray:
     """Per region, the lowest RTT to any candidate site under the contract's latency model."""
-    from topo.latency import access_ms, link_latency_ms, nearest_nodes, shortest_paths
-    from topo.readers.node_link import from_node_link
+    from gpuplace.topo.latency import access_ms, link_latency_ms, nearest_nodes, shortest_paths
+    from gpuplace.topo.readers.node_link import from_node_link
 
     topology = from_node_link(topology_data, TOPOLOGY_KEY)
     attach = nearest_nodes(topology, regions["lat"], regions["lon"])

@@ -10,14 +10,14 @@ import importlib
 from typing import Any
 
 _LAZY = {
-    "compare_plans": "planning.compare",
-    "load_plan": "planning.plans",
-    "build_report": "planning.report",
-    "ReportSection": "planning.report",
-    "run_sweep": "planning.sweep",
-    "SolverOptions": "planning.sweep",
-    "run_tasks": "planning.executor",
-    "pareto_front": "planning.pareto",
+    "compare_plans": "gpuplace.planning.compare",
+    "load_plan": "gpuplace.planning.plans",
+    "build_report": "gpuplace.planning.report",
+    "ReportSection": "gpuplace.planning.report",
+    "run_sweep": "gpuplace.planning.sweep",
+    "SolverOptions": "gpuplace.planning.sweep",
+    "run_tasks": "gpuplace.planning.executor",
+    "pareto_front": "gpuplace.planning.pareto",
 }
 
 __all__ = sorted(_LAZY)

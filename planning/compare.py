@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planning.plans import as_float, gpu_totals, primary_sites, scenario_sha, site_gpus
+from gpuplace.planning.plans import as_float, gpu_totals, primary_sites, scenario_sha, site_gpus
 
 # (metric key, label, where in the plan) in table order.
 KPI_ROWS: tuple[tuple[str, str], ...] = (

@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from planning.failures_cases import FailureCase, SrlgGroups, failure_cases
-from planning.failures_plan import PlanArrays, plan_arrays
-from scenario.errors import InputError, Problem
-from scenario.instance import Instance
-from solvers.resilience import (
+from gpuplace.planning.failures_cases import FailureCase, SrlgGroups, failure_cases
+from gpuplace.planning.failures_plan import PlanArrays, plan_arrays
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.resilience import (
     DEMAND_TOL,
     reachable_pairs,
     rehome,
@@ -41,8 +41,8 @@ from solvers.resilience import (
     site_capacity,
     without_links,
 )
-from topo import latency
-from topo.graph import Topology
+from gpuplace.topo import latency
+from gpuplace.topo.graph import Topology
 
 MODES = ("rehome", "resolve")
 
@@ -334,7 +334,7 @@ def analyse_case(context: _Context, case: FailureCase) -> FailureImpact:
         lp_ok=result.ok,
     )
     if context.mode == "resolve":
-        from planning.failures_repair import repair
+        from gpuplace.planning.failures_repair import repair
 
         disrupted = bool(affected.size or overloads)
         impact = repair(
@@ -351,7 +351,7 @@ def analyse_case(context: _Context, case: FailureCase) -> FailureImpact:
 
 
 def _failed_labels(instance: Instance, case: FailureCase) -> tuple[str, ...]:
-    from planning.failures_cases import link_label
+    from gpuplace.planning.failures_cases import link_label
 
     return tuple(instance.site_ids[s] for s in case.sites) + tuple(
         link_label(instance.topology, e) for e in case.edges
@@ -419,7 +419,7 @@ def _run(
         distributed = False
     if distributed:
         try:
-            from planning.executor import run_tasks
+            from gpuplace.planning.executor import run_tasks
         except ImportError:
             distributed = False
     if not distributed:

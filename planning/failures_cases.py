@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from scenario.errors import InputError, Problem, ProblemCollector
-from scenario.instance import Instance
-from topo.graph import Topology
+from gpuplace.scenario.errors import InputError, Problem, ProblemCollector
+from gpuplace.scenario.instance import Instance
+from gpuplace.topo.graph import Topology
 
 SrlgGroups = dict[str, list[tuple[str, str]]]
 

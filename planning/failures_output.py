@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from planning.failures import FailureImpact, RedundancyGuarantee
+from gpuplace.planning.failures import FailureImpact, RedundancyGuarantee
 
 CSV_COLUMNS = (
     "kind",
@@ -121,7 +121,7 @@ def failures_section(
 
     Pass it to ``planning.report.build_report(..., extra_sections=[section])``.
     """
-    from planning.report.index import ReportSection
+    from gpuplace.planning.report.index import ReportSection
 
     total = guarantee.demand_total
     rows = []

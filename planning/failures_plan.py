@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenario.errors import InputError, Problem, ProblemCollector
-from scenario.instance import Instance
+from gpuplace.scenario.errors import InputError, Problem, ProblemCollector
+from gpuplace.scenario.instance import Instance
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from planning.failures_cases import FailureCase
-from planning.failures_plan import PlanArrays
-from scenario.instance import Instance, Objective, SiteStatus
-from solvers.resilience import reachable_pairs
-from topo.graph import Topology
+from gpuplace.planning.failures_cases import FailureCase
+from gpuplace.planning.failures_plan import PlanArrays
+from gpuplace.scenario.instance import Instance, Objective, SiteStatus
+from gpuplace.solvers.resilience import reachable_pairs
+from gpuplace.topo.graph import Topology
 
 
 def repair_instance(
@@ -95,7 +95,7 @@ def repair(
         return dataclasses.replace(impact, repair_status="not_needed", repair_cost=0.0)
     derived = repair_instance(instance, arrays, case, topology)
     try:
-        from solvers import solve
+        from gpuplace.solvers import solve
     except ImportError:
         return dataclasses.replace(impact, repair_status="unavailable")
     solution = solve(derived, solver=solver, params=params)

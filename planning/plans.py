@@ -27,7 +27,7 @@ def load_plan(path: str | os.PathLike[str]) -> dict[str, Any]:
         When the file cannot be read, is not JSON, or is not a plan; each
         problem names the file and the key.
     """
-    from solvers.planio import read_plan
+    from gpuplace.solvers.planio import read_plan
 
     return read_plan(path)
 

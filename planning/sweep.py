@@ -28,9 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planning.executor import run_tasks
-from planning.io import is_nonempty_dir, write_bytes_atomic, write_json_atomic, write_text_atomic
-from planning.sweep_case import (
+from gpuplace.planning.executor import run_tasks
+from gpuplace.planning.io import (
+    is_nonempty_dir,
+    write_bytes_atomic,
+    write_json_atomic,
+    write_text_atomic,
+)
+from gpuplace.planning.sweep_case import (
     ERROR,
     HAS_PLAN,
     CaseResult,
@@ -39,8 +44,8 @@ from planning.sweep_case import (
     error_result,
     solve_case,
 )
-from planning.sweep_grid import Vary, grid, parse_varies
-from planning.sweep_outputs import (
+from gpuplace.planning.sweep_grid import Vary, grid, parse_varies
+from gpuplace.planning.sweep_outputs import (
     Axis,
     mark_front,
     pareto_axes,
@@ -48,9 +53,9 @@ from planning.sweep_outputs import (
     pareto_png,
     results_csv,
 )
-from scenario.errors import InputError, Problem
-from scenario.instance import Instance
-from solvers.result import SolveParameters
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.result import SolveParameters
 
 SWEEP_SCHEMA = "gpuplace.sweep/1"
 MANIFEST = "sweep.json"
@@ -122,7 +127,7 @@ def _read_cached(path: Path) -> dict[str, Any] | None:
 def _check_solver(name: str | None) -> None:
     if name is None:
         return
-    from solvers import available_solvers
+    from gpuplace.solvers import available_solvers
 
     known = available_solvers()
     if name not in known:
@@ -134,7 +139,7 @@ def _check_solver(name: str | None) -> None:
 
 
 def _check_vary_keys(scenario: str | os.PathLike[str], keys: list[str]) -> None:
-    from scenario.schema import all_keys, key_spec, suggest
+    from gpuplace.scenario.schema import all_keys, key_spec, suggest
 
     problems = [
         Problem(str(scenario), f"--vary {key}", f"unknown key '{key}'{suggest(key, all_keys())}")
@@ -215,7 +220,7 @@ def run_sweep(
         not load, an output folder that is not a sweep, or every case failing
         to load (a failing case among others is an ``error`` row instead).
     """
-    from scenario import load_instance
+    from gpuplace.scenario import load_instance
 
     if vary and all(isinstance(v, Vary) for v in vary):
         varies = list(vary)
@@ -300,7 +305,7 @@ def run_sweep(
 
     def record(result: CaseResult) -> None:
         if result.plan is not None:
-            from solvers.planio import write_plan
+            from gpuplace.solvers.planio import write_plan
 
             write_plan(target / PLANS_DIR / f"{result.key}.json", result.plan, force=True)
         if result.row.get("status") != ERROR:

@@ -12,9 +12,9 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from scenario.errors import InputError
-from scenario.instance import Instance
-from solvers.result import SolveParameters
+from gpuplace.scenario.errors import InputError
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.result import SolveParameters
 
 ERROR = "error"
 HAS_PLAN = ("optimal", "feasible")
@@ -111,9 +111,9 @@ def summary_row(plan: dict[str, Any]) -> dict[str, Any]:
 def solve_case(task: CaseTask) -> CaseResult:
     """Solve, build and verify one case; never raises (errors become an ``error`` row)."""
     try:
-        from solvers import solve
-        from solvers.plan import build_plan
-        from solvers.verify import verify_plan
+        from gpuplace.solvers import solve
+        from gpuplace.solvers.plan import build_plan
+        from gpuplace.solvers.verify import verify_plan
 
         solution = solve(task.instance, task.solver, task.params)
         settings = {

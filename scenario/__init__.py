@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from scenario.errors import InputError, Problem
-from scenario.instance import (
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.scenario.instance import (
     Constraints,
     CustomConstraintSpec,
     Instance,
@@ -18,13 +18,13 @@ from scenario.instance import (
 
 # Loaded on first use: the loader imports topo.readers, which imports scenario.errors.
 _LAZY = {
-    "load_instance": "scenario.load",
-    "read_toml": "scenario.load",
-    "inspect_scenario": "scenario.inspect",
-    "apply_overrides": "scenario.overrides",
-    "parse_set_options": "scenario.overrides",
-    "parse_value": "scenario.overrides",
-    "scenario_hash": "scenario.hashing",
+    "load_instance": "gpuplace.scenario.load",
+    "read_toml": "gpuplace.scenario.load",
+    "inspect_scenario": "gpuplace.scenario.inspect",
+    "apply_overrides": "gpuplace.scenario.overrides",
+    "parse_set_options": "gpuplace.scenario.overrides",
+    "parse_value": "gpuplace.scenario.overrides",
+    "scenario_hash": "gpuplace.scenario.hashing",
 }
 
 

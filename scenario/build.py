@@ -11,15 +11,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from scenario.instance import (
+from gpuplace.scenario.instance import (
     Constraints,
     Instance,
     LatencySettings,
     Objective,
     SolverSettings,
 )
-from topo import latency
-from topo.graph import Topology
+from gpuplace.topo import latency
+from gpuplace.topo.graph import Topology
 
 
 def _f(values, n: int, default: float) -> np.ndarray:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from importlib import metadata
 from typing import Any
 
-from scenario.schema import SOLVER_SECTIONS
+from gpuplace.scenario.schema import SOLVER_SECTIONS
 
 TOPOHUB_PREFIX = "topohub:"
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from scenario.instance import Instance, SiteStatus
-from topo.inspect import inspect_topology
+from gpuplace.scenario.instance import Instance, SiteStatus
+from gpuplace.topo.inspect import inspect_topology
 
 
 def _stats(values: np.ndarray) -> dict[str, float | None]:

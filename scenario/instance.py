@@ -11,7 +11,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from topo.graph import Topology
+from gpuplace.topo.graph import Topology
 
 
 class SiteStatus(IntEnum):

@@ -17,24 +17,24 @@ from typing import Any
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
-from scenario.build import build_instance
-from scenario.errors import InputError, Problem, ProblemCollector
-from scenario.hashing import TOPOHUB_PREFIX, scenario_hash, topohub_stamp
-from scenario.instance import Instance
-from scenario.overrides import apply_overrides
-from scenario.regions import (
+from gpuplace.scenario.build import build_instance
+from gpuplace.scenario.errors import InputError, Problem, ProblemCollector
+from gpuplace.scenario.hashing import TOPOHUB_PREFIX, scenario_hash, topohub_stamp
+from gpuplace.scenario.instance import Instance
+from gpuplace.scenario.overrides import apply_overrides
+from gpuplace.scenario.regions import (
     MatrixTable,
     RegionTable,
     coordinate_warnings,
     read_matrix,
     read_regions,
 )
-from scenario.schema import ScenarioSettings, normalised, validate_settings
-from scenario.sites import GpuTable, SiteTable, check_existing_fit, read_gpus, read_sites
-from scenario.tables import read_bytes, read_table
-from topo.graph import Topology
-from topo.latency import graph_matrix
-from topo.readers import guard, read_topology
+from gpuplace.scenario.schema import ScenarioSettings, normalised, validate_settings
+from gpuplace.scenario.sites import GpuTable, SiteTable, check_existing_fit, read_gpus, read_sites
+from gpuplace.scenario.tables import read_bytes, read_table
+from gpuplace.topo.graph import Topology
+from gpuplace.topo.latency import graph_matrix
+from gpuplace.topo.readers import guard, read_topology
 
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 

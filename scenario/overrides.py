@@ -7,8 +7,8 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from scenario.errors import InputError, Problem, ProblemCollector
-from scenario.schema import all_keys, key_spec, suggest
+from gpuplace.scenario.errors import InputError, Problem, ProblemCollector
+from gpuplace.scenario.schema import all_keys, key_spec, suggest
 
 SET_OPTION = "--set"
 

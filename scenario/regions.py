@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scenario.errors import ProblemCollector
-from scenario.tables import (
+from gpuplace.scenario.errors import ProblemCollector
+from gpuplace.scenario.tables import (
     NON_NEGATIVE,
     POSITIVE,
     Table,
@@ -20,9 +20,9 @@ from scenario.tables import (
     texts,
     unique_ids,
 )
-from topo.geo import haversine_km
-from topo.graph import Topology
-from topo.latency import nearest_nodes
+from gpuplace.topo.geo import haversine_km
+from gpuplace.topo.graph import Topology
+from gpuplace.topo.latency import nearest_nodes
 
 REGION_REQUIRED = ("id", "lat", "lon", "demand", "sla_rtt_ms")
 REGION_OPTIONAL = ("node", "country", "allowed_countries", "gbps_per_unit")

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from scenario.errors import ProblemCollector
-from scenario.instance import (
+from gpuplace.scenario.errors import ProblemCollector
+from gpuplace.scenario.instance import (
     Constraints,
     CustomConstraintSpec,
     LatencySettings,

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenario.errors import ProblemCollector
-from scenario.instance import SiteStatus
-from scenario.tables import (
+from gpuplace.scenario.errors import ProblemCollector
+from gpuplace.scenario.instance import SiteStatus
+from gpuplace.scenario.tables import (
     AT_LEAST_ONE,
     NON_NEGATIVE,
     POSITIVE,
@@ -21,7 +21,7 @@ from scenario.tables import (
     texts,
     unique_ids,
 )
-from topo.graph import Topology
+from gpuplace.topo.graph import Topology
 
 EXISTING_PREFIX = "existing_"
 GPU_REQUIRED = ("type", "capex", "power_kw", "throughput")

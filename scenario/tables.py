@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scenario.errors import InputError, ProblemCollector
-from scenario.schema import suggest
-from topo.readers import guard
+from gpuplace.scenario.errors import InputError, ProblemCollector
+from gpuplace.scenario.schema import suggest
+from gpuplace.topo.readers import guard
 
 Check = tuple[Callable[[float], bool], str]
 NON_NEGATIVE: Check = (lambda v: v >= 0, "must be >= 0")

@@ -1,8 +1,8 @@
 """Placement model, backends and diagnosis: ``solve(instance, solver=...) -> Solution``."""
 
-from solvers.api import available_solvers, params_from_instance, solve
-from solvers.diagnose import diagnose
-from solvers.result import Solution, SolveParameters, Status
+from gpuplace.solvers.api import available_solvers, params_from_instance, solve
+from gpuplace.solvers.diagnose import diagnose
+from gpuplace.solvers.result import Solution, SolveParameters, Status
 
 __all__ = [
     "SolveParameters",
@@ -15,4 +15,4 @@ __all__ = [
 ]
 
 # Registers the "fast" solver (solvers/fast); placed last so the backend registry exists.
-import solvers.fast  # noqa: E402, F401
+import gpuplace.solvers.fast  # noqa: E402, F401

@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from scenario.errors import InputError, Problem
-from scenario.instance import Instance
-from solvers.backends import BACKENDS
-from solvers.backends.base import empty_solution
-from solvers.cancel import cancel_requested
-from solvers.diagnose import diagnose, explain_infeasible
-from solvers.model.formulation import build_model
-from solvers.result import Solution, SolveParameters, Status
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.backends import BACKENDS
+from gpuplace.solvers.backends.base import empty_solution
+from gpuplace.solvers.cancel import cancel_requested
+from gpuplace.solvers.diagnose import diagnose, explain_infeasible
+from gpuplace.solvers.model.formulation import build_model
+from gpuplace.solvers.result import Solution, SolveParameters, Status
 
 
 def available_solvers() -> dict[str, bool]:
@@ -79,7 +79,7 @@ def solve(
         raise InputError([Problem(file, "solver.name", f"solver {solver!r} is not installed here")])
     params = params or params_from_instance(instance)
     if instance.constraints.survive_site_failure:
-        from solvers.resilience import solve_survivable
+        from gpuplace.solvers.resilience import solve_survivable
 
         return solve_survivable(instance, solver, params, warm_start)
     started = time.perf_counter()

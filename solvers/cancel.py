@@ -7,7 +7,7 @@ and stop with the best plan found so far, marking the solution
 
 Examples
 --------
->>> from solvers import cancel
+>>> from gpuplace.solvers import cancel
 >>> cancel.reset()
 >>> cancel.cancel_requested()
 False

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.diagnosis import fmt
-from solvers.model.builder import LinearModel
-from topo import latency
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.diagnosis import fmt
+from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.topo import latency
 
 _OPEN, _CLOSED = 1, 2
 _MAX_LISTED = 10
@@ -272,7 +272,7 @@ def explain_infeasible(
     list of str
         Messages; each states a proven fact.
     """
-    from solvers.diagnosis.explain import conflicting_families, explain
+    from gpuplace.solvers.diagnosis.explain import conflicting_families, explain
 
     if instance is None:
         return conflicting_families(model, time_limit_s)

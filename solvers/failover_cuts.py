@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from scenario.instance import Instance
+from gpuplace.scenario.instance import Instance
 
 Cut = tuple[tuple[int, ...], tuple[int, ...]]
 
@@ -144,7 +144,7 @@ def site_capacity_bound(instance: Instance) -> np.ndarray:
     times the largest throughput, and existing GPUs plus the model's per-type bounds
     on new GPUs (:func:`solvers.model.core.gpu_upper_bounds`).
     """
-    from solvers.model.core import gpu_upper_bounds
+    from gpuplace.solvers.model.core import gpu_upper_bounds
 
     thr = np.asarray(instance.gpu_throughput, dtype=float)
     kw = np.asarray(instance.gpu_power_kw, dtype=float)
@@ -242,7 +242,7 @@ def separate(
     Examples
     --------
     >>> import numpy as np
-    >>> from solvers.resilience import ReachablePairs
+    >>> from gpuplace.solvers.resilience import ReachablePairs
     >>> pairs = ReachablePairs(np.array([0, 0, 1]), np.array([0, 1, 1]), np.zeros(3))
     >>> separate(np.array([5.0, 4.0]), np.array([3.0, 3.0]), 1, pairs)
     [((1,), ())]

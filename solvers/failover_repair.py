@@ -25,12 +25,12 @@ import time
 
 import numpy as np
 
-from scenario.instance import Instance, SiteStatus
-from solvers.backends.base import warm_start_vector
-from solvers.failover_cuts import separate
-from solvers.model.builder import LinearModel
-from solvers.model.objective import objective_value
-from solvers.result import Solution, Status
+from gpuplace.scenario.instance import Instance, SiteStatus
+from gpuplace.solvers.backends.base import warm_start_vector
+from gpuplace.solvers.failover_cuts import separate
+from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.model.objective import objective_value
+from gpuplace.solvers.result import Solution, Status
 
 _MAX_PASSES = 25
 

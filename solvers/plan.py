@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.kpis import TINY, weighted_mean, weighted_percentile
-from solvers.result import Solution, Status
-from topo import latency
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.kpis import TINY, weighted_mean, weighted_percentile
+from gpuplace.solvers.result import Solution, Status
+from gpuplace.topo import latency
 
 PLAN_SCHEMA = "gpuplace.plan/1"
 _HAS_PLAN = (Status.OPTIMAL, Status.FEASIBLE)

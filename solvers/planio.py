@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from scenario.errors import InputError, Problem
-from solvers.verify.schema import schema_problems
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.solvers.verify.schema import schema_problems
 
 
 def _finite(value: Any) -> Any:

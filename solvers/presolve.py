@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from scenario.instance import Instance
+from gpuplace.scenario.instance import Instance
 
 RTT_TOL_MS = 1e-9
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from scenario.build import sovereignty_mask
-from scenario.instance import Instance
-from topo import latency
-from topo.graph import Topology
+from gpuplace.scenario.build import sovereignty_mask
+from gpuplace.scenario.instance import Instance
+from gpuplace.topo import latency
+from gpuplace.topo.graph import Topology
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,8 +21,8 @@ import numpy as np
 from ortools.linear_solver.python import model_builder as mb
 from scipy.sparse import csr_matrix, vstack
 
-from scenario.instance import Instance
-from solvers.reachable import ReachablePairs
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.reachable import ReachablePairs
 
 # Demand below this (in demand units) counts as served; LP round-off stays under it.
 DEMAND_TOL = 1e-6

@@ -32,15 +32,15 @@ failover guarantee about compute, where GPUs are the expensive, slow-to-add reso
 
 from __future__ import annotations
 
-from solvers.reachable import ReachablePairs, reachable_pairs, route, without_links
-from solvers.rehome import (
+from gpuplace.solvers.reachable import ReachablePairs, reachable_pairs, route, without_links
+from gpuplace.solvers.rehome import (
     DEMAND_TOL,
     RehomeResult,
     failover_shortfall,
     rehome,
     site_capacity,
 )
-from solvers.survivable import (
+from gpuplace.solvers.survivable import (
     METHODS,
     biting_failures,
     failover_cut,

@@ -21,15 +21,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from scenario.instance import CustomConstraintSpec, Instance
-from solvers.reachable import ReachablePairs, reachable_pairs
-from solvers.rehome import DEMAND_TOL, failover_shortfall, site_capacity
-from solvers.result import Solution, SolveParameters, Status
+from gpuplace.scenario.instance import CustomConstraintSpec, Instance
+from gpuplace.solvers.reachable import ReachablePairs, reachable_pairs
+from gpuplace.solvers.rehome import DEMAND_TOL, failover_shortfall, site_capacity
+from gpuplace.solvers.result import Solution, SolveParameters, Status
 
 
 def _with_failure_cases(instance: Instance, sites: Sequence[int]) -> Instance:
     """The instance with the flag off and the given failures as a custom piece."""
-    from solvers.constraints.survivability import name as kind
+    from gpuplace.solvers.constraints.survivability import name as kind
 
     constraints = instance.constraints
     spec = CustomConstraintSpec(
@@ -69,7 +69,7 @@ def unsurvivable_regions(instance: Instance, pairs: ReachablePairs) -> list[int]
     Only meaningful when all demand must be served and ``failover_sla_factor >= 1``
     (then the region's serving site is one of those in reach, and its loss is fatal).
     """
-    from solvers.constraints.survivability import may_open
+    from gpuplace.solvers.constraints.survivability import may_open
 
     cons = instance.constraints
     if cons.allow_unserved or instance.objective.kind == "served" or cons.failover_sla_factor < 1:
@@ -124,7 +124,7 @@ def _with_cuts(
     instance: Instance, cuts: Sequence[tuple[tuple[int, ...], tuple[int, ...]]]
 ) -> Instance:
     """The instance with the flag off and the given failover cuts as custom pieces."""
-    from solvers.constraints.survivability import CUT_KIND
+    from gpuplace.solvers.constraints.survivability import CUT_KIND
 
     constraints = instance.constraints
     specs = tuple(
@@ -213,8 +213,8 @@ def solve_survivable(
         INFEASIBLE when no survivable plan exists; NO_SOLUTION when time ran out
         before a survivable plan was found, or the backend cannot enforce the rows.
     """
-    from solvers.api import params_from_instance, solve
-    from solvers.backends.base import empty_solution
+    from gpuplace.solvers.api import params_from_instance, solve
+    from gpuplace.solvers.backends.base import empty_solution
 
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
@@ -242,7 +242,7 @@ def solve_survivable(
             ),
         )
     if method == "cuts":
-        from solvers.survivable_cuts import CutLoopOptions, solve_by_cuts
+        from gpuplace.solvers.survivable_cuts import CutLoopOptions, solve_by_cuts
 
         solution = solve_by_cuts(
             instance,

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenario.instance import CustomConstraintSpec, Instance
-from solvers.failover_cuts import (
+from gpuplace.scenario.instance import CustomConstraintSpec, Instance
+from gpuplace.solvers.failover_cuts import (
     Cut,
     closure_cuts,
     closures,
@@ -46,7 +46,7 @@ from solvers.failover_cuts import (
     separate,
     violated,
 )
-from solvers.result import Solution, SolveParameters, Status
+from gpuplace.solvers.result import Solution, SolveParameters, Status
 
 # The whole a-priori pool goes into the model up to this many GPU coefficients.
 POOL_NNZ_MAX = 200_000
@@ -120,7 +120,7 @@ def with_cut_block(
     """The instance with the flag off, ``cuts`` as one ``failover_cuts`` custom piece,
     ``min_open`` rows as one ``failover_min_open`` piece and ``spread`` sets (R', K)
     as one ``failover_spread`` piece."""
-    from solvers.constraints.survivability import CUTS_KIND, MIN_OPEN_KIND, SPREAD_KIND
+    from gpuplace.solvers.constraints.survivability import CUTS_KIND, MIN_OPEN_KIND, SPREAD_KIND
 
     constraints = instance.constraints
     specs: tuple[CustomConstraintSpec, ...] = ()
@@ -242,15 +242,15 @@ def solve_by_cuts(
     -------
     Solution
     """
-    from solvers.api import solve
-    from solvers.backends.base import empty_solution, gap_of, status_from_gap
-    from solvers.cancel import cancel_requested
-    from solvers.constraints.survivability import may_open
-    from solvers.failover_repair import repair_survivable
-    from solvers.model import build_model
-    from solvers.model.core import has_unserved
-    from solvers.model.objective import sense as objective_sense
-    from solvers.resilience import biting_failures
+    from gpuplace.solvers.api import solve
+    from gpuplace.solvers.backends.base import empty_solution, gap_of, status_from_gap
+    from gpuplace.solvers.cancel import cancel_requested
+    from gpuplace.solvers.constraints.survivability import may_open
+    from gpuplace.solvers.failover_repair import repair_survivable
+    from gpuplace.solvers.model import build_model
+    from gpuplace.solvers.model.core import has_unserved
+    from gpuplace.solvers.model.objective import sense as objective_sense
+    from gpuplace.solvers.resilience import biting_failures
 
     started = time.perf_counter()
     deadline = started + params.time_limit_s

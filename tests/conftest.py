@@ -1,8 +1,12 @@
-"""Shared test settings: seeded hypothesis profiles (``HYPOTHESIS_PROFILE=fuzz`` runs longer)."""
+"""Shared test settings: seeded hypothesis profiles (``HYPOTHESIS_PROFILE=fuzz`` runs longer),
+and the tiny instance fixtures."""
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from support import tiny_instance
 
 settings.register_profile(
     "default",
@@ -18,3 +22,19 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture
+def tiny():
+    """The hand-checked tiny instance of ``support.tiny_instance``."""
+    return tiny_instance.make_tiny()
+
+
+@pytest.fixture
+def tiny_plan(tiny):
+    """The plan document of the tiny instance's reference solution."""
+    from gpuplace.solvers.plan import build_plan
+
+    return build_plan(
+        tiny, tiny_instance.make_solution(tiny), solver_settings=tiny_instance.SETTINGS
+    )

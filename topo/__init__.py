@@ -1,10 +1,10 @@
 """Topologies: readers -> the normalised :class:`Topology`; latency; conversion; inspection."""
 
-from topo.convert import to_node_link, write_node_link
-from topo.graph import Topology
-from topo.inspect import inspect_topology
-from topo.readers import read_topology
-from topo.readers.guard import check_size
+from gpuplace.topo.convert import to_node_link, write_node_link
+from gpuplace.topo.graph import Topology
+from gpuplace.topo.inspect import inspect_topology
+from gpuplace.topo.readers import read_topology
+from gpuplace.topo.readers.guard import check_size
 
 __all__ = [
     "Topology",

@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from scenario.errors import InputError, Problem
-from topo.graph import Topology
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.topo.graph import Topology
 
 
 def to_node_link(topology: Topology) -> dict[str, Any]:
@@ -20,7 +20,7 @@ def to_node_link(topology: Topology) -> dict[str, Any]:
     ``country``, ``kind``; edges ``source``, ``target`` and ``latency_ms``,
     ``distance_km``, ``capacity_gbps`` where known (no capacity: uncapacitated).
 
-    >>> from scenario.build import make_topology
+    >>> from gpuplace.scenario.build import make_topology
     >>> data = to_node_link(make_topology(["a", "b"], [0, 1], [0, 1], [("a", "b")]))
     >>> data["edges"]
     [{'source': 'a', 'target': 'b'}]

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from topo import latency
-from topo.graph import Topology
+from gpuplace.topo import latency
+from gpuplace.topo.graph import Topology
 
 MAX_SOURCES = 400
 SEED = 0
@@ -46,7 +46,7 @@ def inspect_topology(
 
     Examples
     --------
-    >>> from scenario.build import make_topology
+    >>> from gpuplace.scenario.build import make_topology
     >>> t = make_topology(["a", "b", "c"], [0, 0, 0], [0, 1, 2], [("a", "b"), ("b", "c")],
     ...                   latency_ms=[1.0, 2.0])
     >>> report = inspect_topology(t)

@@ -14,8 +14,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from topo.geo import haversine_km
-from topo.graph import Topology
+from gpuplace.topo.geo import haversine_km
+from gpuplace.topo.graph import Topology
 
 # csgraph treats stored zeros as missing edges; a zero-latency link gets this instead.
 ZERO_LATENCY_MS = 1e-9

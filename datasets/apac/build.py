@@ -21,10 +21,10 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from datasets._io import check_writable, csv_text, fmt, write_text, write_toml
-from datasets.catalog import GPU_CATALOGUE
-from scenario.errors import InputError, Problem
-from topo.geo import haversine_km
+from gpuplace.datasets._io import check_writable, csv_text, fmt, write_text, write_toml
+from gpuplace.datasets.catalog import GPU_CATALOGUE
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.topo.geo import haversine_km
 
 HERE = Path(__file__).resolve().parent
 OUTPUT_FILES = ("scenario.toml", "topology.json", "sites.csv", "regions.csv", "gpus.csv")

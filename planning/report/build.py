@@ -9,16 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from planning.io import check_output_dir, staged_dir, write_bytes_atomic
-from planning.plans import scenario_sha
-from planning.report.data import report_data
-from planning.report.geojson import geojson_layers
-from planning.report.index import ReportSection, index_html
-from planning.report.maps import build_map
-from planning.report.plots import PLOTS
-from planning.report.tables import assignments_csv, links_csv, sites_csv
-from scenario.errors import InputError, Problem
-from scenario.instance import Instance
+from gpuplace.planning.io import check_output_dir, staged_dir, write_bytes_atomic
+from gpuplace.planning.plans import scenario_sha
+from gpuplace.planning.report.data import report_data
+from gpuplace.planning.report.geojson import geojson_layers
+from gpuplace.planning.report.index import ReportSection, index_html
+from gpuplace.planning.report.maps import build_map
+from gpuplace.planning.report.plots import PLOTS
+from gpuplace.planning.report.tables import assignments_csv, links_csv, sites_csv
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.scenario.instance import Instance
 
 MAP_FILE = "map.html"
 INDEX_FILE = "index.html"

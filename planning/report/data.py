@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from planning.plans import as_float
-from scenario.instance import Instance
+from gpuplace.planning.plans import as_float
+from gpuplace.scenario.instance import Instance
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planning.report.data import ReportData
+from gpuplace.planning.report.data import ReportData
 
 
 def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:

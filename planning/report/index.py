@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from planning.plans import as_float, gpu_totals
+from gpuplace.planning.plans import as_float, gpu_totals
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from branca.element import Element
 from matplotlib import colormaps
 from matplotlib.colors import Normalize, to_hex
 
-from planning.report.data import EdgeRecord, ReportData
+from gpuplace.planning.report.data import EdgeRecord, ReportData
 
 ASSETS = Path(__file__).with_name("assets")
 LAYER_NAMES = ("Sites", "Regions", "Assignments", "Links")

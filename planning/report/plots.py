@@ -13,7 +13,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
-from planning.report.data import ReportData
+from gpuplace.planning.report.data import ReportData
 
 _DPI = 110
 

@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from planning.report.data import ReportData
+from gpuplace.planning.report.data import ReportData
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

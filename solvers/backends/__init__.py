@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from solvers.backends.auto import AutoBackend
-from solvers.backends.base import Backend
-from solvers.backends.cpsat import CpSatBackend
-from solvers.backends.greedy import GreedyBackend
-from solvers.backends.highs import HighsBackend
-from solvers.backends.scip import ScipBackend
+from gpuplace.solvers.backends.auto import AutoBackend
+from gpuplace.solvers.backends.base import Backend
+from gpuplace.solvers.backends.cpsat import CpSatBackend
+from gpuplace.solvers.backends.greedy import GreedyBackend
+from gpuplace.solvers.backends.highs import HighsBackend
+from gpuplace.solvers.backends.scip import ScipBackend
 
 BACKENDS: dict[str, type[Backend]] = {
     "auto": AutoBackend,

@@ -27,8 +27,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from scenario.instance import Instance
-from solvers.backends.base import (
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.backends.base import (
     Backend,
     deadline_of,
     empty_solution,
@@ -37,12 +37,12 @@ from solvers.backends.base import (
     status_from_gap,
     stop_reason,
 )
-from solvers.backends.cpsat import CpSatBackend
-from solvers.backends.greedy import GreedyBackend
-from solvers.backends.highs import HighsBackend
-from solvers.backends.scip import ScipBackend
-from solvers.model.builder import LinearModel
-from solvers.result import Solution, SolveParameters, Status
+from gpuplace.solvers.backends.cpsat import CpSatBackend
+from gpuplace.solvers.backends.greedy import GreedyBackend
+from gpuplace.solvers.backends.highs import HighsBackend
+from gpuplace.solvers.backends.scip import ScipBackend
+from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.result import Solution, SolveParameters, Status
 
 CPSAT_MAX_PAIRS = 20_000
 _GREEDY_MAX_S = 10.0
@@ -64,7 +64,7 @@ def choose(instance: Instance) -> type[Backend]:
 
 def fast_applies(instance: Instance) -> bool:
     """Whether ``auto`` hands ``instance`` to the ``fast`` backend (a facility-location core)."""
-    from solvers.fast import flp, highs_mip
+    from gpuplace.solvers.fast import flp, highs_mip
 
     return highs_mip.available() and flp.from_instance(instance) is not None
 
@@ -93,7 +93,7 @@ class AutoBackend(Backend):
         started = time.perf_counter()
         deadline = deadline_of(params, started)
         if fast_applies(instance):
-            from solvers.fast.backend import FastBackend
+            from gpuplace.solvers.fast.backend import FastBackend
 
             result = FastBackend().solve(model, instance, params, warm_start)
             if (

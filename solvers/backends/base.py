@@ -32,16 +32,16 @@ from types import TracebackType
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.cancel import (
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.cancel import (
     QUIT_EXIT_STATUS,
     cancel_requested,
     quit_requested,
     request_cancel,
 )
-from solvers.model.builder import LinearModel
-from solvers.model.objective import objective_value
-from solvers.result import Solution, SolveParameters, Status
+from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.model.objective import objective_value
+from gpuplace.solvers.result import Solution, SolveParameters, Status
 
 SHARE_EPS = 1e-9
 # How often watchdogs look at the clock and the cancellation token.

@@ -53,8 +53,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from scenario.instance import Instance
-from solvers.backends.base import (
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.backends.base import (
     ABANDON_GRACE_S,
     Backend,
     deadline_of,
@@ -68,9 +68,9 @@ from solvers.backends.base import (
     stop_reason,
     warm_start_vector,
 )
-from solvers.cancel import cancel_requested
-from solvers.model.builder import LinearModel
-from solvers.result import Solution, SolveParameters, Status
+from gpuplace.solvers.cancel import cancel_requested
+from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.result import Solution, SolveParameters, Status
 
 _EXACT_POWERS = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6)
 _MAX_COEF = 2.0**40

@@ -51,14 +51,14 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from scenario.instance import Instance
-from solvers.backends.base import Backend, decisions, make_solution, no_plan, should_stop
-from solvers.cancel import cancel_requested
-from solvers.constraints import link_capacity
-from solvers.model.builder import LinearModel
-from solvers.model.links import link_capacity_gbps, pair_link_matrix
-from solvers.model.objective import objective_value, total_cost
-from solvers.result import Solution, SolveParameters, Status
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.backends.base import Backend, decisions, make_solution, no_plan, should_stop
+from gpuplace.solvers.cancel import cancel_requested
+from gpuplace.solvers.constraints import link_capacity
+from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.model.links import link_capacity_gbps, pair_link_matrix
+from gpuplace.solvers.model.objective import objective_value, total_cost
+from gpuplace.solvers.result import Solution, SolveParameters, Status
 
 _OPEN, _CLOSED = 1, 2
 _LOCAL_SEARCH_MAX_S = 10.0

@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.backends.base import (
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.backends.base import (
     ABANDON_GRACE_S,
     Backend,
     deadline_of,
@@ -46,11 +46,11 @@ from solvers.backends.base import (
     stop_reason,
     warm_start_vector,
 )
-from solvers.backends.highs_process import run_highs, use_child
-from solvers.cancel import cancel_requested
-from solvers.highs_quiet import new_highs
-from solvers.model.builder import LinearModel
-from solvers.result import Solution, SolveParameters, Status
+from gpuplace.solvers.backends.highs_process import run_highs, use_child
+from gpuplace.solvers.cancel import cancel_requested
+from gpuplace.solvers.highs_quiet import new_highs
+from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.result import Solution, SolveParameters, Status
 
 
 class HighsBackend(Backend):

@@ -82,7 +82,7 @@ from typing import Any
 
 import numpy as np
 
-from solvers.backends.base import (
+from gpuplace.solvers.backends.base import (
     ABANDON_GRACE_S,
     WATCH_POLL_S,
     run_bounded,

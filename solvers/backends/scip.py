@@ -29,13 +29,12 @@ import sys
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.backends.base import (
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.backends.base import (
     ABANDON_GRACE_S,
     WATCH_POLL_S,
     Backend,
@@ -49,9 +48,9 @@ from solvers.backends.base import (
     stop_reason,
     warm_start_vector,
 )
-from solvers.cancel import cancel_requested
-from solvers.model.builder import LinearModel
-from solvers.result import Solution, SolveParameters, Status
+from gpuplace.solvers.cancel import cancel_requested
+from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.result import Solution, SolveParameters, Status
 
 
 class ScipBackend(Backend):
@@ -167,12 +166,15 @@ def _run_child(task: dict[str, Any], deadline: float) -> tuple | None:
     stdout, pickled (the child's own output, e.g. the SCIP log, goes to stderr).
     """
     child = subprocess.Popen(
-        [sys.executable, "-c", "from solvers.backends.scip import child_main; child_main()"],
+        [
+            sys.executable,
+            "-c",
+            "from gpuplace.solvers.backends.scip import child_main; child_main()",
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=None,
         start_new_session=True,
-        cwd=str(Path(__file__).resolve().parents[2]),
     )
     answer: list[bytes] = []
 

@@ -1,7 +1,7 @@
 """Constraint families (one module each) and the registry of custom kinds."""
 
-from solvers.constraints.base import ConstraintPiece
-from solvers.constraints.registry import (
+from gpuplace.solvers.constraints.base import ConstraintPiece
+from gpuplace.solvers.constraints.registry import (
     all_pieces,
     custom_kinds,
     families,

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from scenario.errors import InputError, Problem
-from solvers.constraints.base import scenario_file
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.solvers.constraints.base import scenario_file
 
 # Family (and row family) name of everything survivability adds.
 FAMILY = "survive_site_failure"

@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.constraints import _plan
-from solvers.model.builder import ModelBuilder
-from solvers.model.core import diag, region_pair_matrix
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.model.builder import ModelBuilder
+from gpuplace.solvers.model.core import diag, region_pair_matrix
 
 name = "assignment"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from solvers.constraints import _plan
-from solvers.model.builder import ModelBuilder
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.model.builder import ModelBuilder
 
 name = "budget"
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from solvers.constraints import _plan
-from solvers.model.builder import ModelBuilder
-from solvers.model.core import pair_demand, site_gpu_matrix, site_pair_matrix
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.model.builder import ModelBuilder
+from gpuplace.solvers.model.core import pair_demand, site_gpu_matrix, site_pair_matrix
 
 name = "capacity"
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from scenario.errors import InputError, Problem
-from solvers.constraints import _plan
-from solvers.constraints._failover import CHECK_TOL, FAMILY
-from solvers.constraints.base import require_params, scenario_file
-from solvers.constraints.failover_capacity_cuts import FailoverCuts
-from solvers.constraints.registry import register_constraint
-from solvers.model.builder import ModelBuilder
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.constraints._failover import CHECK_TOL, FAMILY
+from gpuplace.solvers.constraints.base import require_params, scenario_file
+from gpuplace.solvers.constraints.failover_capacity_cuts import FailoverCuts
+from gpuplace.solvers.constraints.registry import register_constraint
+from gpuplace.solvers.model.builder import ModelBuilder
 
 name = FAMILY
 

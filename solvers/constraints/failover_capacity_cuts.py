@@ -17,13 +17,13 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from scenario.errors import InputError, Problem
-from solvers.constraints import _plan
-from solvers.constraints._failover import CHECK_TOL, FAMILY, site_indices
-from solvers.constraints.base import require_params, scenario_file
-from solvers.constraints.registry import register_constraint
-from solvers.failover_cuts import site_capacity_bound
-from solvers.model.builder import ModelBuilder
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.constraints._failover import CHECK_TOL, FAMILY, site_indices
+from gpuplace.solvers.constraints.base import require_params, scenario_file
+from gpuplace.solvers.constraints.registry import register_constraint
+from gpuplace.solvers.failover_cuts import site_capacity_bound
+from gpuplace.solvers.model.builder import ModelBuilder
 
 name = FAMILY
 

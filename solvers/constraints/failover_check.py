@@ -13,8 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from solvers.constraints import _plan
-from solvers.constraints._failover import CHECK_TOL
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.constraints._failover import CHECK_TOL
 
 
 def check_failover(instance, plan: dict, sites: Sequence[int] | None = None) -> list[str]:
@@ -38,7 +38,7 @@ def check_failover(instance, plan: dict, sites: Sequence[int] | None = None) -> 
     list[str]
         One message per site whose loss leaves demand that cannot be re-served.
     """
-    from solvers.verify.network import Network
+    from gpuplace.solvers.verify.network import Network
 
     cons = instance.constraints
     gpus = _plan.gpu_counts(instance, plan)

@@ -17,10 +17,10 @@ from collections import defaultdict
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.constraints import _plan
-from solvers.model.builder import ModelBuilder
-from solvers.model.core import pair_demand
-from solvers.model.links import has_links, link_capacity_gbps, pair_link_matrix
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.model.builder import ModelBuilder
+from gpuplace.solvers.model.core import pair_demand
+from gpuplace.solvers.model.links import has_links, link_capacity_gbps, pair_link_matrix
 
 name = "link_capacity"
 

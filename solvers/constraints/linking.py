@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.constraints import _plan
-from solvers.model.builder import ModelBuilder
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.model.builder import ModelBuilder
 
 name = "linking"
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from solvers.constraints import _plan
-from solvers.constraints.base import param_error, require_params
-from solvers.constraints.registry import register_constraint
-from solvers.model.builder import ModelBuilder
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.constraints.base import param_error, require_params
+from gpuplace.solvers.constraints.registry import register_constraint
+from gpuplace.solvers.model.builder import ModelBuilder
 
 
 @register_constraint("max_gpus_per_country")

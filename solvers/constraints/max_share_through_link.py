@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from solvers.constraints import _plan
-from solvers.constraints.base import param_error, require_params
-from solvers.constraints.registry import register_constraint
-from solvers.model.builder import ModelBuilder
-from solvers.model.core import pair_demand
-from solvers.model.links import pair_link_matrix
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.constraints.base import param_error, require_params
+from gpuplace.solvers.constraints.registry import register_constraint
+from gpuplace.solvers.model.builder import ModelBuilder
+from gpuplace.solvers.model.core import pair_demand
+from gpuplace.solvers.model.links import pair_link_matrix
 
 
 @register_constraint("max_share_through_link")

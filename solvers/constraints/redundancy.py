@@ -10,8 +10,8 @@ model small; the pre-solve diagnosis reports regions with fewer than k sites.
 
 from __future__ import annotations
 
-from solvers.constraints import _plan
-from solvers.model.builder import ModelBuilder
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.model.builder import ModelBuilder
 
 name = "redundancy"
 

@@ -13,7 +13,7 @@
 
 Examples
 --------
->>> from solvers.constraints.registry import register_constraint, custom_kinds
+>>> from gpuplace.solvers.constraints.registry import register_constraint, custom_kinds
 >>> @register_constraint("doc_example_kind")
 ... class DocExample:
 ...     def __init__(self, params, where):
@@ -32,8 +32,8 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
-from scenario.errors import InputError, Problem
-from solvers.constraints.base import ConstraintPiece, scenario_file
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.solvers.constraints.base import ConstraintPiece, scenario_file
 
 ENTRY_POINT_GROUP = "gpuplace.constraints"
 
@@ -104,11 +104,11 @@ def _load_builtins() -> None:
         return
     _loaded = True
     for module in BUILTIN_FAMILIES:
-        mod = importlib.import_module(f"solvers.constraints.{module}")
+        mod = importlib.import_module(f"gpuplace.solvers.constraints.{module}")
         if mod.name not in _families:
             register_family(mod)
     for module in BUILTIN_CUSTOM:
-        importlib.import_module(f"solvers.constraints.{module}")
+        importlib.import_module(f"gpuplace.solvers.constraints.{module}")
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         obj = ep.load()
         kind = getattr(obj, "kind", None)

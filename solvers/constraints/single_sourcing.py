@@ -6,8 +6,8 @@ assignment rows, exactly one pair per served region has x_p = 1). No rows.
 
 from __future__ import annotations
 
-from solvers.constraints import _plan
-from solvers.model.builder import ModelBuilder
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.model.builder import ModelBuilder
 
 name = "single_sourcing"
 

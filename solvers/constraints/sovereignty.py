@@ -8,8 +8,8 @@ it from the inputs.
 
 from __future__ import annotations
 
-from solvers.constraints import _plan
-from solvers.model.builder import ModelBuilder
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.model.builder import ModelBuilder
 
 name = "sovereignty"
 

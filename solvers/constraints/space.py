@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from solvers.constraints import _plan
-from solvers.model.builder import ModelBuilder
-from solvers.model.core import diag, site_gpu_matrix
+from gpuplace.solvers.constraints import _plan
+from gpuplace.solvers.model.builder import ModelBuilder
+from gpuplace.solvers.model.core import diag, site_gpu_matrix
 
 name = "space"
 

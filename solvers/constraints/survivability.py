@@ -53,25 +53,25 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from scenario.errors import InputError, Problem
-from scenario.instance import SiteStatus
-from solvers.constraints._failover import FAMILY, site_indices
-from solvers.constraints.base import require_params
-from solvers.constraints.failover_apriori import (
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.scenario.instance import SiteStatus
+from gpuplace.solvers.constraints._failover import FAMILY, site_indices
+from gpuplace.solvers.constraints.base import require_params
+from gpuplace.solvers.constraints.failover_apriori import (
     MIN_OPEN_KIND,
     SPREAD_KIND,
     FailoverMinOpen,
     FailoverSpread,
 )
-from solvers.constraints.failover_capacity_cuts import (
+from gpuplace.solvers.constraints.failover_capacity_cuts import (
     CUT_KIND,
     CUTS_KIND,
     FailoverCut,
     FailoverCuts,
 )
-from solvers.constraints.failover_check import check_failover
-from solvers.constraints.registry import register_constraint
-from solvers.model.builder import ModelBuilder
+from gpuplace.solvers.constraints.failover_check import check_failover
+from gpuplace.solvers.constraints.registry import register_constraint
+from gpuplace.solvers.model.builder import ModelBuilder
 
 name = FAMILY
 
@@ -117,7 +117,7 @@ def add_failover_rows(
     family : str
         Family name of the rows (diagnosis).
     """
-    from solvers.resilience import reachable_pairs
+    from gpuplace.solvers.resilience import reachable_pairs
 
     failed = np.unique(np.asarray(failed_sites, dtype=np.int64))
     if failed.size == 0:

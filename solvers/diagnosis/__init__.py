@@ -9,13 +9,13 @@
 - :mod:`.fmt` — numbers with separators and units, rounded on the safe side.
 """
 
-from solvers.diagnosis.explain import (
+from gpuplace.solvers.diagnosis.explain import (
     DEFAULT_TIME_S,
     diagnosis_time_s,
     explain,
     relaxation_findings,
 )
-from solvers.diagnosis.findings import Finding
+from gpuplace.solvers.diagnosis.findings import Finding
 
 __all__ = [
     "DEFAULT_TIME_S",

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import time
 
-from scenario.instance import Instance
-from solvers.cancel import cancel_requested
-from solvers.diagnosis import fmt
-from solvers.diagnosis.findings import NOT_ALONE, RESTORES, SHORT, UNDECIDED, Finding
-from solvers.diagnosis.highs_run import INFEASIBLE, Outcome, Runner
-from solvers.diagnosis.messages import finding
-from solvers.diagnosis.relax import COST, ELASTIC, problem_for, relaxations
-from solvers.model.builder import LinearModel
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.cancel import cancel_requested
+from gpuplace.solvers.diagnosis import fmt
+from gpuplace.solvers.diagnosis.findings import NOT_ALONE, RESTORES, SHORT, UNDECIDED, Finding
+from gpuplace.solvers.diagnosis.highs_run import INFEASIBLE, Outcome, Runner
+from gpuplace.solvers.diagnosis.messages import finding
+from gpuplace.solvers.diagnosis.relax import COST, ELASTIC, problem_for, relaxations
+from gpuplace.solvers.model.builder import LinearModel
 
 DEFAULT_TIME_S = 30.0
 # Share of the time budget the LP pass may use before the MIPs.
@@ -138,7 +138,7 @@ def explain(
 
 def conflicting_families(model: LinearModel, time_limit_s: float) -> list[str]:
     """Constraint families that cannot hold together (CP-SAT assumptions), as messages."""
-    from solvers.backends.cpsat import infeasible_families
+    from gpuplace.solvers.backends.cpsat import infeasible_families
 
     fams = infeasible_families(model, time_limit_s=time_limit_s)
     if fams is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.highs_quiet import new_highs
+from gpuplace.solvers.highs_quiet import new_highs
 
 INFEASIBLE, OPTIMAL, FEASIBLE, UNKNOWN = "infeasible", "optimal", "feasible", "unknown"
 

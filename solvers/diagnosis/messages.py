@@ -12,12 +12,12 @@ import math
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.diagnosis import fmt
-from solvers.diagnosis.findings import NOT_ALONE, RESTORES, SHORT, UNDECIDED, Finding
-from solvers.diagnosis.highs_run import INFEASIBLE, OPTIMAL, Outcome
-from solvers.diagnosis.relax import COST, COUNT, ELASTIC, Variant, integral_objective
-from solvers.model.builder import LinearModel
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.diagnosis import fmt
+from gpuplace.solvers.diagnosis.findings import NOT_ALONE, RESTORES, SHORT, UNDECIDED, Finding
+from gpuplace.solvers.diagnosis.highs_run import INFEASIBLE, OPTIMAL, Outcome
+from gpuplace.solvers.diagnosis.relax import COST, COUNT, ELASTIC, Variant, integral_objective
+from gpuplace.solvers.model.builder import LinearModel
 
 _MAX_LISTED = 8
 _TOL = 1e-6

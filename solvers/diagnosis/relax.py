@@ -26,10 +26,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from scenario.instance import Instance
-from solvers.diagnosis.highs_run import MatrixProblem
-from solvers.model.builder import LinearModel
-from solvers.model.core import gpu_upper_bounds
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.diagnosis.highs_run import MatrixProblem
+from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.model.core import gpu_upper_bounds
 
 # Rows that define what a plan is; never relaxed.
 CORE_FAMILIES = frozenset({"assignment", "linking", "capacity"})

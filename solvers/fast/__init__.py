@@ -17,6 +17,6 @@
 Importing this package registers the ``fast`` solver.
 """
 
-from solvers.fast.backend import FastBackend
+from gpuplace.solvers.fast.backend import FastBackend
 
 __all__ = ["FastBackend"]

@@ -28,16 +28,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.backends import register_backend
-from solvers.backends.auto import AutoBackend
-from solvers.backends.base import Backend, gap_of, make_solution
-from solvers.cancel import cancel_requested
-from solvers.fast import cflp, dual_primal, flp, highs_mip, lagrange, pmedian, radius
-from solvers.model.builder import LinearModel
-from solvers.model.formulation import build_model
-from solvers.presolve import aggregate, disaggregate_shares, disaggregate_unserved
-from solvers.result import Solution, SolveParameters, Status
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.backends import register_backend
+from gpuplace.solvers.backends.auto import AutoBackend
+from gpuplace.solvers.backends.base import Backend, gap_of, make_solution
+from gpuplace.solvers.cancel import cancel_requested
+from gpuplace.solvers.fast import cflp, dual_primal, flp, highs_mip, lagrange, pmedian, radius
+from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.model.formulation import build_model
+from gpuplace.solvers.presolve import aggregate, disaggregate_shares, disaggregate_unserved
+from gpuplace.solvers.result import Solution, SolveParameters, Status
 
 
 def _status(objective: float | None, bound: float | None, gap: float, infeasible: bool) -> Status:

@@ -35,8 +35,8 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.fast import cflp_lagrange, cflp_tree, highs_mip
-from solvers.fast.flp import FacilityProblem, FacilitySolution
+from gpuplace.solvers.fast import cflp_lagrange, cflp_tree, highs_mip
+from gpuplace.solvers.fast.flp import FacilityProblem, FacilitySolution
 
 
 def _columns(problem: FacilityProblem) -> tuple[int, int]:

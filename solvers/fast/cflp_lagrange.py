@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.fast import highs_mip
-from solvers.fast.flp import FacilityProblem
-from solvers.highs_quiet import new_highs
+from gpuplace.solvers.fast import highs_mip
+from gpuplace.solvers.fast.flp import FacilityProblem
+from gpuplace.solvers.highs_quiet import new_highs
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,9 +27,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from solvers.fast import cflp_lagrange
-from solvers.fast.cflp_lagrange import Incumbent
-from solvers.fast.flp import FacilityProblem
+from gpuplace.solvers.fast import cflp_lagrange
+from gpuplace.solvers.fast.cflp_lagrange import Incumbent
+from gpuplace.solvers.fast.flp import FacilityProblem
 
 NODE_STEPS = 40  # ascent steps at a new node (warm started)
 REFIX_STEPS = 15  # ascent steps after penalty tests fixed facilities

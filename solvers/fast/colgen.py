@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.fast import highs_mip
-from solvers.model.builder import LinearModel
+from gpuplace.solvers.fast import highs_mip
+from gpuplace.solvers.model.builder import LinearModel
 
 
 @dataclass(frozen=True, eq=False)

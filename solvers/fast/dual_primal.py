@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.fast import lagrange
-from solvers.fast.primal import plan_from_open
-from solvers.fast.transport import TransportPlan, TransportSolver
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.fast import lagrange
+from gpuplace.solvers.fast.primal import plan_from_open
+from gpuplace.solvers.fast.transport import TransportPlan, TransportSolver
 
 MAX_ITERATIONS = 100_000
 PLAN_SHARE = 0.4  # plan attempts may take 40 % of the time the subgradient steps take

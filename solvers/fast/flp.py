@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenario.instance import Instance, SiteStatus
+from gpuplace.scenario.instance import Instance, SiteStatus
 
 
 @dataclass(frozen=True, eq=False)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenario.instance import Instance
+from gpuplace.scenario.instance import Instance
 
 MAX_TYPES = 6  # vertex enumeration is C(T + 4, T) small solves per site
 _TOL = 1e-9

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.backends.highs_process import run_highs, use_child
-from solvers.highs_quiet import new_highs
+from gpuplace.solvers.backends.highs_process import run_highs, use_child
+from gpuplace.solvers.highs_quiet import new_highs
 
 try:  # highspy is the optional [mip] extra
     import highspy

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenario.instance import Instance, SiteStatus
-from solvers.fast.gpu_cost import MAX_TYPES, GpuCost, gpu_cost
+from gpuplace.scenario.instance import Instance, SiteStatus
+from gpuplace.solvers.fast.gpu_cost import MAX_TYPES, GpuCost, gpu_cost
 
 
 def applies(instance: Instance) -> bool:

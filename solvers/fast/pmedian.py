@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from solvers.fast import local_search, pmedian_lagrange
-from solvers.fast.flp import FacilityProblem, FacilitySolution
-from solvers.fast.radius import cheapest_assignment, greedy_open
+from gpuplace.solvers.fast import local_search, pmedian_lagrange
+from gpuplace.solvers.fast.flp import FacilityProblem, FacilitySolution
+from gpuplace.solvers.fast.radius import cheapest_assignment, greedy_open
 
 MAX_CELLS = 25_000_000  # dense cost table size limit (sites × clients)
 _ROOT_ITER = 5000

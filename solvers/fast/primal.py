@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.fast.transport import TransportPlan, TransportSolver
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.fast.transport import TransportPlan, TransportSolver
 
 MAX_ROUNDS = 12
 

@@ -27,8 +27,8 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.fast import highs_mip
-from solvers.fast.flp import FacilityProblem, FacilitySolution
+from gpuplace.solvers.fast import highs_mip
+from gpuplace.solvers.fast.flp import FacilityProblem, FacilitySolution
 
 
 def cheapest_assignment(problem: FacilityProblem, open_sites: np.ndarray) -> np.ndarray | None:

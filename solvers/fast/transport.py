@@ -27,8 +27,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from scenario.instance import Instance
-from solvers.fast.gpu_cost import GpuCost
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.fast.gpu_cost import GpuCost
 
 
 @dataclass(frozen=True, eq=False)

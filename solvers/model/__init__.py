@@ -1,9 +1,9 @@
 """The backend-neutral placement model in matrix form."""
 
-from solvers.model.builder import ConBlock, LinearModel, ModelBuilder, VarBlock
-from solvers.model.core import add_core_variables
-from solvers.model.formulation import build_model, make_builder
-from solvers.model.objective import objective_value, total_cost
+from gpuplace.solvers.model.builder import ConBlock, LinearModel, ModelBuilder, VarBlock
+from gpuplace.solvers.model.core import add_core_variables
+from gpuplace.solvers.model.formulation import build_model, make_builder
+from gpuplace.solvers.model.objective import objective_value, total_cost
 
 __all__ = [
     "ConBlock",

@@ -28,8 +28,8 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from scenario.instance import Instance
-from solvers.model.builder import ModelBuilder
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.model.builder import ModelBuilder
 
 DEFAULT_SHARE_QUANTA = 1000
 _BIG_GPU_CAP = 1e7

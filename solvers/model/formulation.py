@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from scenario.instance import Instance
-from solvers.constraints.registry import all_pieces
-from solvers.model.builder import LinearModel, ModelBuilder
-from solvers.model.core import add_core_variables
-from solvers.model.objective import add_objective
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.constraints.registry import all_pieces
+from gpuplace.solvers.model.builder import LinearModel, ModelBuilder
+from gpuplace.solvers.model.core import add_core_variables
+from gpuplace.solvers.model.objective import add_objective
 
 
 def make_builder(instance: Instance, quanta: int | None = None) -> ModelBuilder:

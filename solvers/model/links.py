@@ -13,8 +13,8 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
-from scenario.instance import Instance
-from topo import latency
+from gpuplace.scenario.instance import Instance
+from gpuplace.topo import latency
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

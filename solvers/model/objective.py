@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenario.errors import InputError, Problem
-from scenario.instance import Instance
-from solvers.model.builder import ModelBuilder
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.model.builder import ModelBuilder
 
 KINDS = ("cost", "latency", "served")
 

@@ -5,8 +5,8 @@ It shares no code with model building and never reads ``topo.latency`` or
 Dijkstra on a graph built from ``instance.topology``.
 """
 
-from solvers.verify.core import verify_plan
-from solvers.verify.schema import PLAN_SCHEMA, schema_problems
-from solvers.verify.violation import Violation
+from gpuplace.solvers.verify.core import verify_plan
+from gpuplace.solvers.verify.schema import PLAN_SCHEMA, schema_problems
+from gpuplace.solvers.verify.violation import Violation
 
 __all__ = ["PLAN_SCHEMA", "Violation", "schema_problems", "verify_plan"]

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from scenario.instance import Instance
-from solvers.verify.custom import check_custom
-from solvers.verify.failover import check_failover
-from solvers.verify.links import check_links, reported_max_utilisation
-from solvers.verify.network import Network
-from solvers.verify.parsed import parse_plan
-from solvers.verify.regions import check_assignments, check_attach_nodes, check_regions
-from solvers.verify.schema import SOLVED_STATUSES, schema_problems
-from solvers.verify.sites import check_sites, served_per_site
-from solvers.verify.totals import check_totals
-from solvers.verify.violation import Violation
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.verify.custom import check_custom
+from gpuplace.solvers.verify.failover import check_failover
+from gpuplace.solvers.verify.links import check_links, reported_max_utilisation
+from gpuplace.solvers.verify.network import Network
+from gpuplace.solvers.verify.parsed import parse_plan
+from gpuplace.solvers.verify.regions import check_assignments, check_attach_nodes, check_regions
+from gpuplace.solvers.verify.schema import SOLVED_STATUSES, schema_problems
+from gpuplace.solvers.verify.sites import check_sites, served_per_site
+from gpuplace.solvers.verify.totals import check_totals
+from gpuplace.solvers.verify.violation import Violation
 
 
 def verify_plan(

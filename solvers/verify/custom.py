@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib
 
-from scenario.errors import InputError
-from scenario.instance import Instance
-from solvers.verify.violation import Violation
+from gpuplace.scenario.errors import InputError
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.verify.violation import Violation
 
 
 def check_custom(instance: Instance, plan: dict) -> list[Violation]:
@@ -19,7 +19,7 @@ def check_custom(instance: Instance, plan: dict) -> list[Violation]:
     if not specs:
         return []
     try:
-        registry = importlib.import_module("solvers.constraints.registry")
+        registry = importlib.import_module("gpuplace.solvers.constraints.registry")
     except ModuleNotFoundError:
         return []
     try:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.verify.network import Network
-from solvers.verify.parsed import ParsedPlan
-from solvers.verify.tolerance import slack
-from solvers.verify.violation import Violation
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.verify.network import Network
+from gpuplace.solvers.verify.parsed import ParsedPlan
+from gpuplace.solvers.verify.tolerance import slack
+from gpuplace.solvers.verify.violation import Violation
 
 
 def check_failover(

@@ -14,11 +14,11 @@ from collections import defaultdict
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.verify.network import Network
-from solvers.verify.parsed import ParsedPlan, capacity_value
-from solvers.verify.tolerance import differs, excess, slack
-from solvers.verify.violation import Violation
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.verify.network import Network
+from gpuplace.solvers.verify.parsed import ParsedPlan, capacity_value
+from gpuplace.solvers.verify.tolerance import differs, excess, slack
+from gpuplace.solvers.verify.violation import Violation
 
 _TINY_GBPS = 1e-9
 

@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 from geopy.distance import great_circle
 
-from scenario.instance import Instance
+from gpuplace.scenario.instance import Instance
 
 EARTH_RADIUS_KM = 6371.0088
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.verify.violation import Violation
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.verify.violation import Violation
 
 
 @dataclass

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.verify.network import Network, great_circle_km, nearest_usable_nodes
-from solvers.verify.parsed import ParsedPlan
-from solvers.verify.tolerance import differs, excess, slack
-from solvers.verify.violation import Violation
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.verify.network import Network, great_circle_km, nearest_usable_nodes
+from gpuplace.solvers.verify.parsed import ParsedPlan
+from gpuplace.solvers.verify.tolerance import differs, excess, slack
+from gpuplace.solvers.verify.violation import Violation
 
 
 def check_assignments(

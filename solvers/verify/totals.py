@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenario.instance import Instance
-from solvers.verify.parsed import ParsedPlan
-from solvers.verify.tolerance import differs, excess
-from solvers.verify.violation import Violation
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.verify.parsed import ParsedPlan
+from gpuplace.solvers.verify.tolerance import differs, excess
+from gpuplace.solvers.verify.violation import Violation
 
 
 def total_cost(instance: Instance, parsed: ParsedPlan) -> float:

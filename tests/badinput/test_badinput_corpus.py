@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
+from gpuplace.cli import app
 
 MIB = 1024 * 1024
 

@@ -11,14 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:  # bench/ is a folder of the repository, not an installed package
-    sys.path.insert(0, str(REPO))
+from bench import highs_log
+from bench.report import begin_marker, end_marker, update_sections
+from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.solvers.presolve import aggregate, disaggregate_shares
 
-from bench import highs_log  # noqa: E402
-from bench.report import begin_marker, end_marker, update_sections  # noqa: E402
-from scenario.build import build_instance, make_topology  # noqa: E402
-from solvers.presolve import aggregate, disaggregate_shares  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_highs_log_trajectory_and_time_to_gap():

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import typer.main
-from cli_files import run
 
-from cli import app
-from scenario.schema import SCHEMA
+from gpuplace.cli import app
+from gpuplace.scenario.schema import SCHEMA
+from support.cli_files import run
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 README_TEXT = README.read_text(encoding="utf-8") if README.exists() else ""

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_files import LINKS, NODES, REGIONS, REGIONS_HEADER, run, write_scenario
 
-import solvers
-from solvers import cancel
+from gpuplace import solvers
+from gpuplace.solvers import cancel
+from support.cli_files import LINKS, NODES, REGIONS, REGIONS_HEADER, run, write_scenario
 
 ISLAND = {"id": "E", "lat": 10.0, "lon": 50.0, "country": "NZ", "kind": "city"}
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,7 +168,7 @@ def test_missing_arguments_and_files_exit_2(tmp_path, monkeypatch, args):
 def test_bad_usage_in_a_real_process_prints_no_traceback(tmp_path):
     path = write_scenario(tmp_path)
     process = subprocess.run(
-        [sys.executable, "-m", "cli", "solve", str(path), "--solver", "nope"],
+        [sys.executable, "-m", "gpuplace.cli", "solve", str(path), "--solver", "nope"],
         cwd=ROOT,
         capture_output=True,
         text=True,

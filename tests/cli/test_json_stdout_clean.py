@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from datasets.orlib import benchmarks_root, convert_orlib
-from solvers.fast import highs_mip
+from gpuplace.datasets.orlib import benchmarks_root, convert_orlib
+from gpuplace.solvers.fast import highs_mip
 
 pytestmark = pytest.mark.skipif(not highs_mip.available(), reason="highspy not installed")
 REPO = Path(__file__).resolve().parents[2]
@@ -30,7 +30,7 @@ def test_solve_json_stdout_is_only_json(tmp_path, solver):
     convert_orlib(source, scenario)
     plan = tmp_path / "plan.json"
     run = subprocess.run(
-        [sys.executable, "-m", "cli", "solve", str(scenario), "--solver", solver]
+        [sys.executable, "-m", "gpuplace.cli", "solve", str(scenario), "--solver", solver]
         + ["-o", str(plan), "--format", "json", "--time-limit", "30"],
         cwd=REPO,
         capture_output=True,

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cli_files import run, tree_digest, write_scenario
+
+from support.cli_files import run, tree_digest, write_scenario
 
 
 @dataclass(frozen=True)

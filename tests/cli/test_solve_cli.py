@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-pytest.importorskip("scenario.load", reason="scenario loader not available")
+pytest.importorskip("gpuplace.scenario.load", reason="scenario loader not available")
 
-import solvers  # noqa: E402
-from cli import app  # noqa: E402
-from solvers import cancel  # noqa: E402
+from gpuplace import solvers  # noqa: E402
+from gpuplace.cli import app  # noqa: E402
+from gpuplace.solvers import cancel  # noqa: E402
 
 TOPOLOGY = {
     "nodes": [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from datasets.orlib import benchmarks_root
+from gpuplace.datasets.orlib import benchmarks_root
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from datasets.apac import build as apac
-from scenario import load_instance
-from scenario.errors import InputError
+from gpuplace.datasets.apac import build as apac
+from gpuplace.scenario import load_instance
+from gpuplace.scenario.errors import InputError
 
 SCENARIO = apac.HERE / "scenario.toml"
 
@@ -74,7 +74,7 @@ solvers = pytest.importorskip("solvers")
 @pytest.mark.skipif(not hasattr(solvers, "solve"), reason="solvers.solve is not available")
 def test_solves_and_budget_binds() -> None:
     """Solvable within the scenario's limits; without the budget the plan would cost more."""
-    from solvers import Status, solve
+    from gpuplace.solvers import Status, solve
 
     def total_cost(inst, solution) -> float:
         new = solution.new_gpus * inst.site_cost_factor[:, None]

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from datasets.orlib import convert_orlib, read_cflp
-from scenario import load_instance
-from scenario.errors import InputError
+from gpuplace.datasets.orlib import convert_orlib, read_cflp
+from gpuplace.scenario import load_instance
+from gpuplace.scenario.errors import InputError
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -87,7 +87,7 @@ has_solve = hasattr(solvers, "solve")
 def test_converted_scenarios_reproduce_optima(
     orlib_root: Path, tmp_path: Path, file: str, kwargs: dict, expected: float
 ) -> None:
-    from solvers import SolveParameters, Status, solve
+    from gpuplace.solvers import SolveParameters, Status, solve
 
     convert_orlib(orlib_root / file, tmp_path / "s.toml", **kwargs)
     inst = load_instance(tmp_path / "s.toml")

@@ -8,8 +8,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from datasets.orlib import is_orlib, load_optima, optimum, orlib_kind, read_cflp, read_pmed
-from scenario.errors import InputError
+from gpuplace.datasets.orlib import is_orlib, load_optima, optimum, orlib_kind, read_cflp, read_pmed
+from gpuplace.scenario.errors import InputError
 
 
 def test_cap41_sizes_and_values(orlib_root: Path) -> None:
@@ -147,7 +147,7 @@ def test_optima_tables(orlib_root: Path) -> None:
 
 
 def test_benchmarks_root_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from datasets.orlib import benchmarks_root
+    from gpuplace.datasets.orlib import benchmarks_root
 
     monkeypatch.setenv("GPUPLACE_BENCHMARKS", str(tmp_path))
     assert benchmarks_root() == tmp_path

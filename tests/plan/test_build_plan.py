@@ -6,12 +6,12 @@ import json
 import math
 
 import pytest
-from tiny_instance import SETTINGS, make_solution, with_constraints
 
-from scenario.instance import Objective
-from solvers.plan import build_plan
-from solvers.result import Status
-from solvers.verify import schema_problems, verify_plan
+from gpuplace.scenario.instance import Objective
+from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.result import Status
+from gpuplace.solvers.verify import schema_problems, verify_plan
+from support.tiny_instance import SETTINGS, make_solution, with_constraints
 
 KM_PER_DEGREE = math.pi / 180.0 * 6371.0088
 ACCESS_MS = 0.1 * KM_PER_DEGREE * 1.5 / 200.0

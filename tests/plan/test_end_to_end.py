@@ -6,13 +6,13 @@ import dataclasses
 
 import numpy as np
 import pytest
-from tiny_instance import SETTINGS, make_tiny
 
-import solvers
-from scenario.instance import Constraints, CustomConstraintSpec, Objective
-from solvers.plan import build_plan
-from solvers.result import SolveParameters, Status
-from solvers.verify import verify_plan
+from gpuplace import solvers
+from gpuplace.scenario.instance import Constraints, CustomConstraintSpec, Objective
+from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.result import SolveParameters, Status
+from gpuplace.solvers.verify import verify_plan
+from support.tiny_instance import SETTINGS, make_tiny
 
 BACKENDS = [name for name, ok in solvers.available_solvers().items() if ok]
 EXACT = {"cpsat", "highs", "scip", "auto"}

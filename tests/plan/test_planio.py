@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from scenario.errors import InputError
-from solvers.planio import read_plan, write_plan
+from gpuplace.scenario.errors import InputError
+from gpuplace.solvers.planio import read_plan, write_plan
 
 
 def test_round_trip(tmp_path, tiny_plan):

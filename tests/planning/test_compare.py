@@ -7,13 +7,13 @@ import io
 import json
 
 import pytest
-from plan_samples import plan_a, plan_b
 from typer.testing import CliRunner
 
-from cli import app
-from planning.compare import compare_plans, plan_labels
-from planning.plans import load_plan, primary_sites
-from scenario.errors import InputError
+from gpuplace.cli import app
+from gpuplace.planning.compare import compare_plans, plan_labels
+from gpuplace.planning.plans import load_plan, primary_sites
+from gpuplace.scenario.errors import InputError
+from support.plan_samples import plan_a, plan_b
 
 runner = CliRunner()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from planning.pareto import pareto_front
+from gpuplace.planning.pareto import pareto_front
 
 
 def test_two_dimensions_min_min():

@@ -8,14 +8,14 @@ import json
 import math
 
 import pytest
-from plan_samples import plan_a, plan_b, tiny_instance, write_tiny_scenario
 from typer.testing import CliRunner
 
-from cli import app
-from planning.report import ReportSection, build_report
-from planning.report.data import report_data
-from planning.report.maps import build_map
-from scenario.errors import InputError
+from gpuplace.cli import app
+from gpuplace.planning.report import ReportSection, build_report
+from gpuplace.planning.report.data import report_data
+from gpuplace.planning.report.maps import build_map
+from gpuplace.scenario.errors import InputError
+from support.plan_samples import plan_a, plan_b, tiny_instance, write_tiny_scenario
 
 runner = CliRunner()
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -220,7 +220,7 @@ def test_cli_report_bad_plan_exits_2(tmp_path):
 
 
 def test_map_across_the_antimeridian():
-    from scenario.build import build_instance, make_topology
+    from gpuplace.scenario.build import build_instance, make_topology
 
     topology = make_topology(
         ("Fiji", "Samoa"), (-18.0, -13.8), (178.4, -171.8), [("Fiji", "Samoa")]

@@ -7,9 +7,9 @@ import shutil
 import subprocess
 
 import pytest
-from plan_samples import plan_a, tiny_instance
 
-from planning.report import build_report
+from gpuplace.planning.report import build_report
+from support.plan_samples import plan_a, tiny_instance
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

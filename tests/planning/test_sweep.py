@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 
 import pytest
-from plan_samples import write_tiny_scenario
 from typer.testing import CliRunner
 
-from cli import app
-from planning.executor import run_tasks
-from planning.sweep import SolverOptions, run_sweep
-from solvers.planio import read_plan
-from solvers.verify import verify_plan
+from gpuplace.cli import app
+from gpuplace.planning.executor import run_tasks
+from gpuplace.planning.sweep import SolverOptions, run_sweep
+from gpuplace.solvers.planio import read_plan
+from gpuplace.solvers.verify import verify_plan
+from support.plan_samples import write_tiny_scenario
 
 runner = CliRunner()
 BIN = Path(sys.executable).parent
@@ -71,7 +71,7 @@ def test_local_sweep_rows(local_sweep):
 
 
 def test_local_sweep_plans_verified(local_sweep, scenario):
-    from scenario import load_instance
+    from gpuplace.scenario import load_instance
 
     _, out = local_sweep
     rows = [r for r in _rows(out / "results.csv") if r["status"] == "optimal"]
@@ -136,7 +136,7 @@ def test_resume_after_interruption(local_sweep, scenario, tmp_path):
 
 
 def test_refuses_folder_that_is_not_a_sweep(scenario, tmp_path):
-    from scenario.errors import InputError
+    from gpuplace.scenario.errors import InputError
 
     (tmp_path / "other.txt").write_text("x")
     with pytest.raises(InputError, match="holds no sweep"):
@@ -144,7 +144,7 @@ def test_refuses_folder_that_is_not_a_sweep(scenario, tmp_path):
 
 
 def test_every_case_failing_to_load_is_bad_input(scenario, tmp_path):
-    from scenario.errors import InputError
+    from gpuplace.scenario.errors import InputError
 
     with pytest.raises(InputError, match="max_utilisation"):
         run_sweep(scenario, ["constraints.max_utilisation=-1,-2"], tmp_path / "o", workers=1)
@@ -226,9 +226,9 @@ def test_run_tasks_on_scheduler(dask_cluster):
 
 
 def test_run_tasks_bad_scheduler(monkeypatch):
-    from scenario.errors import InputError
+    from gpuplace.scenario.errors import InputError
 
-    monkeypatch.setattr("planning.executor.CONNECT_TIMEOUT_S", 2)
+    monkeypatch.setattr("gpuplace.planning.executor.CONNECT_TIMEOUT_S", 2)
     with pytest.raises(InputError, match="cannot connect"):
         list(run_tasks(math.sqrt, [1.0], scheduler="tcp://127.0.0.1:1"))
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from planning.sweep_grid import Vary, grid, parse_varies, parse_vary
-from planning.sweep_outputs import Axis, pareto_axes
-from scenario.errors import InputError
+from gpuplace.planning.sweep_grid import Vary, grid, parse_varies, parse_vary
+from gpuplace.planning.sweep_outputs import Axis, pareto_axes
+from gpuplace.scenario.errors import InputError
 
 
 @pytest.mark.parametrize(
@@ -82,9 +82,8 @@ def test_pareto_axes_errors(spec):
 
 
 def test_unknown_vary_key_is_named_as_vary(tmp_path):
-    from plan_samples import write_tiny_scenario
-
-    from planning.sweep import run_sweep
+    from gpuplace.planning.sweep import run_sweep
+    from support.plan_samples import write_tiny_scenario
 
     scenario = write_tiny_scenario(tmp_path / "s")
     with pytest.raises(InputError) as caught:

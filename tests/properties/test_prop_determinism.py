@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 
 from hypothesis import given, settings
-from prop_cases import SETTINGS, build, specs, write_files
 from typer.testing import CliRunner
 
-import solvers
-from cli import app
-from solvers.plan import build_plan
-from solvers.result import SolveParameters
+from gpuplace import solvers
+from gpuplace.cli import app
+from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.result import SolveParameters
+from support.prop_cases import SETTINGS, build, specs, write_files
 
 BACKENDS = [name for name, ok in solvers.available_solvers().items() if ok]
 ONE_THREAD = SolveParameters(time_limit_s=20.0, gap=0.0, threads=1, seed=3)

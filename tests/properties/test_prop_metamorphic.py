@@ -13,10 +13,10 @@ import dataclasses
 import pytest
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
-from prop_cases import EXACT, Spec, build, permute, scale_costs, specs, with_constraints
 
-import solvers
-from solvers.result import Status
+from gpuplace import solvers
+from gpuplace.solvers.result import Status
+from support.prop_cases import EXACT, Spec, build, permute, scale_costs, specs, with_constraints
 
 
 def _solve(spec: Spec):

@@ -14,13 +14,13 @@ import pytest
 import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from prop_cases import BASE, EXACT, SETTINGS, build, specs, write_files
 
-import solvers
-from scenario import InputError, load_instance
-from solvers.plan import build_plan
-from solvers.planio import read_plan, write_plan
-from solvers.verify import verify_plan
+from gpuplace import solvers
+from gpuplace.scenario import InputError, load_instance
+from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.planio import read_plan, write_plan
+from gpuplace.solvers.verify import verify_plan
+from support.prop_cases import BASE, EXACT, SETTINGS, build, specs, write_files
 
 
 @settings(max_examples=25)

@@ -14,7 +14,12 @@ import dataclasses
 import numpy as np
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
-from prop_cases import (
+
+from gpuplace import solvers
+from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.result import Solution, Status
+from gpuplace.solvers.verify import verify_plan
+from support.prop_cases import (
     EXACT,
     SETTINGS,
     build,
@@ -23,11 +28,6 @@ from prop_cases import (
     may_serve,
     specs,
 )
-
-import solvers
-from solvers.plan import build_plan
-from solvers.result import Solution, Status
-from solvers.verify import verify_plan
 
 BACKENDS = [name for name, ok in solvers.available_solvers().items() if ok and name != "auto"]
 EXACT_BACKENDS = [name for name in BACKENDS if name != "greedy"]

@@ -7,10 +7,10 @@ import io
 import json
 
 import pytest
-from resilience_cases import write_line_scenario
 from typer.testing import CliRunner
 
-from cli import app
+from gpuplace.cli import app
+from support.resilience_cases import write_line_scenario
 
 runner = CliRunner()
 

@@ -11,13 +11,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-from resilience_cases import line_instance
 
-from scenario.build import build_instance, make_topology
-from scenario.instance import Constraints, CustomConstraintSpec
-from solvers import SolveParameters, Status, solve
-from solvers.constraints.survivability import may_open
-from solvers.failover_cuts import (
+from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.instance import Constraints, CustomConstraintSpec
+from gpuplace.solvers import SolveParameters, Status, solve
+from gpuplace.solvers.constraints.survivability import may_open
+from gpuplace.solvers.failover_cuts import (
     closure_cuts,
     closures,
     min_open_rows,
@@ -25,10 +24,11 @@ from solvers.failover_cuts import (
     site_capacity_bound,
     violated,
 )
-from solvers.failover_repair import repair_survivable
-from solvers.model import build_model
-from solvers.resilience import biting_failures, reachable_pairs, solve_survivable
-from solvers.survivable_cuts import CutLoopOptions, RoundLog, with_cut_block
+from gpuplace.solvers.failover_repair import repair_survivable
+from gpuplace.solvers.model import build_model
+from gpuplace.solvers.resilience import biting_failures, reachable_pairs, solve_survivable
+from gpuplace.solvers.survivable_cuts import CutLoopOptions, RoundLog, with_cut_block
+from support.resilience_cases import line_instance
 
 PARAMS = SolveParameters(time_limit_s=20.0, gap=0.0, threads=1, seed=0)
 FLAGGED = Constraints(survive_site_failure=True)
@@ -152,7 +152,7 @@ def test_spread_rows_hold_for_the_least_capacity_at_n_sites(n):
 
 
 def test_spread_rows_refused_with_unserved_demand():
-    from scenario.errors import InputError
+    from gpuplace.scenario.errors import InputError
 
     loose = line_instance(Constraints(allow_unserved=True))
     with pytest.raises(InputError):
@@ -160,13 +160,13 @@ def test_spread_rows_refused_with_unserved_demand():
 
 
 def test_cut_kinds_check_a_plan_independently():
-    from resilience_cases import PLAIN_PLAN, SURVIVABLE_PLAN
+    from support.resilience_cases import PLAIN_PLAN, SURVIVABLE_PLAN
 
     instance = with_cut_block(
         line_instance(FLAGGED), [((0,), (0,))], [(0, (0, 1))], [((0,), (0, 1))]
     )
     pieces = [spec for spec in instance.constraints.custom]
-    from solvers.constraints.registry import custom_kinds
+    from gpuplace.solvers.constraints.registry import custom_kinds
 
     kinds = custom_kinds()
     built = [kinds[s.kind](s.params, s.where) for s in pieces]
@@ -282,7 +282,7 @@ def test_cuts_and_scenarios_agree_on_random_instances(seed, unserved):
 
 
 def test_with_cut_block_names_the_generated_rows_for_diagnosis():
-    from solvers.diagnosis.messages import partial_survivability
+    from gpuplace.solvers.diagnosis.messages import partial_survivability
 
     instance = with_cut_block(line_instance(FLAGGED), [((0,), (0,))])
     assert partial_survivability(instance)
@@ -292,7 +292,7 @@ def test_with_cut_block_names_the_generated_rows_for_diagnosis():
 
 
 def test_custom_kinds_refuse_malformed_params():
-    from scenario.errors import InputError
+    from gpuplace.scenario.errors import InputError
 
     bad = [
         CustomConstraintSpec("failover_cuts", {"regions": [["rA"]], "sites": []}, "c[0]"),

@@ -6,14 +6,14 @@ import dataclasses
 
 import numpy as np
 import pytest
-from resilience_cases import PLAIN_PLAN, REDUNDANT_PLAN, SURVIVABLE_PLAN, line_instance
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from scenario.errors import InputError
-from scenario.instance import Constraints, CustomConstraintSpec
-from solvers.constraints import survivability
-from solvers.constraints.registry import custom_kinds, families
-from solvers.model import build_model
+from gpuplace.scenario.errors import InputError
+from gpuplace.scenario.instance import Constraints, CustomConstraintSpec
+from gpuplace.solvers.constraints import survivability
+from gpuplace.solvers.constraints.registry import custom_kinds, families
+from gpuplace.solvers.model import build_model
+from support.resilience_cases import PLAIN_PLAN, REDUNDANT_PLAN, SURVIVABLE_PLAN, line_instance
 
 
 def _solve(instance):
@@ -86,9 +86,9 @@ def test_check_accepts_survivable_plan_and_names_each_breaking_site():
 
 
 def test_check_agrees_with_the_verifier_failover_rule():
-    from solvers.verify.failover import check_failover
-    from solvers.verify.network import Network
-    from solvers.verify.parsed import parse_plan
+    from gpuplace.solvers.verify.failover import check_failover
+    from gpuplace.solvers.verify.network import Network
+    from gpuplace.solvers.verify.parsed import parse_plan
 
     instance = line_instance(Constraints(survive_site_failure=True))
     for plan in (PLAIN_PLAN, SURVIVABLE_PLAN, REDUNDANT_PLAN):

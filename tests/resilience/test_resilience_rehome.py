@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from resilience_cases import PLAIN_PLAN, REDUNDANT_PLAN, SURVIVABLE_PLAN, line_instance
 
-from planning.failures import analyse_failures, redundancy_guarantee
-from scenario.errors import InputError
-from scenario.instance import Constraints
-from solvers.resilience import ReachablePairs, rehome
+from gpuplace.planning.failures import analyse_failures, redundancy_guarantee
+from gpuplace.scenario.errors import InputError
+from gpuplace.scenario.instance import Constraints
+from gpuplace.solvers.resilience import ReachablePairs, rehome
+from support.resilience_cases import PLAIN_PLAN, REDUNDANT_PLAN, SURVIVABLE_PLAN, line_instance
 
 
 def _by_name(impacts):
@@ -158,7 +158,7 @@ def test_rehome_lp_prefers_low_rtt_among_max_served_answers():
 
 
 def test_failover_mode_rehomes_within_the_failover_sla():
-    from resilience_cases import plan_dict
+    from support.resilience_cases import plan_dict
 
     plan = plan_dict({"sB": 20, "sC": 20}, [("rA", "sB", 1.0), ("rC", "sC", 1.0)])
     instance = line_instance(Constraints(failover_sla_factor=2.0))

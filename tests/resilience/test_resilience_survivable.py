@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from resilience_cases import line_instance
 
-from planning.failures import analyse_failures
-from scenario.errors import InputError
-from scenario.instance import Constraints
-from solvers import SolveParameters, Status, available_solvers, solve
-from solvers.constraints import survivability
-from solvers.plan import build_plan
-from solvers.resilience import biting_failures
-from solvers.verify import verify_plan
+from gpuplace.planning.failures import analyse_failures
+from gpuplace.scenario.errors import InputError
+from gpuplace.scenario.instance import Constraints
+from gpuplace.solvers import SolveParameters, Status, available_solvers, solve
+from gpuplace.solvers.constraints import survivability
+from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.resilience import biting_failures
+from gpuplace.solvers.verify import verify_plan
+from support.resilience_cases import line_instance
 
 PARAMS = SolveParameters(time_limit_s=20.0, gap=0.0, threads=1, seed=0)
 SETTINGS = {"time_limit_s": 20.0, "gap": 0.0, "threads": 1, "seed": 0}
@@ -80,7 +80,7 @@ def test_power_too_small_for_failover_is_infeasible_from_the_model():
 
 
 def test_redundancy_two_solves_to_4500_and_guarantees_half():
-    from planning.failures import redundancy_guarantee
+    from gpuplace.planning.failures import redundancy_guarantee
 
     instance = line_instance(Constraints(redundancy=2))
     solution = solve(instance, solver="highs", params=PARAMS)
@@ -96,9 +96,9 @@ def test_redundancy_two_solves_to_4500_and_guarantees_half():
 
 
 def test_failures_section_plugs_into_the_report(tmp_path):
-    from planning.failures import redundancy_guarantee
-    from planning.failures_output import failures_section
-    from planning.report import build_report
+    from gpuplace.planning.failures import redundancy_guarantee
+    from gpuplace.planning.failures_output import failures_section
+    from gpuplace.planning.report import build_report
 
     instance = line_instance()
     plan = _plan(instance, solve(instance, solver="highs", params=PARAMS))
@@ -123,7 +123,7 @@ def test_failures_section_plugs_into_the_report(tmp_path):
     ],
 )
 def test_both_generation_methods_reach_the_same_optimum(method, factor, word):
-    from solvers.resilience import solve_survivable
+    from gpuplace.solvers.resilience import solve_survivable
 
     instance = line_instance(Constraints(survive_site_failure=True, failover_sla_factor=factor))
     solution = solve_survivable(instance, "highs", PARAMS, method=method)
@@ -136,7 +136,7 @@ def test_both_generation_methods_reach_the_same_optimum(method, factor, word):
 def test_failover_cut_from_the_minimum_cut():
     import numpy as np
 
-    from solvers.resilience import failover_cut, reachable_pairs
+    from gpuplace.solvers.resilience import failover_cut, reachable_pairs
 
     instance = line_instance(Constraints(survive_site_failure=True))
     pairs = reachable_pairs(instance)
@@ -153,8 +153,8 @@ def test_failover_cut_from_the_minimum_cut():
 def test_failover_cut_kind_adds_one_row_and_checks_it():
     import dataclasses
 
-    from scenario.instance import CustomConstraintSpec
-    from solvers.constraints.survivability import FailoverCut
+    from gpuplace.scenario.instance import CustomConstraintSpec
+    from gpuplace.solvers.constraints.survivability import FailoverCut
 
     spec = CustomConstraintSpec("failover_cut", {"regions": ["rA"], "sites": ["sA"]}, "c[0]")
     instance = line_instance(Constraints(custom=(spec,)))

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from scenario import load_instance
+from gpuplace.scenario import load_instance
 
 
 def sha(files, overrides=None):

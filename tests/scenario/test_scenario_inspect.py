@@ -5,8 +5,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from scenario import inspect_scenario, load_instance
+from gpuplace.cli import app
+from gpuplace.scenario import inspect_scenario, load_instance
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from scenario import InputError, SiteStatus, load_instance
+from gpuplace.scenario import InputError, SiteStatus, load_instance
 
 
 def test_base_scenario_loads_with_its_values(files):

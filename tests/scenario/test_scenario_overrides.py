@@ -2,7 +2,7 @@
 
 import pytest
 
-from scenario import InputError, load_instance, parse_set_options, parse_value
+from gpuplace.scenario import InputError, load_instance, parse_set_options, parse_value
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@
 
 import pytest
 
-from scenario import InputError, load_instance
-from scenario.errors import ProblemCollector
-from scenario.schema import all_keys, validate_settings
+from gpuplace.scenario import InputError, load_instance
+from gpuplace.scenario.errors import ProblemCollector
+from gpuplace.scenario.schema import all_keys, validate_settings
 
 
 def problems_of(files):

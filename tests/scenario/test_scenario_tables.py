@@ -2,7 +2,7 @@
 
 import pytest
 
-from scenario import InputError, load_instance
+from gpuplace.scenario import InputError, load_instance
 
 
 def problems_of(files):

@@ -4,8 +4,8 @@ import pytest
 
 pytest.importorskip("topohub")
 
-from scenario import InputError, hashing, load_instance  # noqa: E402
-from topo import read_topology  # noqa: E402
+from gpuplace.scenario import InputError, hashing, load_instance  # noqa: E402
+from gpuplace.topo import read_topology  # noqa: E402
 
 KEY = "topohub:sndlib/abilene"
 

@@ -15,9 +15,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scenario.errors import ProblemCollector
-from scenario.regions import read_matrix
-from scenario.tables import NON_NEGATIVE, numbers, read_table
+from gpuplace.scenario.errors import ProblemCollector
+from gpuplace.scenario.regions import read_matrix
+from gpuplace.scenario.tables import NON_NEGATIVE, numbers, read_table
 
 CELLS = st.sampled_from(
     ["1", "2.5", " 3 ", "1e3", "1_000", "-4", "0", "", "  ", "abc", "nan", "inf", "7.0", '"8"']

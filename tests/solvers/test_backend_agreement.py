@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from solver_cases import installed_backends, tiny
 
-import solvers
-from scenario.instance import Constraints
-from solvers.result import SolveParameters, Status
+from gpuplace import solvers
+from gpuplace.scenario.instance import Constraints
+from gpuplace.solvers.result import SolveParameters, Status
+from support.solver_cases import installed_backends, tiny
 
 EXACT = SolveParameters(time_limit_s=20, gap=0.0, threads=1, seed=0)
 CAPEX, THR, KW = (10.0, 24.0), (1.0, 3.0), (1.0, 2.0)

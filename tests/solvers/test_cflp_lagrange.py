@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from solvers.fast import cflp, cflp_lagrange, flp, highs_mip
+from gpuplace.solvers.fast import cflp, cflp_lagrange, flp, highs_mip
 
 pytestmark = pytest.mark.skipif(not highs_mip.available(), reason="highspy not installed")
 

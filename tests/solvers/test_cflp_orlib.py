@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-import solvers
-import solvers.fast  # noqa: F401  (registers the fast backend)
-from datasets.orlib import benchmarks_root, convert_orlib, load_optima
-from scenario import load_instance
-from solvers.backends.auto import fast_applies
-from solvers.fast import highs_mip
-from solvers.plan import build_plan
-from solvers.result import SolveParameters, Status
-from solvers.verify import verify_plan
+import gpuplace.solvers.fast  # noqa: F401  (registers the fast backend)
+from gpuplace import solvers
+from gpuplace.datasets.orlib import benchmarks_root, convert_orlib, load_optima
+from gpuplace.scenario import load_instance
+from gpuplace.solvers.backends.auto import fast_applies
+from gpuplace.solvers.fast import highs_mip
+from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.result import SolveParameters, Status
+from gpuplace.solvers.verify import verify_plan
 
 pytestmark = pytest.mark.skipif(not highs_mip.available(), reason="highspy not installed")
 
@@ -48,7 +48,7 @@ def test_cap41_reaches_the_published_optimum(cap41, solver):
 
 
 def test_auto_routes_only_facility_location_cores(cap41):
-    from solver_cases import base
+    from support.solver_cases import base
 
     instance, _ = cap41
     assert fast_applies(instance)

@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from solvers.fast import cflp, cflp_lagrange, cflp_tree, flp, highs_mip
+from gpuplace.solvers.fast import cflp, cflp_lagrange, cflp_tree, flp, highs_mip
 from tests.solvers.test_cflp_lagrange import (
     THREADS,
     assert_plan_serves_within_capacity,

@@ -6,15 +6,15 @@ import dataclasses
 
 import numpy as np
 import pytest
-from solver_cases import base
 
-import solvers
-from scenario.errors import InputError
-from scenario.instance import Constraints, CustomConstraintSpec
-from solvers.constraints import register_constraint
-from solvers.constraints.base import require_params
-from solvers.model import ModelBuilder
-from solvers.result import SolveParameters, Status
+from gpuplace import solvers
+from gpuplace.scenario.errors import InputError
+from gpuplace.scenario.instance import Constraints, CustomConstraintSpec
+from gpuplace.solvers.constraints import register_constraint
+from gpuplace.solvers.constraints.base import require_params
+from gpuplace.solvers.model import ModelBuilder
+from gpuplace.solvers.result import SolveParameters, Status
+from support.solver_cases import base, linked_instance
 
 EXACT = SolveParameters(time_limit_s=20, gap=0.0, threads=1, seed=0)
 
@@ -103,9 +103,8 @@ def test_max_gpus_per_country():
 
 
 def test_max_share_through_link():
-    from test_families import _linked
 
-    inst = _linked(float("inf"))
+    inst = linked_instance(float("inf"))
     assert solvers.solve(inst, "highs", EXACT).objective == pytest.approx(110.0)
     spec = CustomConstraintSpec(
         "max_share_through_link",
@@ -120,7 +119,7 @@ def test_max_share_through_link():
 
 
 def test_registered_family_is_applied():
-    from solvers.constraints.registry import families, register_family
+    from gpuplace.solvers.constraints.registry import families, register_family
 
     class OnlyForBigBudgets:
         name = "test_only_site_zero"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from solver_cases import base, tiny
 
-import solvers
-from scenario.instance import Constraints
-from solvers.diagnose import diagnose, explain_infeasible
-from solvers.model.formulation import build_model
-from solvers.result import SolveParameters, Status
+from gpuplace import solvers
+from gpuplace.scenario.instance import Constraints
+from gpuplace.solvers.diagnose import diagnose, explain_infeasible
+from gpuplace.solvers.model.formulation import build_model
+from gpuplace.solvers.result import SolveParameters, Status
+from support.solver_cases import base, tiny
 
 FAST = SolveParameters(time_limit_s=10, gap=0.0, threads=1)
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from solver_cases import tiny
 
-import solvers
-from scenario.build import build_instance, make_topology
-from scenario.instance import Constraints
-from solvers.diagnose import diagnose
-from solvers.diagnosis import relaxation_findings
-from solvers.diagnosis.findings import NOT_ALONE, RESTORES
-from solvers.model.formulation import build_model
-from solvers.result import SolveParameters, Status
+from gpuplace import solvers
+from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.instance import Constraints
+from gpuplace.solvers.diagnose import diagnose
+from gpuplace.solvers.diagnosis import relaxation_findings
+from gpuplace.solvers.diagnosis.findings import NOT_ALONE, RESTORES
+from gpuplace.solvers.model.formulation import build_model
+from gpuplace.solvers.result import SolveParameters, Status
+from support.solver_cases import tiny
 
 FAST = SolveParameters(time_limit_s=10, gap=0.0, threads=1)
 
@@ -226,7 +226,7 @@ def test_survivability_rounds_claim_bounds_only(monkeypatch):
     from pathlib import Path
 
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "resilience"))
-    from resilience_cases import line_instance
+    from support.resilience_cases import line_instance
 
     inst = line_instance(Constraints(survive_site_failure=True, budget=3000.0))
     sol = solvers.solve(inst, "highs", FAST)
@@ -238,7 +238,7 @@ def test_survivability_rounds_claim_bounds_only(monkeypatch):
 
 
 def test_numbers_rounded_on_the_safe_side():
-    from solvers.diagnosis import fmt
+    from gpuplace.solvers.diagnosis import fmt
 
     assert fmt.number(999.99999997, "down") == "1,000"
     assert fmt.number(1000.4, "down") == "1,000"
@@ -273,7 +273,7 @@ def test_single_sourcing_against_power():
 
 def test_custom_country_cap_short_by_gpus():
     """Demand 10 (one GPU per unit) at the only site, in AU; at most 7 GPUs in AU."""
-    from scenario.instance import CustomConstraintSpec
+    from gpuplace.scenario.instance import CustomConstraintSpec
 
     spec = CustomConstraintSpec(
         "max_gpus_per_country", {"country": "AU", "max_gpus": 7}, "constraints.custom[0]"

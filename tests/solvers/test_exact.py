@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from solver_cases import base, installed_backends, tiny
 
-import solvers
-from solvers.result import SolveParameters, Status
+from gpuplace import solvers
+from gpuplace.solvers.result import SolveParameters, Status
+from support.solver_cases import base, installed_backends, tiny
 
 EXACT = SolveParameters(time_limit_s=20, gap=0.0, threads=1, seed=0)
 

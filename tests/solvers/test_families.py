@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from solver_cases import base, tiny
 
-import solvers
-from scenario.build import build_instance, make_topology
-from scenario.instance import Constraints, Objective
-from solvers.result import SolveParameters, Status
+from gpuplace import solvers
+from gpuplace.scenario.instance import Constraints, Objective
+from gpuplace.solvers.result import SolveParameters, Status
+from support.solver_cases import base, linked_instance, tiny
 
 EXACT = SolveParameters(time_limit_s=20, gap=0.0, threads=1, seed=0)
 
@@ -136,37 +135,12 @@ def test_sovereignty_is_in_the_pairs():
     assert cost(off).objective == pytest.approx(110.0)
 
 
-def _linked(capacity: float, link_capacity: bool = True):
-    topo = make_topology(
-        ["A", "B"], [0.0, 0.0], [0.0, 1.0], [("A", "B")], latency_ms=[1.0], capacity_gbps=[capacity]
-    )
-    return build_instance(
-        topology=topo,
-        site_ids=["sa", "sb"],
-        site_node=[0, 1],
-        site_power_kw=[100.0, 100.0],
-        site_fixed_cost=[100.0, 50.0],
-        region_ids=["r0", "r1", "r2"],
-        region_lat=[0.0] * 3,
-        region_lon=[0.0] * 3,
-        region_node=[0, 0, 0],
-        region_demand=[1.0, 2.0, 3.0],
-        region_sla_rtt_ms=[100.0] * 3,
-        region_gbps_per_unit=[1.0] * 3,
-        gpu_types=["g"],
-        gpu_capex=[10.0],
-        gpu_power_kw=[1.0],
-        gpu_throughput=[1.0],
-        constraints=Constraints(link_capacity=link_capacity),
-    )
-
-
 def test_link_capacity():
-    assert cost(_linked(np.inf)).objective == pytest.approx(110.0)
-    assert cost(_linked(100.0)).objective == pytest.approx(110.0)
-    tight = cost(_linked(2.0))  # only 2 units may cross B -> A
+    assert cost(linked_instance(np.inf)).objective == pytest.approx(110.0)
+    assert cost(linked_instance(100.0)).objective == pytest.approx(110.0)
+    tight = cost(linked_instance(2.0))  # only 2 units may cross B -> A
     assert tight.objective == pytest.approx(160.0)
-    assert cost(_linked(2.0, link_capacity=False)).objective == pytest.approx(110.0)
+    assert cost(linked_instance(2.0, link_capacity=False)).objective == pytest.approx(110.0)
 
 
 def test_unserved_with_penalty():
@@ -198,7 +172,7 @@ def test_families_on_other_backends(backend):
         (base(constraints=Constraints(min_gpus_per_site=10)), 150.0),
         (base(power=[100.0, 6.0], site_pue=[1.0, 1.5]), 160.0),
         (base(site_existing_gpus=np.array([[6], [0]])), 100.0),
-        (_linked(2.0), 160.0),
+        (linked_instance(2.0), 160.0),
     ]
     for inst, expected in cases:
         sol = solvers.solve(inst, backend, EXACT)

@@ -11,16 +11,16 @@ import itertools
 import numpy as np
 import pytest
 from scipy.optimize import linprog
-from solver_cases import tiny
 
-import solvers.fast  # noqa: F401  (registers the fast solver)
-from scenario.instance import Constraints, Objective
-from solvers.api import solve
-from solvers.fast import dual_primal, lagrange
-from solvers.fast.gpu_cost import gpu_cost
-from solvers.plan import build_plan
-from solvers.result import SolveParameters
-from solvers.verify import verify_plan
+import gpuplace.solvers.fast  # noqa: F401  (registers the fast solver)
+from gpuplace.scenario.instance import Constraints, Objective
+from gpuplace.solvers.api import solve
+from gpuplace.solvers.fast import dual_primal, lagrange
+from gpuplace.solvers.fast.gpu_cost import gpu_cost
+from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.result import SolveParameters
+from gpuplace.solvers.verify import verify_plan
+from support.solver_cases import tiny
 
 CAPEX = (25_000.0, 9_500.0, 57_000.0)
 THR = (1.0, 0.35, 2.2)
@@ -160,7 +160,7 @@ def test_lagrangian_bounds_never_exceed_the_optimum(seed):
 @pytest.mark.parametrize("lagrangian_first", [True, False])
 @pytest.mark.parametrize("seed", [0, 1, 4])
 def test_fast_solver_plan_verifies_and_brackets_the_optimum(seed, lagrangian_first, monkeypatch):
-    import solvers.fast.backend as fast_backend
+    import gpuplace.solvers.fast.backend as fast_backend
 
     if lagrangian_first:  # small instances go to the MIP first; force the Lagrangian route
         monkeypatch.setattr(fast_backend, "_EXACT_FIRST_PAIRS", 0)
@@ -191,7 +191,7 @@ def test_dual_primal_respects_rows_the_assignment_lp_ignores():
 
 
 def test_rounded_gpus_cover_the_load_within_every_site_limit():
-    from solvers.fast.transport import round_gpus, whole_gpu_capacity, whole_gpus
+    from gpuplace.solvers.fast.transport import round_gpus, whole_gpu_capacity, whole_gpus
 
     inst = random_instance(7, sites=6)
     g = gpu_cost(inst)

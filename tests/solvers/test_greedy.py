@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-from limits_cases import mid_size
 
-import solvers
-from scenario.instance import Constraints, CustomConstraintSpec, Objective
-from solvers.model.formulation import build_model
-from solvers.model.objective import total_cost
-from solvers.plan import build_plan
-from solvers.result import SolveParameters, Status
-from solvers.verify import verify_plan
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "verify"))
-from tiny_instance import SETTINGS, make_tiny  # noqa: E402
+from gpuplace import solvers
+from gpuplace.scenario.instance import Constraints, CustomConstraintSpec, Objective
+from gpuplace.solvers.model.formulation import build_model
+from gpuplace.solvers.model.objective import total_cost
+from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.result import SolveParameters, Status
+from gpuplace.solvers.verify import verify_plan
+from support.limits_cases import mid_size
+from support.tiny_instance import SETTINGS, make_tiny
 
 PARAMS = SolveParameters(time_limit_s=20.0, gap=0.0, threads=1, seed=0)
 HAS_HIGHS = solvers.available_solvers().get("highs", False)

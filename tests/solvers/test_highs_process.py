@@ -14,15 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from limits_cases import mid_size
 
-from solvers import cancel
-from solvers.backends import highs_process
-from solvers.backends.highs import HighsBackend, _highs_lp
-from solvers.backends.highs_process import run_highs, running_children, use_child
-from solvers.fast import highs_mip
-from solvers.model.formulation import build_model
-from solvers.result import SolveParameters, Status
+from gpuplace.solvers import cancel
+from gpuplace.solvers.backends import highs_process
+from gpuplace.solvers.backends.highs import HighsBackend, _highs_lp
+from gpuplace.solvers.backends.highs_process import run_highs, running_children, use_child
+from gpuplace.solvers.fast import highs_mip
+from gpuplace.solvers.model.formulation import build_model
+from gpuplace.solvers.result import SolveParameters, Status
+from support.limits_cases import mid_size
 
 highspy = pytest.importorskip("highspy")
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -175,10 +175,10 @@ _SOLVING_SCRIPT = textwrap.dedent(
     """
     import os, sys, threading, time
     sys.path.insert(0, {tests!r})
-    from limits_cases import mid_size
-    import solvers
-    from solvers.backends.highs_process import running_children
-    from solvers.result import SolveParameters
+    from support.limits_cases import mid_size
+    from gpuplace import solvers
+    from gpuplace.solvers.backends.highs_process import running_children
+    from gpuplace.solvers.result import SolveParameters
 
     params = SolveParameters(time_limit_s=600.0, gap=0.0, threads=1, seed=0)
     instance = mid_size()
@@ -196,7 +196,7 @@ _SOLVING_SCRIPT = textwrap.dedent(
 
 def _run_script(ending: str) -> tuple[int, float, int]:
     """(child pid, seconds from the pid being printed to the process's end, exit status)."""
-    script = _SOLVING_SCRIPT.format(tests=str(ROOT / "tests" / "solvers"), ending=ending)
+    script = _SOLVING_SCRIPT.format(tests=str(ROOT / "tests"), ending=ending)
     process = subprocess.Popen(
         [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )

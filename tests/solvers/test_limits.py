@@ -7,14 +7,14 @@ import time
 
 import numpy as np
 import pytest
-from limits_cases import mid_size
 
-import solvers
-from solvers import cancel
-from solvers.backends.base import Watchdog, run_bounded
-from solvers.plan import build_plan
-from solvers.result import SolveParameters, Status
-from solvers.verify import verify_plan
+from gpuplace import solvers
+from gpuplace.solvers import cancel
+from gpuplace.solvers.backends.base import Watchdog, run_bounded
+from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.result import SolveParameters, Status
+from gpuplace.solvers.verify import verify_plan
+from support.limits_cases import mid_size
 
 BACKENDS = [name for name, ok in solvers.available_solvers().items() if ok]
 LIMIT_S = 3.0

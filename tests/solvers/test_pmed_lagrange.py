@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from solvers.fast import flp, local_search, pmedian, pmedian_lagrange
+from gpuplace.solvers.fast import flp, local_search, pmedian, pmedian_lagrange
 
 
 def _random_problem(rng: np.random.Generator, n_sites: int, n_clients: int, integral: bool):
@@ -193,13 +193,13 @@ def test_applies_only_to_exact_counts():
 
 
 def test_pmed1_end_to_end_reproduces_its_optimum(tmp_path):
-    import solvers
-    import solvers.fast  # noqa: F401  (registers the fast backend)
-    from datasets.orlib import benchmarks_root, convert_orlib
-    from scenario.load import load_instance
-    from solvers.plan import build_plan
-    from solvers.result import SolveParameters, Status
-    from solvers.verify import verify_plan
+    import gpuplace.solvers.fast  # noqa: F401  (registers the fast backend)
+    from gpuplace import solvers
+    from gpuplace.datasets.orlib import benchmarks_root, convert_orlib
+    from gpuplace.scenario.load import load_instance
+    from gpuplace.solvers.plan import build_plan
+    from gpuplace.solvers.result import SolveParameters, Status
+    from gpuplace.solvers.verify import verify_plan
 
     source = benchmarks_root() / "orlib" / "pmed" / "pmed1.txt"
     if not source.exists():

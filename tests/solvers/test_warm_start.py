@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from solver_cases import base
 
-import solvers
-from scenario.errors import InputError
-from scenario.instance import Constraints, SolverSettings
-from solvers.result import SolveParameters, Status
+from gpuplace import solvers
+from gpuplace.scenario.errors import InputError
+from gpuplace.scenario.instance import Constraints, SolverSettings
+from gpuplace.solvers.result import SolveParameters, Status
+from support.solver_cases import base
 
 EXACT = SolveParameters(time_limit_s=20, gap=0.0, threads=1)
 

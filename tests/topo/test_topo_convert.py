@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from topo_helpers import FIXTURES, assert_same_topology, needs_topohub
 
-from scenario.errors import InputError
-from topo import read_topology, to_node_link, write_node_link
+from gpuplace.scenario.errors import InputError
+from gpuplace.topo import read_topology, to_node_link, write_node_link
+from support.topo_helpers import FIXTURES, assert_same_topology, needs_topohub
 
 
 @pytest.mark.parametrize(

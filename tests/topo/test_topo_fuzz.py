@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from topo_helpers import FIXTURES
 
-from scenario.errors import InputError
-from topo import read_topology
-from topo.graph import Topology
+from gpuplace.scenario.errors import InputError
+from gpuplace.topo import read_topology
+from gpuplace.topo.graph import Topology
+from support.topo_helpers import FIXTURES
 
 SEEDS = {
     ".json": FIXTURES / "small.json",

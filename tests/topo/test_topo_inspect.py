@@ -6,10 +6,10 @@ import json
 import math
 
 import pytest
-from topo_helpers import FIXTURES, needs_topohub
 
-from scenario.build import make_topology
-from topo import inspect_topology, read_topology
+from gpuplace.scenario.build import make_topology
+from gpuplace.topo import inspect_topology, read_topology
+from support.topo_helpers import FIXTURES, needs_topohub
 
 
 def _example():

@@ -8,11 +8,11 @@ import networkx as nx
 import numpy as np
 import pytest
 from geopy.distance import great_circle
-from topo_helpers import FIXTURES
 
-from scenario.build import make_topology
-from topo import latency, read_topology
-from topo.geo import EARTH_RADIUS_KM, haversine_km
+from gpuplace.scenario.build import make_topology
+from gpuplace.topo import latency, read_topology
+from gpuplace.topo.geo import EARTH_RADIUS_KM, haversine_km
+from support.topo_helpers import FIXTURES
 
 R = 6371.0088
 

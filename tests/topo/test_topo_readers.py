@@ -8,11 +8,11 @@ import sys
 
 import numpy as np
 import pytest
-from topo_helpers import FIXTURES, needs_topohub
 
-from scenario.errors import InputError
-from topo import read_topology
-from topo.readers import guard
+from gpuplace.scenario.errors import InputError
+from gpuplace.topo import read_topology
+from gpuplace.topo.readers import guard
+from support.topo_helpers import FIXTURES, needs_topohub
 
 # --------------------------------------------------------------------------- fixtures by hand
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from scenario.errors import InputError, Problem
-from topo.graph import Topology
-from topo.readers.gml import read_gml
-from topo.readers.graphml import read_graphml
-from topo.readers.guard import check_size
-from topo.readers.node_link import from_node_link, read_node_link
-from topo.readers.sndlib import read_sndlib
-from topo.readers.topohub_key import PREFIX as TOPOHUB_PREFIX
-from topo.readers.topohub_key import read_topohub
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.topo.graph import Topology
+from gpuplace.topo.readers.gml import read_gml
+from gpuplace.topo.readers.graphml import read_graphml
+from gpuplace.topo.readers.guard import check_size
+from gpuplace.topo.readers.node_link import from_node_link, read_node_link
+from gpuplace.topo.readers.sndlib import read_sndlib
+from gpuplace.topo.readers.topohub_key import PREFIX as TOPOHUB_PREFIX
+from gpuplace.topo.readers.topohub_key import read_topohub
 
 READERS: dict[str, Callable[[Path], Topology]] = {
     ".json": read_node_link,

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from scenario.errors import InputError, Problem
-from topo.graph import Topology
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.topo.graph import Topology
 
 MAX_PROBLEMS = 50
 

@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from scenario.errors import InputError, Problem
-from topo.graph import Topology
-from topo.readers.assemble import TopologyBuilder
-from topo.readers.guard import read_text
-from topo.readers.zoo import add_zoo_edge, add_zoo_node
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.topo.graph import Topology
+from gpuplace.topo.readers.assemble import TopologyBuilder
+from gpuplace.topo.readers.guard import read_text
+from gpuplace.topo.readers.zoo import add_zoo_edge, add_zoo_node
 
 _GRAPH_START = re.compile(r"\bgraph\s*\[")
 

@@ -16,11 +16,11 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeElementTree
 from defusedxml import DefusedXmlException
 
-from scenario.errors import InputError, Problem
-from topo.graph import Topology
-from topo.readers.assemble import TopologyBuilder
-from topo.readers.guard import read_bytes
-from topo.readers.zoo import add_zoo_edge, add_zoo_node
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.topo.graph import Topology
+from gpuplace.topo.readers.assemble import TopologyBuilder
+from gpuplace.topo.readers.guard import read_bytes
+from gpuplace.topo.readers.zoo import add_zoo_edge, add_zoo_node
 
 _TYPES = {
     "int": int,

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from scenario.errors import InputError, Problem
-from topo.graph import Topology
-from topo.readers.assemble import TopologyBuilder, kind_from_type, shown
-from topo.readers.guard import read_text
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.topo.graph import Topology
+from gpuplace.topo.readers.assemble import TopologyBuilder, kind_from_type, shown
+from gpuplace.topo.readers.guard import read_text
 
 
 def read_node_link(path: str | Path) -> Topology:

@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from scenario.errors import InputError, Problem
-from topo.graph import Topology
-from topo.readers.assemble import TopologyBuilder
-from topo.readers.guard import read_text
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.topo.graph import Topology
+from gpuplace.topo.readers.assemble import TopologyBuilder
+from gpuplace.topo.readers.guard import read_text
 
 _SECTION = re.compile(r"^([A-Z_]+)\s*\($")
 _NODE = re.compile(r"^(\S+)\s*\(\s*(\S+)\s+(\S+)\s*\)$")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from scenario.errors import InputError, Problem
-from topo.graph import Topology
-from topo.readers.node_link import from_node_link
+from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.topo.graph import Topology
+from gpuplace.topo.readers.node_link import from_node_link
 
 PREFIX = "topohub:"
 _KEY = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from topo.readers.assemble import TopologyBuilder, kind_from_type
+from gpuplace.topo.readers.assemble import TopologyBuilder, kind_from_type
 
 BITS_PER_GBIT = 1e9
 

@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 import pytest
-from tiny_instance import SETTINGS, make_solution, make_tiny
 
-from scenario.build import build_instance, make_topology
-from solvers.plan import build_plan
-from solvers.result import Solution, Status
-from solvers.verify import verify_plan
-from solvers.verify.network import Network, great_circle_km, link_one_way_ms
+from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.result import Solution, Status
+from gpuplace.solvers.verify import verify_plan
+from gpuplace.solvers.verify.network import Network, great_circle_km, link_one_way_ms
+from support.tiny_instance import SETTINGS, make_solution, make_tiny
 
 KM_PER_DEGREE = math.pi / 180.0 * 6371.0088
 ACCESS_MS = 0.1 * KM_PER_DEGREE * 1.5 / 200.0  # each region sits 0.1 degree from its node
@@ -48,7 +48,7 @@ def test_rtt_agrees_with_the_model_pairs(tiny):
 
 
 def test_per_hop_and_route_factor():
-    from scenario.instance import LatencySettings
+    from gpuplace.scenario.instance import LatencySettings
 
     instance = make_tiny(
         latency_settings=LatencySettings(

@@ -7,12 +7,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-from tiny_instance import SETTINGS, make_solution, make_tiny, with_constraints
 
-from scenario.instance import CustomConstraintSpec
-from solvers.plan import build_plan
-from solvers.result import Status
-from solvers.verify import Violation, verify_plan
+from gpuplace.scenario.instance import CustomConstraintSpec
+from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.result import Status
+from gpuplace.solvers.verify import Violation, verify_plan
+from support.tiny_instance import SETTINGS, make_solution, make_tiny, with_constraints
 
 
 def names(violations: list[Violation]) -> set[str]:
@@ -134,7 +134,7 @@ def test_unserved_not_allowed(tiny):
 def test_served_objective_may_leave_demand_unserved(tiny):
     import dataclasses
 
-    from scenario.instance import Objective
+    from gpuplace.scenario.instance import Objective
 
     shares = {("r1", "s1"): 1.0, ("r2", "s1"): 0.5, ("r2", "s2"): 0.5}
     served = dataclasses.replace(tiny, objective=Objective(kind="served"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenario.build import build_instance, make_topology
-from scenario.instance import Constraints, Instance, Objective
+from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.instance import Constraints, Instance, Objective
 
 
 def tiny(
@@ -66,6 +66,32 @@ def base(**kwargs) -> Instance:
 
 
 def installed_backends() -> list[str]:
-    import solvers
+    from gpuplace import solvers
 
     return [name for name, ok in solvers.available_solvers().items() if ok and name != "auto"]
+
+
+def linked_instance(capacity: float, link_capacity: bool = True):
+    """Two sites on one link of ``capacity`` Gb/s; every region attaches at A (1 Gb/s per unit)."""
+    topo = make_topology(
+        ["A", "B"], [0.0, 0.0], [0.0, 1.0], [("A", "B")], latency_ms=[1.0], capacity_gbps=[capacity]
+    )
+    return build_instance(
+        topology=topo,
+        site_ids=["sa", "sb"],
+        site_node=[0, 1],
+        site_power_kw=[100.0, 100.0],
+        site_fixed_cost=[100.0, 50.0],
+        region_ids=["r0", "r1", "r2"],
+        region_lat=[0.0] * 3,
+        region_lon=[0.0] * 3,
+        region_node=[0, 0, 0],
+        region_demand=[1.0, 2.0, 3.0],
+        region_sla_rtt_ms=[100.0] * 3,
+        region_gbps_per_unit=[1.0] * 3,
+        gpu_types=["g"],
+        gpu_capex=[10.0],
+        gpu_power_kw=[1.0],
+        gpu_throughput=[1.0],
+        constraints=Constraints(link_capacity=link_capacity),
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 import tomli_w
 
-BASE = Path(__file__).parent / "data" / "base"
+BASE = Path(__file__).parents[1] / "scenario" / "data" / "base"
 
 
 class ScenarioFiles:

@@ -15,9 +15,9 @@ import dataclasses
 
 import numpy as np
 
-from scenario.build import build_instance, make_topology
-from scenario.instance import Constraints, LatencySettings
-from solvers.result import Solution, Status
+from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.instance import Constraints, LatencySettings
+from gpuplace.solvers.result import Solution, Status
 
 
 def make_tiny(constraints: Constraints | None = None, **overrides):

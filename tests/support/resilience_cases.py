@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenario.build import build_instance, make_topology
-from scenario.instance import Constraints, Instance
+from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.instance import Constraints, Instance
 
 NODES = ("A", "B", "C", "D")
 LAT = (0.0, 0.0, 0.0, 0.1)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "topo" / "fixtures"
 
 
 def topohub_available() -> bool:

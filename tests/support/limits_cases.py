@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from solver_cases import tiny
 
-from scenario.instance import Constraints, Instance
+from gpuplace.scenario.instance import Constraints, Instance
+from support.solver_cases import tiny
 
 
 def mid_size(

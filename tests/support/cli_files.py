@@ -12,7 +12,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from cli import app
+from gpuplace.cli import app
 
 NODES = [
     {"id": "A", "lat": 0.0, "lon": 0.0, "country": "AU", "kind": "city"},
