@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from gpuplace.scenario.errors import InputError
+from gpuplace.errors import InputError
 
 EXIT_OK = 0
 EXIT_NEGATIVE = 1  # the run worked, the answer is negative (infeasible, fails verify)

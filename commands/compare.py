@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from gpuplace.commands.common import console, err_console, handles_input_errors
+from gpuplace.errors import InputError
 from gpuplace.planning.compare import (
     Comparison,
     compare_plans,
@@ -19,7 +20,6 @@ from gpuplace.planning.compare import (
     plan_labels,
 )
 from gpuplace.planning.plans import load_plan
-from gpuplace.scenario.errors import InputError
 
 
 class CompareFormat(StrEnum):

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from gpuplace.commands.common import console, handles_input_errors, usage_error
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 
 
 def _orlib_module():

@@ -16,7 +16,7 @@ from gpuplace.commands.common import (
     scenario_files,
     usage_error,
 )
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 
 
 class FailuresFormat(StrEnum):

@@ -26,7 +26,7 @@ from gpuplace.commands.common import (
     scenario_files,
     usage_error,
 )
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.solvers import cancel
 
 TOP_SITES = 10

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import tomli_w
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 
 
 def check_writable(paths: Iterable[Path], *, force: bool) -> None:

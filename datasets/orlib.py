@@ -36,7 +36,7 @@ from gpuplace.datasets.orlib_read import (
     read_cflp,
     read_pmed,
 )
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 
 __all__ = [
     "CflpInstance",

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.sparse.csgraph import csgraph_from_dense, floyd_warshall
 
 from gpuplace.datasets._io import fmt
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 
 _CFLP_NAME = re.compile(r"^cap(\d+|[a-z])$", re.IGNORECASE)
 _PMED_NAME = re.compile(r"^pmed\d+$", re.IGNORECASE)

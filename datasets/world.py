@@ -19,7 +19,7 @@ import numpy as np
 
 from gpuplace.datasets._io import check_writable, csv_text, fmt, write_text, write_toml
 from gpuplace.datasets.catalog import GPU_CATALOGUE
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.topo.geo import haversine_km
 
 __all__ = ["DEFAULT_SLA_TIERS_MS", "build_world"]

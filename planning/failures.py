@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from gpuplace.errors import InputError, Problem
 from gpuplace.planning.failures_cases import FailureCase, SrlgGroups, failure_cases
 from gpuplace.planning.failures_plan import PlanArrays, plan_arrays
-from gpuplace.scenario.errors import InputError, Problem
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.resilience import (
     DEMAND_TOL,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gpuplace.scenario.errors import InputError, Problem, ProblemCollector
+from gpuplace.errors import InputError, Problem, ProblemCollector
 from gpuplace.scenario.instance import Instance
 from gpuplace.topo.graph import Topology
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gpuplace.scenario.errors import InputError, Problem, ProblemCollector
+from gpuplace.errors import InputError, Problem, ProblemCollector
 from gpuplace.scenario.instance import Instance
 
 

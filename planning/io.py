@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 
 # mkstemp creates files 0600; written files get the usual mode (0666 less the umask).
 _UMASK = os.umask(0)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gpuplace.errors import InputError, Problem
 from gpuplace.planning.executor import run_tasks
 from gpuplace.planning.io import (
     is_nonempty_dir,
@@ -53,7 +54,6 @@ from gpuplace.planning.sweep_outputs import (
     pareto_png,
     results_csv,
 )
-from gpuplace.scenario.errors import InputError, Problem
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.result import SolveParameters
 

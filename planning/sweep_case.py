@@ -12,7 +12,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from gpuplace.scenario.errors import InputError
+from gpuplace.errors import InputError
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.result import SolveParameters
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 
 VARY_OPTION = "--vary"
 MAX_CASES = 100_000

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from gpuplace.errors import InputError, Problem
 from gpuplace.planning.pareto import pareto_front
 from gpuplace.planning.plans import as_float
 from gpuplace.planning.sweep_case import ERROR, RESULT_COLUMNS
-from gpuplace.scenario.errors import InputError, Problem
 
 PARETO_OPTION = "--pareto"
 NUMERIC_COLUMNS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.scenario.instance import (
     Constraints,
     CustomConstraintSpec,
@@ -16,7 +16,7 @@ from gpuplace.scenario.instance import (
     SolverSettings,
 )
 
-# Loaded on first use: the loader imports topo.readers, which imports scenario.errors.
+# Loaded on first use, so importing the package does not load the readers and tables.
 _LAZY = {
     "load_instance": "gpuplace.scenario.load",
     "read_toml": "gpuplace.scenario.load",

@@ -202,34 +202,3 @@ def build_instance(
         objective=objective,
         solver=solver,
     )
-
-
-def make_topology(
-    node_ids: Sequence[str],
-    lat: Sequence[float],
-    lon: Sequence[float],
-    edges: Sequence[tuple[str, str]] = (),
-    *,
-    latency_ms: Sequence[float] | None = None,
-    capacity_gbps: Sequence[float] | None = None,
-    country: Sequence[str] | None = None,
-    kind: Sequence[str] | None = None,
-    source: str = "<memory>",
-) -> Topology:
-    """A small topology from lists (for tests and researchers); no merging of parallel links."""
-    index = {n: i for i, n in enumerate(node_ids)}
-    m = len(edges)
-    return Topology(
-        source=source,
-        node_ids=tuple(node_ids),
-        node_lat=np.asarray(lat, dtype=float),
-        node_lon=np.asarray(lon, dtype=float),
-        node_name=tuple(node_ids),
-        node_country=tuple(country) if country is not None else ("",) * len(node_ids),
-        node_kind=tuple(kind) if kind is not None else ("",) * len(node_ids),
-        edge_src=np.array([index[u] for u, _ in edges], dtype=np.int64),
-        edge_dst=np.array([index[v] for _, v in edges], dtype=np.int64),
-        edge_latency_ms=_f(latency_ms, m, np.nan),
-        edge_distance_km=np.full(m, np.nan),
-        edge_capacity_gbps=_f(capacity_gbps, m, np.inf),
-    )

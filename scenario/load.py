@@ -1,7 +1,7 @@
 """``load_instance``: scenario TOML + CSV tables + topology -> validated :class:`Instance`.
 
 Every problem in every file is collected and reported together
-(:class:`~scenario.errors.InputError`); suspicious but valid input becomes
+(:class:`~gpuplace.errors.InputError`); suspicious but valid input becomes
 ``Instance.warnings``.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
+from gpuplace.errors import InputError, Problem, ProblemCollector
 from gpuplace.scenario.build import build_instance
-from gpuplace.scenario.errors import InputError, Problem, ProblemCollector
 from gpuplace.scenario.hashing import TOPOHUB_PREFIX, scenario_hash, topohub_stamp
 from gpuplace.scenario.instance import Instance
 from gpuplace.scenario.overrides import apply_overrides

@@ -7,7 +7,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gpuplace.scenario.errors import InputError, Problem, ProblemCollector
+from gpuplace.errors import InputError, Problem, ProblemCollector
 from gpuplace.scenario.schema import all_keys, key_spec, suggest
 
 SET_OPTION = "--set"

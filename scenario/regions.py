@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gpuplace.scenario.errors import ProblemCollector
+from gpuplace.errors import ProblemCollector
 from gpuplace.scenario.tables import (
     NON_NEGATIVE,
     POSITIVE,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gpuplace.scenario.errors import ProblemCollector
+from gpuplace.errors import ProblemCollector
 from gpuplace.scenario.instance import (
     Constraints,
     CustomConstraintSpec,

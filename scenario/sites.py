@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gpuplace.scenario.errors import ProblemCollector
+from gpuplace.errors import ProblemCollector
 from gpuplace.scenario.instance import SiteStatus
 from gpuplace.scenario.tables import (
     AT_LEAST_ONE,

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gpuplace.scenario.errors import InputError, ProblemCollector
+from gpuplace.errors import InputError, ProblemCollector
 from gpuplace.scenario.schema import suggest
 from gpuplace.topo.readers import guard
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.backends import BACKENDS
 from gpuplace.solvers.backends.base import empty_solution

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.solvers.verify.schema import schema_problems
 
 

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.topo.graph import Topology
 
 
@@ -20,7 +20,7 @@ def to_node_link(topology: Topology) -> dict[str, Any]:
     ``country``, ``kind``; edges ``source``, ``target`` and ``latency_ms``,
     ``distance_km``, ``capacity_gbps`` where known (no capacity: uncapacitated).
 
-    >>> from gpuplace.scenario.build import make_topology
+    >>> from gpuplace.topo.graph import make_topology
     >>> data = to_node_link(make_topology(["a", "b"], [0, 1], [0, 1], [("a", "b")]))
     >>> data["edges"]
     [{'source': 'a', 'target': 'b'}]

@@ -46,7 +46,7 @@ def inspect_topology(
 
     Examples
     --------
-    >>> from gpuplace.scenario.build import make_topology
+    >>> from gpuplace.topo.graph import make_topology
     >>> t = make_topology(["a", "b", "c"], [0, 0, 0], [0, 1, 2], [("a", "b"), ("b", "c")],
     ...                   latency_ms=[1.0, 2.0])
     >>> report = inspect_topology(t)

@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from gpuplace.datasets._io import check_writable, csv_text, fmt, write_text, write_toml
 from gpuplace.datasets.catalog import GPU_CATALOGUE
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.topo.geo import haversine_km
 
 HERE = Path(__file__).resolve().parent

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from gpuplace.errors import InputError, Problem
 from gpuplace.planning.io import check_output_dir, staged_dir, write_bytes_atomic
 from gpuplace.planning.plans import scenario_sha
 from gpuplace.planning.report.data import report_data
@@ -17,7 +18,6 @@ from gpuplace.planning.report.index import ReportSection, index_html
 from gpuplace.planning.report.maps import build_map
 from gpuplace.planning.report.plots import PLOTS
 from gpuplace.planning.report.tables import assignments_csv, links_csv, sites_csv
-from gpuplace.scenario.errors import InputError, Problem
 from gpuplace.scenario.instance import Instance
 
 MAP_FILE = "map.html"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 
 # Relative tolerance the checks use (plans are written with float shares).
 CHECK_TOL = 1e-6

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.constraints._failover import CHECK_TOL, FAMILY
 from gpuplace.solvers.constraints.base import require_params, scenario_file

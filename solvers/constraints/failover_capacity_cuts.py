@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.constraints._failover import CHECK_TOL, FAMILY, site_indices
 from gpuplace.solvers.constraints.base import require_params, scenario_file

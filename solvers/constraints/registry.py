@@ -32,7 +32,7 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.solvers.constraints.base import ConstraintPiece, scenario_file
 
 ENTRY_POINT_GROUP = "gpuplace.constraints"

@@ -53,7 +53,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.scenario.instance import SiteStatus
 from gpuplace.solvers.constraints._failover import FAMILY, site_indices
 from gpuplace.solvers.constraints.base import require_params

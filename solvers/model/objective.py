@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.model.builder import ModelBuilder
 

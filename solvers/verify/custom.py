@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from gpuplace.scenario.errors import InputError
+from gpuplace.errors import InputError
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.verify.violation import Violation
 

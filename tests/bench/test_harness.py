@@ -13,8 +13,9 @@ import pytest
 
 from bench import highs_log
 from bench.report import begin_marker, end_marker, update_sections
-from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.build import build_instance
 from gpuplace.solvers.presolve import aggregate, disaggregate_shares
+from gpuplace.topo.graph import make_topology
 
 REPO = Path(__file__).resolve().parents[2]
 

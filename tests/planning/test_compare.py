@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from gpuplace.cli import app
+from gpuplace.errors import InputError
 from gpuplace.planning.compare import compare_plans, plan_labels
 from gpuplace.planning.plans import load_plan, primary_sites
-from gpuplace.scenario.errors import InputError
 from support.plan_samples import plan_a, plan_b
 
 runner = CliRunner()

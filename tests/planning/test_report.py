@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from gpuplace.cli import app
+from gpuplace.errors import InputError
 from gpuplace.planning.report import ReportSection, build_report
 from gpuplace.planning.report.data import report_data
 from gpuplace.planning.report.maps import build_map
-from gpuplace.scenario.errors import InputError
 from support.plan_samples import plan_a, plan_b, tiny_instance, write_tiny_scenario
 
 runner = CliRunner()
@@ -220,7 +220,8 @@ def test_cli_report_bad_plan_exits_2(tmp_path):
 
 
 def test_map_across_the_antimeridian():
-    from gpuplace.scenario.build import build_instance, make_topology
+    from gpuplace.scenario.build import build_instance
+    from gpuplace.topo.graph import make_topology
 
     topology = make_topology(
         ("Fiji", "Samoa"), (-18.0, -13.8), (178.4, -171.8), [("Fiji", "Samoa")]

@@ -136,7 +136,7 @@ def test_resume_after_interruption(local_sweep, scenario, tmp_path):
 
 
 def test_refuses_folder_that_is_not_a_sweep(scenario, tmp_path):
-    from gpuplace.scenario.errors import InputError
+    from gpuplace.errors import InputError
 
     (tmp_path / "other.txt").write_text("x")
     with pytest.raises(InputError, match="holds no sweep"):
@@ -144,7 +144,7 @@ def test_refuses_folder_that_is_not_a_sweep(scenario, tmp_path):
 
 
 def test_every_case_failing_to_load_is_bad_input(scenario, tmp_path):
-    from gpuplace.scenario.errors import InputError
+    from gpuplace.errors import InputError
 
     with pytest.raises(InputError, match="max_utilisation"):
         run_sweep(scenario, ["constraints.max_utilisation=-1,-2"], tmp_path / "o", workers=1)
@@ -226,7 +226,7 @@ def test_run_tasks_on_scheduler(dask_cluster):
 
 
 def test_run_tasks_bad_scheduler(monkeypatch):
-    from gpuplace.scenario.errors import InputError
+    from gpuplace.errors import InputError
 
     monkeypatch.setattr("gpuplace.planning.executor.CONNECT_TIMEOUT_S", 2)
     with pytest.raises(InputError, match="cannot connect"):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from gpuplace.errors import InputError
 from gpuplace.planning.sweep_grid import Vary, grid, parse_varies, parse_vary
 from gpuplace.planning.sweep_outputs import Axis, pareto_axes
-from gpuplace.scenario.errors import InputError
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.build import build_instance
 from gpuplace.scenario.instance import Constraints, CustomConstraintSpec
 from gpuplace.solvers import SolveParameters, Status, solve
 from gpuplace.solvers.constraints.survivability import may_open
@@ -28,6 +28,7 @@ from gpuplace.solvers.failover_repair import repair_survivable
 from gpuplace.solvers.model import build_model
 from gpuplace.solvers.resilience import biting_failures, reachable_pairs, solve_survivable
 from gpuplace.solvers.survivable_cuts import CutLoopOptions, RoundLog, with_cut_block
+from gpuplace.topo.graph import make_topology
 from support.resilience_cases import line_instance
 
 PARAMS = SolveParameters(time_limit_s=20.0, gap=0.0, threads=1, seed=0)
@@ -152,7 +153,7 @@ def test_spread_rows_hold_for_the_least_capacity_at_n_sites(n):
 
 
 def test_spread_rows_refused_with_unserved_demand():
-    from gpuplace.scenario.errors import InputError
+    from gpuplace.errors import InputError
 
     loose = line_instance(Constraints(allow_unserved=True))
     with pytest.raises(InputError):
@@ -292,7 +293,7 @@ def test_with_cut_block_names_the_generated_rows_for_diagnosis():
 
 
 def test_custom_kinds_refuse_malformed_params():
-    from gpuplace.scenario.errors import InputError
+    from gpuplace.errors import InputError
 
     bad = [
         CustomConstraintSpec("failover_cuts", {"regions": [["rA"]], "sites": []}, "c[0]"),

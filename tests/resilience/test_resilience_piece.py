@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from gpuplace.scenario.errors import InputError
+from gpuplace.errors import InputError
 from gpuplace.scenario.instance import Constraints, CustomConstraintSpec
 from gpuplace.solvers.constraints import survivability
 from gpuplace.solvers.constraints.registry import custom_kinds, families

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gpuplace.errors import InputError
 from gpuplace.planning.failures import analyse_failures, redundancy_guarantee
-from gpuplace.scenario.errors import InputError
 from gpuplace.scenario.instance import Constraints
 from gpuplace.solvers.resilience import ReachablePairs, rehome
 from support.resilience_cases import PLAIN_PLAN, REDUNDANT_PLAN, SURVIVABLE_PLAN, line_instance

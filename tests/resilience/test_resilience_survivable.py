@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from gpuplace.errors import InputError
 from gpuplace.planning.failures import analyse_failures
-from gpuplace.scenario.errors import InputError
 from gpuplace.scenario.instance import Constraints
 from gpuplace.solvers import SolveParameters, Status, available_solvers, solve
 from gpuplace.solvers.constraints import survivability

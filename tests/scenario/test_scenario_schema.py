@@ -2,8 +2,8 @@
 
 import pytest
 
+from gpuplace.errors import ProblemCollector
 from gpuplace.scenario import InputError, load_instance
-from gpuplace.scenario.errors import ProblemCollector
 from gpuplace.scenario.schema import all_keys, validate_settings
 
 

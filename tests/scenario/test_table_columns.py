@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpuplace.scenario.errors import ProblemCollector
+from gpuplace.errors import ProblemCollector
 from gpuplace.scenario.regions import read_matrix
 from gpuplace.scenario.tables import NON_NEGATIVE, numbers, read_table
 

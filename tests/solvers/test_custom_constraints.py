@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gpuplace import solvers
-from gpuplace.scenario.errors import InputError
+from gpuplace.errors import InputError
 from gpuplace.scenario.instance import Constraints, CustomConstraintSpec
 from gpuplace.solvers.constraints import register_constraint
 from gpuplace.solvers.constraints.base import require_params

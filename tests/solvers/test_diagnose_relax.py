@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 
 from gpuplace import solvers
-from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.build import build_instance
 from gpuplace.scenario.instance import Constraints
 from gpuplace.solvers.diagnose import diagnose
 from gpuplace.solvers.diagnosis import relaxation_findings
 from gpuplace.solvers.diagnosis.findings import NOT_ALONE, RESTORES
 from gpuplace.solvers.model.formulation import build_model
 from gpuplace.solvers.result import SolveParameters, Status
+from gpuplace.topo.graph import make_topology
 from support.solver_cases import tiny
 
 FAST = SolveParameters(time_limit_s=10, gap=0.0, threads=1)

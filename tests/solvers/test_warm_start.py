@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gpuplace import solvers
-from gpuplace.scenario.errors import InputError
+from gpuplace.errors import InputError
 from gpuplace.scenario.instance import Constraints, SolverSettings
 from gpuplace.solvers.result import SolveParameters, Status
 from support.solver_cases import base

@@ -6,8 +6,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.build import build_instance
 from gpuplace.scenario.instance import Instance
+from gpuplace.topo.graph import make_topology
 
 NODES = ("Sydney", "Melbourne", "Brisbane", "Auckland", "Sea")
 LAT = (-33.87, -37.81, -27.47, -36.85, float("nan"))

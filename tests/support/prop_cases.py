@@ -25,9 +25,10 @@ import numpy as np
 import tomli_w
 from hypothesis import strategies as st
 
-from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.build import build_instance
 from gpuplace.scenario.instance import Constraints, Instance, Objective
 from gpuplace.solvers.result import Solution, SolveParameters
+from gpuplace.topo.graph import make_topology
 
 EXACT = SolveParameters(time_limit_s=20.0, gap=0.0, threads=1, seed=0)
 SETTINGS = {"time_limit_s": 20.0, "gap": 0.0, "threads": 1, "seed": 0}

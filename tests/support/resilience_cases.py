@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.build import build_instance
 from gpuplace.scenario.instance import Constraints, Instance
+from gpuplace.topo.graph import make_topology
 
 NODES = ("A", "B", "C", "D")
 LAT = (0.0, 0.0, 0.0, 0.1)

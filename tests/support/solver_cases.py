@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.build import build_instance
 from gpuplace.scenario.instance import Constraints, Instance, Objective
+from gpuplace.topo.graph import make_topology
 
 
 def tiny(

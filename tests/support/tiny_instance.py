@@ -15,9 +15,10 @@ import dataclasses
 
 import numpy as np
 
-from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.build import build_instance
 from gpuplace.scenario.instance import Constraints, LatencySettings
 from gpuplace.solvers.result import Solution, Status
+from gpuplace.topo.graph import make_topology
 
 
 def make_tiny(constraints: Constraints | None = None, **overrides):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from gpuplace.scenario.errors import InputError
+from gpuplace.errors import InputError
 from gpuplace.topo import read_topology, to_node_link, write_node_link
 from support.topo_helpers import FIXTURES, assert_same_topology, needs_topohub
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpuplace.scenario.errors import InputError
+from gpuplace.errors import InputError
 from gpuplace.topo import read_topology
 from gpuplace.topo.graph import Topology
 from support.topo_helpers import FIXTURES

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from gpuplace.scenario.build import make_topology
 from gpuplace.topo import inspect_topology, read_topology
+from gpuplace.topo.graph import make_topology
 from support.topo_helpers import FIXTURES, needs_topohub
 
 

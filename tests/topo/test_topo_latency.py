@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from geopy.distance import great_circle
 
-from gpuplace.scenario.build import make_topology
 from gpuplace.topo import latency, read_topology
 from gpuplace.topo.geo import EARTH_RADIUS_KM, haversine_km
+from gpuplace.topo.graph import make_topology
 from support.topo_helpers import FIXTURES
 
 R = 6371.0088

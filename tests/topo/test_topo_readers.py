@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from gpuplace.scenario.errors import InputError
+from gpuplace.errors import InputError
 from gpuplace.topo import read_topology
 from gpuplace.topo.readers import guard
 from support.topo_helpers import FIXTURES, needs_topohub

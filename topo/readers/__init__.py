@@ -2,7 +2,7 @@
 
 Dispatch by extension (``.json``, ``.graphml``, ``.gml``, ``.txt``) or the
 ``topohub:`` prefix. Every malformed input raises
-:class:`~scenario.errors.InputError` naming the file and the node, edge or line.
+:class:`~gpuplace.errors.InputError` naming the file and the node, edge or line.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.gml import read_gml
 from gpuplace.topo.readers.graphml import read_graphml

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.topo.graph import Topology
 
 MAX_PROBLEMS = 50

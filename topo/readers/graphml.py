@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeElementTree
 from defusedxml import DefusedXmlException
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.assemble import TopologyBuilder
 from gpuplace.topo.readers.guard import read_bytes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 
 DEFAULT_MAX_INPUT_MB = 64.0
 ENV_MAX_INPUT_MB = "GPUPLACE_MAX_INPUT_MB"

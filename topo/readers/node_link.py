@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.assemble import TopologyBuilder, kind_from_type, shown
 from gpuplace.topo.readers.guard import read_text

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.assemble import TopologyBuilder
 from gpuplace.topo.readers.guard import read_text

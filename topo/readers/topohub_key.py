@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gpuplace.scenario.errors import InputError, Problem
+from gpuplace.errors import InputError, Problem
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.node_link import from_node_link
 

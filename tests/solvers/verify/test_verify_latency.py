@@ -7,11 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from gpuplace.scenario.build import build_instance, make_topology
+from gpuplace.scenario.build import build_instance
 from gpuplace.solvers.plan import build_plan
 from gpuplace.solvers.result import Solution, Status
 from gpuplace.solvers.verify import verify_plan
 from gpuplace.solvers.verify.network import Network, great_circle_km, link_one_way_ms
+from gpuplace.topo.graph import make_topology
 from support.tiny_instance import SETTINGS, make_solution, make_tiny
 
 KM_PER_DEGREE = math.pi / 180.0 * 6371.0088

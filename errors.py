@@ -1,4 +1,8 @@
-"""Input errors that name the file, the row or key, and what is wrong."""
+"""Input errors that name the file, the row or key, and what is wrong.
+
+The ground floor: every layer (topo, scenario, solvers, planning, commands) may import
+this module, and it imports nothing of gpuplace.
+"""
 
 from __future__ import annotations
 
