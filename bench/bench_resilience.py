@@ -116,6 +116,7 @@ def cases(quick: bool, world_regions: int = WORLD_REGIONS, cache: Path | None = 
 def measure(case: Case, plan_name: str, time_limit_s: float, solver: str) -> dict:
     """Solve one plan of one case, verify it and analyse its single-site failures."""
     from gpuplace.planning.failures import analyse_failures
+    from gpuplace.resilience import solve_survivable
     from gpuplace.solvers import SolveParameters, solve
     from gpuplace.solvers.model import total_cost
     from gpuplace.solvers.plan import build_plan
@@ -124,7 +125,8 @@ def measure(case: Case, plan_name: str, time_limit_s: float, solver: str) -> dic
     instance = case.load(PLANS[plan_name])
     params = SolveParameters(time_limit_s=time_limit_s, gap=GAP, threads=2, seed=0)
     started = time.perf_counter()
-    solution = solve(instance, solver=solver, params=params)
+    run = solve_survivable if instance.constraints.survive_site_failure else solve
+    solution = run(instance, solver=solver, params=params)
     solve_s = time.perf_counter() - started
     row: dict = {
         "instance": case.label,

@@ -31,13 +31,15 @@ def _gap(objective: float | None, bound: float | None) -> float | None:
 def _solve_project(instance, solver: str, time_limit_s: float, gap: float, threads: int) -> dict:
     """solvers.solve -> build_plan -> verify_plan; times each step."""
     import gpuplace.solvers.fast  # noqa: F401  (registers the fast backends)
+    from gpuplace.resilience import solve_survivable
     from gpuplace.solvers import SolveParameters, solve
     from gpuplace.solvers.plan import build_plan
     from gpuplace.solvers.verify import verify_plan
 
     params = SolveParameters(time_limit_s=max(time_limit_s, 1.0), gap=gap, threads=threads)
     t0 = time.perf_counter()
-    solution = solve(instance, solver=solver, params=params)
+    run = solve_survivable if instance.constraints.survive_site_failure else solve
+    solution = run(instance, solver=solver, params=params)
     settings = {"time_limit_s": params.time_limit_s, "gap": gap, "threads": threads, "seed": 0}
     plan = build_plan(instance, solution, solver_settings=settings)
     t1 = time.perf_counter()

@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
         from dataclasses import replace
 
         from gpuplace.planning.failures import analyse_failures, redundancy_guarantee
-        from gpuplace.planning.failures_cases import load_srlg
+        from gpuplace.resilience.failure_cases import load_srlg
         from gpuplace.planning.failures_output import failures_csv, failures_json
         from gpuplace.planning.io import write_text_atomic
         from gpuplace.planning.plans import load_plan

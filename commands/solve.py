@@ -68,14 +68,20 @@ def interruptible() -> Iterator[None]:
 
 
 def run_solver(instance: Any, solver: str, params: Any, *, spinner: bool) -> Any:
-    """Run ``solvers.solve`` in a worker thread so Ctrl-C reaches the handler meanwhile."""
+    """Run ``solvers.solve`` in a worker thread so Ctrl-C reaches the handler meanwhile.
+
+    A scenario with ``survive_site_failure`` runs the survivability cut loop
+    (:func:`gpuplace.resilience.solve_survivable`) instead.
+    """
     from gpuplace import solvers
+    from gpuplace.resilience import solve_survivable
 
     outcome: dict[str, Any] = {}
+    run = solve_survivable if instance.constraints.survive_site_failure else solvers.solve
 
     def work() -> None:
         try:
-            outcome["solution"] = solvers.solve(instance, solver=solver, params=params)
+            outcome["solution"] = run(instance, solver=solver, params=params)
         except BaseException as error:  # re-raised in the calling thread
             outcome["error"] = error
 

@@ -111,11 +111,13 @@ def summary_row(plan: dict[str, Any]) -> dict[str, Any]:
 def solve_case(task: CaseTask) -> CaseResult:
     """Solve, build and verify one case; never raises (errors become an ``error`` row)."""
     try:
+        from gpuplace.resilience import solve_survivable
         from gpuplace.solvers import solve
         from gpuplace.solvers.plan import build_plan
         from gpuplace.solvers.verify import verify_plan
 
-        solution = solve(task.instance, task.solver, task.params)
+        run = solve_survivable if task.instance.constraints.survive_site_failure else solve
+        solution = run(task.instance, task.solver, task.params)
         settings = {
             "time_limit_s": task.params.time_limit_s,
             "gap": task.params.gap,

@@ -1,31 +1,32 @@
 """Survivable plans by failover cuts: an LP cut loop, then MIP rounds with a repaired incumbent.
 
 The full problem is the plain model plus every failover capacity cut
-(:mod:`solvers.failover_cuts`); each cut involves the GPU (and unserved) variables
-only, so a model holding some of them is a relaxation and its bound is valid.
+(:mod:`gpuplace.resilience.cuts`); each cut involves the GPU (and unserved)
+variables only, so a model holding some of them is a relaxation and its bound is
+valid. :class:`CutLoop` runs above :func:`solvers.solve`, passing its rows as
+constraint pieces (``extra_pieces``) on the instance with the flag off:
 
-1. **A-priori rows.** Neighbourhood-closure cuts (:func:`~solvers.failover_cuts.closure_cuts`)
-   go into the model when the pool is small, else each round adds those the answer
-   breaks; two open sites within each region's failover reach
-   (``failover_min_open``); and the spread rows of every closure and every cut
-   (``failover_spread``: the capacity a region set needs for the number of sites it
-   spreads over), which close most of the LP gap that fixed costs leave.
+1. **A-priori rows** (:class:`~gpuplace.resilience.loop_rows.LoopRows`).
+   Neighbourhood-closure cuts go into the model when the pool is small, else each
+   round adds those the answer breaks; two open sites within each region's
+   failover reach; and the spread rows of every closure and every cut (the
+   capacity a region set needs for the number of sites it spreads over), which
+   close most of the LP gap that fixed costs leave.
 2. **LP rounds.** Solve the LP relaxation, add every violated cut of the pool or,
    when the pool holds none, the minimum cut of every site's loss at the fractional
    capacities; repeat until the LP breaks none. Cheap, and it finds most cuts the
    integer plan needs.
-3. **MIP rounds.** Solve the MIP with the cuts so far; check every single-site
-   failure of the answer with the failover LP; add the violated cuts (pool and
-   minimum cuts split into components) of the failures that bite, and repair the
-   answer into a survivable plan by adding GPUs
-   (:func:`~solvers.failover_repair.repair_survivable`). The best survivable plan
-   is the incumbent, passed as the next round's warm start; the largest round
-   bound is the lower bound. Stop when the incumbent is within the gap of the
-   bound. Rounds whose answer still breaks failures run at a looser gap
-   (``early_gap``); once an answer survives, the requested gap applies.
-
-The returned plan is certified against every single-site failure (failover LP)
-and its bound comes from a relaxation of the full problem.
+3. **MIP rounds.** Solve the MIP with the cuts so far and add the violated cuts
+   (pool and minimum cuts split into components) of the failures that bite.
+   Rounds whose answer still breaks failures run at a looser gap (``early_gap``);
+   once an answer survives, the requested gap applies.
+4. **Repair.** Each answer that breaks a failure is repaired into a survivable
+   plan by adding GPUs (:func:`~gpuplace.resilience.repair.repair_survivable`).
+5. **Certification.** Every answer and every repaired plan is checked against
+   every single-site failure with the failover LP
+   (:func:`~gpuplace.resilience.certify.biting_failures`); the best that survives
+   is the incumbent, passed as the next round's warm start, and the largest round
+   bound is the lower bound. Stop when the incumbent is within the gap of the bound.
 """
 
 from __future__ import annotations
@@ -36,27 +37,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gpuplace.scenario.instance import CustomConstraintSpec, Instance
-from gpuplace.solvers.failover_cuts import (
-    Cut,
-    closure_cuts,
-    closures,
-    min_open_rows,
-    neighbourhoods,
-    separate,
-    violated,
-)
+from gpuplace.resilience.certify import biting_failures
+from gpuplace.resilience.cuts import Cut
+from gpuplace.resilience.loop_rows import LoopRows, RowOptions
+from gpuplace.resilience.repair import repair_survivable
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.api import solve
+from gpuplace.solvers.backends.base import empty_solution, gap_of, status_from_gap
+from gpuplace.solvers.cancel import cancel_requested
+from gpuplace.solvers.model import LinearModel, build_model
+from gpuplace.solvers.model.objective import sense as objective_sense
+from gpuplace.solvers.reachable import ReachablePairs
 from gpuplace.solvers.result import Solution, SolveParameters, Status
 
-# The whole a-priori pool goes into the model up to this many GPU coefficients.
-POOL_NNZ_MAX = 200_000
+__all__ = ["CutLoop", "CutLoopOptions", "RoundLog", "without_flag"]
 
-# The pool kept for separation: at most this many GPU coefficients, smallest site sets first
-# (closures of wide neighbourhoods are many, large and weak).
-POOL_NNZ_KEEP = 2_000_000
-
-# Where the generated cut block is named (diagnosis recognises the prefix).
-CUTS_WHERE = "constraints.survive_site_failure (cuts)"
+_SOLVED = (Status.OPTIMAL, Status.FEASIBLE)
 
 
 @dataclass(frozen=True)
@@ -68,13 +64,14 @@ class CutLoopOptions:
     apriori : bool
         Use the neighbourhood-closure pool.
     min_open : bool
-        Add the two-open-sites rows (:func:`~solvers.failover_cuts.min_open_rows`).
+        Add the two-open-sites rows (:func:`~gpuplace.resilience.cuts.min_open_rows`).
     spread : bool
-        Add the spread rows of every closure and every cut found (``failover_spread``;
-        skipped when demand may go unserved).
+        Add the spread rows of every closure and every cut found (skipped when
+        demand may go unserved).
     pool_in_model : bool or None
         Put the whole pool into the model from the start (None: when it holds at most
-        :data:`POOL_NNZ_MAX` GPU coefficients); otherwise only its violated cuts.
+        :data:`~gpuplace.resilience.loop_rows.POOL_NNZ_MAX` GPU coefficients);
+        otherwise only its violated cuts.
     lp_rounds : int
         At most this many LP-relaxation rounds before the first MIP (0: none).
     repair : bool
@@ -91,6 +88,10 @@ class CutLoopOptions:
     lp_rounds: int = 50
     repair: bool = True
     early_gap: float | None = 0.05
+
+    def rows(self) -> RowOptions:
+        """The a-priori switches."""
+        return RowOptions(self.apriori, self.min_open, self.spread, self.pool_in_model)
 
 
 @dataclass
@@ -111,56 +112,13 @@ class RoundLog:
         return dataclasses.asdict(self)
 
 
-def with_cut_block(
-    instance: Instance,
-    cuts: list[Cut],
-    min_open: list[tuple[int, tuple[int, ...]]] = (),
-    spread: list[Cut] = (),
-) -> Instance:
-    """The instance with the flag off, ``cuts`` as one ``failover_cuts`` custom piece,
-    ``min_open`` rows as one ``failover_min_open`` piece and ``spread`` sets (R', K)
-    as one ``failover_spread`` piece."""
-    from gpuplace.solvers.constraints.survivability import CUTS_KIND, MIN_OPEN_KIND, SPREAD_KIND
-
-    constraints = instance.constraints
-    specs: tuple[CustomConstraintSpec, ...] = ()
-    if spread:
-        params = {
-            "regions": [[instance.region_ids[r] for r in regions] for regions, _ in spread],
-            "sites": [[instance.site_ids[s] for s in sites] for _, sites in spread],
-        }
-        specs += (CustomConstraintSpec(SPREAD_KIND, params, CUTS_WHERE),)
-    if min_open:
-        params = {
-            "regions": [instance.region_ids[r] for r, _ in min_open],
-            "sites": [[instance.site_ids[s] for s in sites] for _, sites in min_open],
-        }
-        specs += (CustomConstraintSpec(MIN_OPEN_KIND, params, CUTS_WHERE),)
-    if cuts:
-        params = {
-            "regions": [[instance.region_ids[r] for r in regions] for regions, _ in cuts],
-            "sites": [[instance.site_ids[s] for s in sites] for _, sites in cuts],
-        }
-        specs += (CustomConstraintSpec(CUTS_KIND, params, CUTS_WHERE),)
-    return dataclasses.replace(
-        instance,
-        constraints=dataclasses.replace(
-            constraints, survive_site_failure=False, custom=constraints.custom + specs
-        ),
-    )
+def without_flag(instance: Instance) -> Instance:
+    """``instance`` with ``survive_site_failure`` off: the model holds only the loop's rows."""
+    constraints = dataclasses.replace(instance.constraints, survive_site_failure=False)
+    return dataclasses.replace(instance, constraints=constraints)
 
 
-def _bounded(pool: list[Cut], n_types: int) -> list[Cut]:
-    """The pool's cuts with the fewest sites, up to :data:`POOL_NNZ_KEEP` GPU coefficients."""
-    sizes = np.array([len(sites) for _, sites in pool], dtype=np.int64) * n_types
-    if int(sizes.sum()) <= POOL_NNZ_KEEP:
-        return pool
-    order = np.argsort(sizes, kind="stable")
-    keep = order[np.cumsum(sizes[order]) <= POOL_NNZ_KEEP]
-    return [pool[i] for i in sorted(keep.tolist())]
-
-
-def _lp_relaxation(model, time_limit_s: float) -> tuple[np.ndarray, float] | None:
+def _lp_relaxation(model: LinearModel, time_limit_s: float) -> tuple[np.ndarray, float] | None:
     """(values, objective) of the LP relaxation of ``model`` (HiGHS via scipy), or None."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -177,7 +135,9 @@ def _lp_relaxation(model, time_limit_s: float) -> tuple[np.ndarray, float] | Non
     return result.x, float(model.c @ result.x + model.c0)
 
 
-def _capacity_served(instance: Instance, model, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _capacity_served(
+    instance: Instance, model: LinearModel, x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Site capacities at 100 % [S] and served demand [R] of a (fractional) value vector."""
     S, T = instance.n_sites, instance.n_types
     gpus = instance.site_existing_gpus + np.maximum(model.values(x, "gpus"), 0.0).reshape(S, T)
@@ -188,48 +148,18 @@ def _capacity_served(instance: Instance, model, x: np.ndarray) -> tuple[np.ndarr
     return capacity, served
 
 
-def _new_cuts(
-    pool: list[Cut],
-    capacity: np.ndarray,
-    served: np.ndarray,
-    failures: list[int],
-    pairs,
-    have: set[Cut],
-) -> list[Cut]:
-    """Violated cuts not yet in the model: from the pool, then each failure's minimum cut."""
-    found: dict[Cut, None] = {}
-    for cut in violated(pool, capacity, served):
-        found.setdefault(cut, None)
-    for f in failures:
-        for cut in separate(capacity, served, f, pairs):
-            found.setdefault(cut, None)
-    return [cut for cut in found if cut not in have]
-
-
-def solve_by_cuts(
-    instance: Instance,
-    solver: str,
-    params: SolveParameters,
-    warm_start: Solution | None,
-    pairs,
-    *,
-    options: CutLoopOptions = CutLoopOptions(),
-    max_rounds: int = 200,
-    log: list[RoundLog] | None = None,
-) -> Solution:
-    """The cut loop (module docstring); see :func:`solvers.resilience.solve_survivable`.
+class CutLoop:
+    """The survivable cut loop (module docstring) for one instance.
 
     Parameters
     ----------
     instance : Instance
-        The scenario (``failover_sla_factor >= 1``).
+        The scenario (``failover_sla_factor >= 1``); its flag is not read.
     solver : str
         Backend name for the MIP rounds.
     params : SolveParameters
         Time limit for the whole loop, requested gap, threads, seed.
-    warm_start : Solution, optional
-        First hint.
-    pairs : solvers.resilience.ReachablePairs
+    pairs : ReachablePairs
         Pairs within the failover SLA.
     options : CutLoopOptions
         Which accelerations run.
@@ -237,112 +167,143 @@ def solve_by_cuts(
         Safety stop on MIP rounds.
     log : list of RoundLog, optional
         Receives one entry per round.
-
-    Returns
-    -------
-    Solution
     """
-    from gpuplace.solvers.api import solve
-    from gpuplace.solvers.backends.base import empty_solution, gap_of, status_from_gap
-    from gpuplace.solvers.cancel import cancel_requested
-    from gpuplace.solvers.constraints.survivability import may_open
-    from gpuplace.solvers.failover_repair import repair_survivable
-    from gpuplace.solvers.model import build_model
-    from gpuplace.solvers.model.core import has_unserved
-    from gpuplace.solvers.model.objective import sense as objective_sense
-    from gpuplace.solvers.resilience import biting_failures
 
-    started = time.perf_counter()
-    deadline = started + params.time_limit_s
-    log = log if log is not None else []
-    minimise = objective_sense(instance) == "min"
-    usable = may_open(instance)
-    pool = (
-        _bounded(closure_cuts(instance, pairs, usable), instance.n_types) if options.apriori else []
-    )
-    per_region = has_unserved(instance)
-    opens = (
-        min_open_rows(instance, pairs, usable, per_region=per_region) if options.min_open else []
-    )
-    cuts: list[Cut] = []
-    have: set[Cut] = set()
+    def __init__(
+        self,
+        instance: Instance,
+        solver: str,
+        params: SolveParameters,
+        pairs: ReachablePairs,
+        *,
+        options: CutLoopOptions = CutLoopOptions(),
+        max_rounds: int = 200,
+        log: list[RoundLog] | None = None,
+    ) -> None:
+        self.instance = instance
+        self.base = without_flag(instance)
+        self.solver, self.params, self.pairs = solver, params, pairs
+        self.options, self.max_rounds = options, max_rounds
+        self.log = log if log is not None else []
+        self.started = time.perf_counter()
+        self.deadline = self.started + params.time_limit_s
+        self.minimise = objective_sense(instance) == "min"
+        self.rows: LoopRows | None = None
+        self.best: Solution | None = None
+        self.bound: float | None = None
+        self.last: Solution | None = None
+        self.survived_at_early_gap = False
+        self._base_model: LinearModel | None = None
 
-    def add(new: list[Cut]) -> None:
-        cuts.extend(new)
-        have.update(new)
-        add_spread(new)
+    def run(self, warm_start: Solution | None = None) -> Solution:
+        """A-priori rows, LP rounds, then MIP rounds with repair and certification."""
+        self.rows = LoopRows(self.instance, self.pairs, self.options.rows())
+        self.lp_rounds()
+        failed = self.mip_rounds(warm_start)
+        return failed if failed is not None else self.finish()
 
-    spreads: list[Cut] = []
-    spread_have: set[Cut] = set()
-    hoods = neighbourhoods(instance, pairs, usable)
+    def cancelled(self) -> bool:
+        """Whether a cancel was requested (the loop's one look at it)."""
+        return cancel_requested()
 
-    def add_spread(new: list[Cut]) -> None:
-        if not options.spread or per_region:
-            return
-        for regions, _ in new:
-            hood = tuple(sorted(set().union(*(hoods[r] for r in regions))))
-            if (regions, hood) not in spread_have:
-                spread_have.add((regions, hood))
-                spreads.append((regions, hood))
-
-    if options.apriori:
-        add_spread(closures(instance, pairs, usable))
-    pool_size = sum(len(sites) for _, sites in pool) * instance.n_types
-    if options.pool_in_model or (options.pool_in_model is None and pool_size <= POOL_NNZ_MAX):
-        add(pool)
-
-    # LP rounds: cut the relaxation until it breaks no failover cut.
-    for _ in range(options.lp_rounds):
-        tic = time.perf_counter()
-        if deadline - tic < 0.2 * params.time_limit_s or cancel_requested():
-            break
-        model = build_model(with_cut_block(instance, cuts, opens, spreads))
-        lp = _lp_relaxation(model, deadline - tic)
-        if lp is None:
-            break
-        x, value = lp
-        capacity, served = _capacity_served(instance, model, x)
-        # The pool is checked at once; the minimum cut of every loss only when it is clean.
-        new = _new_cuts(pool, capacity, served, [], pairs, have)
-        if not new:
-            failures = [int(f) for f in usable if capacity[f] > 1e-9]
-            new = _new_cuts([], capacity, served, failures, pairs, have)
-        add(new)
-        log.append(RoundLog("lp", time.perf_counter() - tic, len(cuts), len(new), value, value))
-        if not new:
-            break
-
-    base_model = build_model(with_cut_block(instance, [])) if options.repair else None
-    best: Solution | None = None
-    bound: float | None = None
-    hint = warm_start
-    survived_at_early_gap = False
-    last: Solution | None = None
-    for round_number in range(1, max_rounds + 1):
-        tic = time.perf_counter()
-        remaining = deadline - tic
-        if best is not None and (remaining <= 0 or cancel_requested()):
-            break
-        early = options.early_gap is not None and not survived_at_early_gap
-        gap = max(params.gap, options.early_gap) if early and options.early_gap else params.gap
-        round_params = dataclasses.replace(params, time_limit_s=max(1.0, remaining), gap=gap)
-        solution = solve(with_cut_block(instance, cuts, opens, spreads), solver, round_params, hint)
-        last = solution
-        entry = RoundLog("mip", 0.0, len(cuts), 0, solution.objective, solution.bound, gap=gap)
-        log.append(entry)
-        if solution.status not in (Status.OPTIMAL, Status.FEASIBLE):
-            entry.seconds = time.perf_counter() - tic
-            if best is not None and solution.status == Status.NO_SOLUTION:
+    def lp_rounds(self) -> None:
+        """Cut the LP relaxation until it breaks no failover cut (or time or rounds run out)."""
+        rows = self.rows
+        for _ in range(self.options.lp_rounds):
+            tic = time.perf_counter()
+            if self.deadline - tic < 0.2 * self.params.time_limit_s or self.cancelled():
                 break
-            note = f"survive_site_failure: round {round_number}, {len(cuts)} cut(s) in the model"
-            return dataclasses.replace(
-                solution, wall_s=time.perf_counter() - started, notes=solution.notes + (note,)
+            model = build_model(self.base, extra_pieces=rows.pieces())
+            lp = _lp_relaxation(model, self.deadline - tic)
+            if lp is None:
+                break
+            x, value = lp
+            capacity, served = _capacity_served(self.instance, model, x)
+            # The pool is checked at once; the minimum cut of every loss only when it is clean.
+            new = rows.new_cuts(capacity, served, [])
+            if not new:
+                failures = [int(f) for f in rows.usable if capacity[f] > 1e-9]
+                new = rows.new_cuts(capacity, served, failures, pool=False)
+            rows.add(new)
+            entry = RoundLog(
+                "lp", time.perf_counter() - tic, len(rows.cuts), len(new), value, value
             )
+            self.log.append(entry)
+            if not new:
+                break
+
+    def mip_rounds(self, hint: Solution | None) -> Solution | None:
+        """MIP rounds until the incumbent is within the gap; a Solution only when the loop fails."""
+        for round_number in range(1, self.max_rounds + 1):
+            tic = time.perf_counter()
+            if self.best is not None and (self.deadline - tic <= 0 or self.cancelled()):
+                return None
+            gap = self._round_gap()
+            solution, entry = self._solve_round(gap, hint)
+            if solution.status not in _SOLVED:
+                entry.seconds = time.perf_counter() - tic
+                if self.best is not None and solution.status == Status.NO_SOLUTION:
+                    return None
+                note = (
+                    f"survive_site_failure: round {round_number}, "
+                    f"{len(self.rows.cuts)} cut(s) in the model"
+                )
+                wall_s = time.perf_counter() - self.started
+                return dataclasses.replace(solution, wall_s=wall_s, notes=solution.notes + (note,))
+            biting, new = self.certify(solution, entry, gap)
+            entry.seconds = time.perf_counter() - tic
+            if self.best is not None and (gap_of(self.best.objective, self.bound) or np.inf) <= (
+                self.params.gap + 1e-9
+            ):
+                return None
+            if not biting:
+                if gap <= self.params.gap:
+                    # The round's own gap holds (an answer that survives); the bound is the round's.
+                    return None
+                hint = self.best
+                continue
+            if not new:
+                why = (
+                    f"solver {self.solver!r} returned a plan that breaks rows already in the model"
+                )
+                return self._no_plan(why, solution, solution.bound, solution.interrupted)
+            self.rows.add(new)
+            hint = self.best if self.best is not None else solution
+            if time.perf_counter() >= self.deadline and self.best is None:
+                return self._no_plan("time ran out", solution, self.bound, True)
+        return None
+
+    def _round_gap(self) -> float:
+        """The requested gap, or ``early_gap`` while no answer is known to survive."""
+        early_gap = self.options.early_gap
+        if early_gap and not self.survived_at_early_gap:
+            return max(self.params.gap, early_gap)
+        return self.params.gap
+
+    def _solve_round(self, gap: float, hint: Solution | None) -> tuple[Solution, RoundLog]:
+        """Solve the MIP with the rows so far; the answer and its log entry."""
+        remaining = self.deadline - time.perf_counter()
+        params = dataclasses.replace(self.params, time_limit_s=max(1.0, remaining), gap=gap)
+        pieces = self.rows.pieces()
+        solution = solve(self.base, self.solver, params, hint, extra_pieces=pieces)
+        self.last = solution
+        n_cuts = len(self.rows.cuts)
+        entry = RoundLog("mip", 0.0, n_cuts, 0, solution.objective, solution.bound, gap=gap)
+        self.log.append(entry)
+        return solution, entry
+
+    def certify(
+        self, solution: Solution, entry: RoundLog, gap: float
+    ) -> tuple[list[int], list[Cut]]:
+        """Check every single-site failure of an answer; repair it; keep the best survivor.
+
+        Returns the failures that bite and the new violated cuts they give.
+        """
         if solution.bound is not None and np.isfinite(solution.bound):
-            if bound is None:
-                bound = solution.bound
-            bound = max(bound, solution.bound) if minimise else min(bound, solution.bound)
-        biting = biting_failures(instance, solution, pairs)
+            bound = solution.bound if self.bound is None else self.bound
+            self.bound = max(bound, solution.bound) if self.minimise else min(bound, solution.bound)
+        instance = self.instance
+        biting = biting_failures(instance, solution, self.pairs)
         entry.biting = len(biting)
         candidate = solution if not biting else None
         new: list[Cut] = []
@@ -350,87 +311,73 @@ def solve_by_cuts(
             gpus = instance.site_existing_gpus + np.asarray(solution.new_gpus, dtype=np.int64)
             capacity = gpus @ instance.gpu_throughput
             served = np.maximum(instance.region_demand - solution.unserved, 0.0)
-            new = _new_cuts(pool, capacity, served, biting, pairs, have)
-            if base_model is not None:
-                repaired = repair_survivable(instance, base_model, solution, pairs)
-                if repaired is not None and not biting_failures(instance, repaired, pairs):
-                    candidate = repaired
-        elif gap > params.gap:
-            survived_at_early_gap = True
-        if candidate is not None and (
-            best is None
-            or (
-                candidate.objective < best.objective
-                if minimise
-                else candidate.objective > best.objective
-            )
-        ):
-            best = candidate
+            new = self.rows.new_cuts(capacity, served, biting)
+            candidate = self.repair(solution)
+        elif gap > self.params.gap:
+            self.survived_at_early_gap = True
+        if candidate is not None and (self.best is None or self._better(candidate, self.best)):
+            self.best = candidate
         entry.new_cuts = len(new)
-        entry.incumbent = None if best is None else best.objective
-        entry.seconds = time.perf_counter() - tic
-        if best is not None and (gap_of(best.objective, bound) or np.inf) <= params.gap + 1e-9:
-            break
-        if not biting:
-            if gap <= params.gap:
-                # The round's own gap holds (an answer that survives); the bound is the round's.
-                break
-            hint = best
-            continue
-        if not new:
-            return empty_solution(
-                instance,
-                Status.NO_SOLUTION,
-                started,
-                solution.backend,
-                solution.backend_version,
-                bound=solution.bound,
-                interrupted=solution.interrupted,
-                notes=(
-                    "survive_site_failure: no survivable plan found (solver "
-                    f"{solver!r} returned a plan that breaks rows already in the model)",
-                ),
-            )
-        add(new)
-        hint = best if best is not None else solution
-        if time.perf_counter() >= deadline and best is None:
-            return empty_solution(
-                instance,
-                Status.NO_SOLUTION,
-                started,
-                solution.backend,
-                solution.backend_version,
-                bound=bound,
-                interrupted=True,
-                notes=("survive_site_failure: no survivable plan found (time ran out)",),
-            )
-    if best is None:
+        entry.incumbent = None if self.best is None else self.best.objective
+        return biting, new
+
+    def repair(self, solution: Solution) -> Solution | None:
+        """``solution`` repaired into a plan that survives every single-site failure, or None."""
+        if not self.options.repair:
+            return None
+        if self._base_model is None:
+            self._base_model = build_model(self.base)
+        repaired = repair_survivable(self.instance, self._base_model, solution, self.pairs)
+        if repaired is None or biting_failures(self.instance, repaired, self.pairs):
+            return None
+        return repaired
+
+    def _better(self, a: Solution, b: Solution) -> bool:
+        return a.objective < b.objective if self.minimise else a.objective > b.objective
+
+    def _no_plan(
+        self, why: str, solution: Solution, bound: float | None, interrupted: bool
+    ) -> Solution:
         return empty_solution(
-            instance,
+            self.instance,
             Status.NO_SOLUTION,
-            started,
-            solver,
-            "",
+            self.started,
+            solution.backend,
+            solution.backend_version,
             bound=bound,
-            notes=(f"survive_site_failure: no survivable plan after {max_rounds} rounds",),
+            interrupted=interrupted,
+            notes=(f"survive_site_failure: no survivable plan found ({why})",),
         )
-    lp_n = sum(1 for e in log if e.phase == "lp")
-    mip_n = sum(1 for e in log if e.phase == "mip")
-    status = status_from_gap(best.objective, bound, params.gap)
-    note = (
-        f"survive_site_failure: every single-site failure checked; {len(cuts)} cut(s) in the "
-        f"model after {lp_n} LP and {mip_n} MIP round(s)"
-    )
-    interrupted = bool(last is not None and last.interrupted)
-    if bound is not None:
-        bound = min(bound, best.objective) if minimise else max(bound, best.objective)
-    return dataclasses.replace(
-        best,
-        status=status,
-        bound=bound,
-        interrupted=interrupted
-        or cancel_requested()
-        or (status != Status.OPTIMAL and time.perf_counter() >= deadline),
-        wall_s=time.perf_counter() - started,
-        notes=best.notes + (note,),
-    )
+
+    def finish(self) -> Solution:
+        """The incumbent with the loop's bound, status and notes (NO_SOLUTION without one)."""
+        best, bound, gap = self.best, self.bound, self.params.gap
+        if best is None:
+            return empty_solution(
+                self.instance,
+                Status.NO_SOLUTION,
+                self.started,
+                self.solver,
+                "",
+                bound=bound,
+                notes=(f"survive_site_failure: no survivable plan after {self.max_rounds} rounds",),
+            )
+        lp_n = sum(1 for e in self.log if e.phase == "lp")
+        mip_n = sum(1 for e in self.log if e.phase == "mip")
+        status = status_from_gap(best.objective, bound, gap)
+        note = (
+            f"survive_site_failure: every single-site failure checked; {len(self.rows.cuts)} "
+            f"cut(s) in the model after {lp_n} LP and {mip_n} MIP round(s)"
+        )
+        interrupted = bool(self.last is not None and self.last.interrupted)
+        if bound is not None:
+            bound = min(bound, best.objective) if self.minimise else max(bound, best.objective)
+        late = status != Status.OPTIMAL and time.perf_counter() >= self.deadline
+        return dataclasses.replace(
+            best,
+            status=status,
+            bound=bound,
+            interrupted=interrupted or self.cancelled() or late,
+            wall_s=time.perf_counter() - self.started,
+            notes=best.notes + (note,),
+        )

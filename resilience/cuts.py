@@ -35,6 +35,20 @@ import numpy as np
 import scipy.sparse as sp
 
 from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.model.core import gpu_upper_bounds
+
+__all__ = [
+    "CUT_TOL",
+    "Cut",
+    "closure_cuts",
+    "closures",
+    "cut_matrices",
+    "min_open_rows",
+    "neighbourhoods",
+    "separate",
+    "site_capacity_bound",
+    "violated",
+]
 
 Cut = tuple[tuple[int, ...], tuple[int, ...]]
 
@@ -49,7 +63,7 @@ def neighbourhoods(instance: Instance, pairs, usable_sites: np.ndarray) -> list[
     ----------
     instance : Instance
         The scenario.
-    pairs : solvers.resilience.ReachablePairs
+    pairs : solvers.reachable.ReachablePairs
         Pairs within ``sla_rtt_ms × failover_sla_factor``.
     usable_sites : numpy.ndarray
         Indices of the sites that can hold GPUs.
@@ -77,7 +91,7 @@ def closure_cuts(instance: Instance, pairs, usable_sites: np.ndarray) -> list[Cu
     ----------
     instance : Instance
         The scenario.
-    pairs : solvers.resilience.ReachablePairs
+    pairs : solvers.reachable.ReachablePairs
         Pairs within the failover SLA.
     usable_sites : numpy.ndarray
         Indices of the sites that can hold GPUs.
@@ -114,7 +128,7 @@ def min_open_rows(
     ----------
     instance : Instance
         The scenario.
-    pairs : solvers.resilience.ReachablePairs
+    pairs : solvers.reachable.ReachablePairs
         Pairs within the failover SLA.
     usable_sites : numpy.ndarray
         Indices of the sites that can hold GPUs.
@@ -144,8 +158,6 @@ def site_capacity_bound(instance: Instance) -> np.ndarray:
     times the largest throughput, and existing GPUs plus the model's per-type bounds
     on new GPUs (:func:`solvers.model.core.gpu_upper_bounds`).
     """
-    from gpuplace.solvers.model.core import gpu_upper_bounds
-
     thr = np.asarray(instance.gpu_throughput, dtype=float)
     kw = np.asarray(instance.gpu_power_kw, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -229,7 +241,7 @@ def separate(
         Demand that must be re-served per region [R].
     failed_site : int
         The lost site.
-    pairs : solvers.resilience.ReachablePairs
+    pairs : solvers.reachable.ReachablePairs
         Pairs within the failover SLA.
     tol : float
         Relative tolerance on the shortfall.
@@ -242,7 +254,7 @@ def separate(
     Examples
     --------
     >>> import numpy as np
-    >>> from gpuplace.solvers.resilience import ReachablePairs
+    >>> from gpuplace.solvers.reachable import ReachablePairs
     >>> pairs = ReachablePairs(np.array([0, 0, 1]), np.array([0, 1, 1]), np.zeros(3))
     >>> separate(np.array([5.0, 4.0]), np.array([3.0, 3.0]), 1, pairs)
     [((1,), ())]

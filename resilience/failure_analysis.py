@@ -1,10 +1,10 @@
-"""Failure analysis: what a plan loses when one site, one link or one SRLG group fails.
+"""Failure analysis of one case: what a plan loses when one site, one link or one SRLG group fails.
 
 For every case the failed site's GPUs are gone, or the failed links are removed
 from the topology and shortest paths and RTTs recomputed without them. Then:
 
-- ``rehome``: the re-home LP (:func:`solvers.resilience.rehome`) serves as much
-  demand as the surviving GPUs can at 100 % utilisation (failover may use the
+- ``rehome``: the re-home LP (:func:`gpuplace.resilience.rehome.rehome`) serves as
+  much demand as the surviving GPUs can at 100 % utilisation (failover may use the
   headroom ``max_utilisation`` keeps), over pairs within each region's SLA after
   the failure, with link capacities on the post-failure paths when the scenario
   enforces them. Reported: demand no longer served (beyond what the intact plan
@@ -13,159 +13,36 @@ from the topology and shortest paths and RTTs recomputed without them. Then:
   assignment but followed the new paths.
 - ``resolve``: additionally the cheapest repair: GPUs to add at surviving sites, or
   new sites to open, so that all demand is served again within SLA under the
-  scenario's constraints (:mod:`planning.failures_repair`).
+  scenario's constraints (:mod:`gpuplace.resilience.failure_repair`).
 
-Cases run through :func:`planning.executor.run_tasks` (locally or on a Dask
-cluster), or one after the other in-process when the executor is not available.
+:func:`failure_context` computes once what every case needs; :func:`analyse_case`
+is one case (a top-level function, so executors can ship it).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from gpuplace.errors import InputError, Problem
-from gpuplace.planning.failures_cases import FailureCase, SrlgGroups, failure_cases
-from gpuplace.planning.failures_plan import PlanArrays, plan_arrays
+from gpuplace.resilience.failure_cases import FailureCase, link_label
+from gpuplace.resilience.failure_repair import repair
+from gpuplace.resilience.impact import FailureImpact, LinkOverload
+from gpuplace.resilience.plan_arrays import PlanArrays
+from gpuplace.resilience.rehome import DEMAND_TOL, RehomeResult, rehome, site_capacity
 from gpuplace.scenario.instance import Instance
-from gpuplace.solvers.resilience import (
-    DEMAND_TOL,
-    reachable_pairs,
-    rehome,
-    route,
-    site_capacity,
-    without_links,
-)
+from gpuplace.solvers.reachable import ReachablePairs, reachable_pairs, route, without_links
 from gpuplace.topo import latency
 from gpuplace.topo.graph import Topology
 
-MODES = ("rehome", "resolve")
-
-__all__ = [
-    "MODES",
-    "FailureImpact",
-    "LinkOverload",
-    "RedundancyGuarantee",
-    "analyse_failures",
-    "redundancy_guarantee",
-]
-
-
-@dataclass(frozen=True)
-class LinkOverload:
-    """A directed link whose load exceeds its capacity after a failure."""
-
-    source: str
-    target: str
-    load_gbps: float
-    capacity_gbps: float
-
-
-@dataclass(frozen=True)
-class FailureImpact:
-    """What one failure case costs a plan.
-
-    ``unserved_demand`` is demand (units) the surviving GPUs cannot serve within
-    SLA after re-homing, beyond what the intact plan could already not serve;
-    ``kept_demand`` is the demand whose assignment survives untouched (no
-    re-homing). ``repair_*`` is filled in ``resolve`` mode only.
-    """
-
-    kind: str  # site | link | srlg
-    name: str
-    failed: tuple[str, ...]  # site ids or "source--target" links
-    demand_total: float
-    unserved_demand: float
-    unserved_fraction: float
-    kept_demand: float
-    affected_regions: tuple[str, ...]
-    unserved_regions: tuple[str, ...]
-    worst_rtt_ms: float | None
-    mean_rtt_ms: float | None
-    overloaded_links: tuple[LinkOverload, ...] = ()
-    lp_ok: bool = True
-    repair_status: str | None = None
-    repair_cost: float | None = None
-    repair_gpus: dict[str, dict[str, int]] = field(default_factory=dict)
-    repair_new_sites: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict."""
-        data = asdict(self)
-        data["failed"] = list(self.failed)
-        data["affected_regions"] = list(self.affected_regions)
-        data["unserved_regions"] = list(self.unserved_regions)
-        data["overloaded_links"] = [asdict(link) for link in self.overloaded_links]
-        data["repair_new_sites"] = list(self.repair_new_sites)
-        return data
-
-
-@dataclass(frozen=True)
-class RedundancyGuarantee:
-    """Demand a plan keeps after the loss of any one site, without re-homing.
-
-    ``max_share`` is, per region, the largest share any single site serves;
-    ``guaranteed_demand`` = sum over regions of served demand minus demand x max share.
-    ``promised_fraction`` is ``1 - 1/k`` for the scenario's ``redundancy = k``.
-    """
-
-    k: int
-    demand_total: float
-    served_demand: float
-    guaranteed_demand: float
-    promised_fraction: float
-    max_share: dict[str, float]
-
-    @property
-    def guaranteed_fraction(self) -> float:
-        return self.guaranteed_demand / self.demand_total if self.demand_total > 0 else 1.0
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["guaranteed_fraction"] = self.guaranteed_fraction
-        return data
-
-
-def redundancy_guarantee(
-    instance: Instance, plan: dict, *, source: str = "plan"
-) -> RedundancyGuarantee:
-    """What ``redundancy = k`` buys: demand still served after losing any single site.
-
-    Parameters
-    ----------
-    instance : Instance
-        The scenario.
-    plan : dict
-        The plan (PLAN.md).
-    source : str
-        Name of the plan file, for messages.
-
-    Returns
-    -------
-    RedundancyGuarantee
-    """
-    arrays = plan_arrays(instance, plan, source=source)
-    demand = instance.region_demand
-    served = arrays.served(demand)
-    max_share = arrays.share.max(axis=1) if instance.n_sites else np.zeros(instance.n_regions)
-    k = int(instance.constraints.redundancy)
-    return RedundancyGuarantee(
-        k=k,
-        demand_total=float(demand.sum()),
-        served_demand=float(served.sum()),
-        guaranteed_demand=float(np.maximum(served - demand * max_share, 0.0).sum()),
-        promised_fraction=1.0 - 1.0 / k if k >= 1 else 0.0,
-        max_share={r: float(m) for r, m in zip(instance.region_ids, max_share, strict=True)},
-    )
+__all__ = ["FailureContext", "analyse_case", "failure_context"]
 
 
 @dataclass(frozen=True, eq=False)
-class _Context:
+class FailureContext:
     """Everything a case needs; shipped once per task to the executor."""
 
     instance: Instance
@@ -231,14 +108,35 @@ def _enforce_links(instance: Instance) -> bool:
     )
 
 
-def _context(
+def failure_context(
     instance: Instance,
     arrays: PlanArrays,
     mode: str,
     solver: str,
     params: Any,
     failover: bool = False,
-) -> _Context:
+) -> FailureContext:
+    """What every case of one analysis needs: capacities, intact re-home LP, link loads.
+
+    Parameters
+    ----------
+    instance : Instance
+        The scenario.
+    arrays : PlanArrays
+        The plan's GPUs and assignment.
+    mode : {"rehome", "resolve"}
+        ``resolve`` also repairs each case.
+    solver : str
+        Backend for ``resolve`` repairs.
+    params : solvers.result.SolveParameters or None
+        Parameters for ``resolve`` repairs.
+    failover : bool
+        Re-home within ``sla_rtt_ms x failover_sla_factor`` with link capacities off.
+
+    Returns
+    -------
+    FailureContext
+    """
     capacity = site_capacity(instance, arrays.gpus)
     enforce = _enforce_links(instance) and not failover
     sla_factor = instance.constraints.failover_sla_factor if failover else 1.0
@@ -252,7 +150,7 @@ def _context(
         gbps_per_unit=instance.region_gbps_per_unit,
         min_rtt=False,
     )
-    return _Context(
+    return FailureContext(
         instance=instance,
         arrays=arrays,
         capacity=capacity,
@@ -267,10 +165,21 @@ def _context(
     )
 
 
-def analyse_case(context: _Context, case: FailureCase) -> FailureImpact:
-    """Impact of one failure case (top-level so executors can ship it)."""
+def analyse_case(context: FailureContext, case: FailureCase) -> FailureImpact:
+    """Impact of one failure case (top-level so executors can ship it).
+
+    Parameters
+    ----------
+    context : FailureContext
+        From :func:`failure_context`.
+    case : FailureCase
+        What fails.
+
+    Returns
+    -------
+    FailureImpact
+    """
     instance = context.instance
-    demand = instance.region_demand
     topology, kept = instance.topology, np.arange(instance.topology.n_edges)
     if case.edges:
         topology, kept = without_links(instance.topology, np.asarray(case.edges))
@@ -285,12 +194,38 @@ def analyse_case(context: _Context, case: FailureCase) -> FailureImpact:
     capacity = context.capacity.copy()
     capacity[list(case.sites)] = 0.0
     result = rehome(
-        demand,
+        instance.region_demand,
         pairs,
         capacity,
         link_capacity_gbps=_directed_capacity(topology) if context.enforce_links else None,
         gbps_per_unit=instance.region_gbps_per_unit,
     )
+    overloads = _overloads(context, case, topology, kept, paths)
+    impact, affected = _impact(context, case, pairs, result, overloads)
+    if context.mode == "resolve":
+        impact = repair(
+            instance,
+            context.arrays,
+            case,
+            impact,
+            topology=topology,
+            disrupted=bool(affected.size or overloads),
+            solver=context.solver,
+            params=context.params,
+        )
+    return impact
+
+
+def _impact(
+    context: FailureContext,
+    case: FailureCase,
+    pairs: ReachablePairs,
+    result: RehomeResult,
+    overloads: tuple[LinkOverload, ...],
+) -> tuple[FailureImpact, np.ndarray]:
+    """The impact of a case from its re-home LP, and the indices of the regions affected."""
+    instance = context.instance
+    demand = instance.region_demand
     total = float(demand.sum())
     tol = DEMAND_TOL * max(1.0, total)
     lost = np.maximum(result.unserved(demand) - context.base_unserved, 0.0)
@@ -316,8 +251,6 @@ def analyse_case(context: _Context, case: FailureCase) -> FailureImpact:
         if served_pairs.sum() > 0
         else None
     )
-
-    overloads = _overloads(context, case, topology, kept, paths)
     impact = FailureImpact(
         kind=case.kind,
         name=case.name,
@@ -333,33 +266,17 @@ def analyse_case(context: _Context, case: FailureCase) -> FailureImpact:
         overloaded_links=overloads,
         lp_ok=result.ok,
     )
-    if context.mode == "resolve":
-        from gpuplace.planning.failures_repair import repair
-
-        disrupted = bool(affected.size or overloads)
-        impact = repair(
-            instance,
-            context.arrays,
-            case,
-            impact,
-            topology=topology,
-            disrupted=disrupted,
-            solver=context.solver,
-            params=context.params,
-        )
-    return impact
+    return impact, affected
 
 
 def _failed_labels(instance: Instance, case: FailureCase) -> tuple[str, ...]:
-    from gpuplace.planning.failures_cases import link_label
-
     return tuple(instance.site_ids[s] for s in case.sites) + tuple(
         link_label(instance.topology, e) for e in case.edges
     )
 
 
 def _overloads(
-    context: _Context,
+    context: FailureContext,
     case: FailureCase,
     topology: Topology,
     kept: np.ndarray,
@@ -385,127 +302,3 @@ def _overloads(
             LinkOverload(names[u], names[v], float(load[column]), float(capacity[column]))
         )
     return tuple(result)
-
-
-def _impact_order(impact: FailureImpact) -> tuple:
-    return (
-        -impact.unserved_demand,
-        -(impact.repair_cost or 0.0),
-        -len(impact.affected_regions),
-        -len(impact.overloaded_links),
-        ("site", "srlg", "link").index(impact.kind),
-        impact.name,
-    )
-
-
-def _run(
-    func: Callable[[FailureCase], FailureImpact],
-    cases: list[FailureCase],
-    *,
-    mode: str,
-    scheduler: str | None,
-    workers: int | None,
-    progress: bool,
-) -> list[FailureImpact]:
-    """Cases on Dask (``scheduler``, or ``workers`` > 1, or ``resolve``), else in-process.
-
-    A re-home case is a small LP: starting worker processes costs more than it saves
-    unless asked for. Repairs are MIPs, worth a local cluster.
-    """
-    distributed = scheduler is not None or (workers or 0) > 1
-    if workers is None and mode == "resolve" and len(cases) > 1:
-        distributed = True
-    if workers == 1 and scheduler is None:
-        distributed = False
-    if distributed:
-        try:
-            from gpuplace.planning.executor import run_tasks
-        except ImportError:
-            distributed = False
-    if not distributed:
-        return [func(case) for case in cases]
-    return list(
-        run_tasks(
-            func,
-            cases,
-            scheduler=scheduler,
-            workers=workers,
-            progress=progress,
-            description="failures",
-        )
-    )
-
-
-def analyse_failures(
-    instance: Instance,
-    plan: dict,
-    *,
-    mode: str = "rehome",
-    srlg: SrlgGroups | None = None,
-    sites: bool = True,
-    links: bool = True,
-    scheduler: str | None = None,
-    workers: int | None = None,
-    progress: bool = False,
-    solver: str = "auto",
-    params: Any = None,
-    source: str = "plan",
-    srlg_source: str = "srlg",
-    failover: bool = False,
-) -> list[FailureImpact]:
-    """Impact of losing each open site, each link and each SRLG group, worst first.
-
-    Parameters
-    ----------
-    instance : Instance
-        The scenario the plan was made for.
-    plan : dict
-        The plan (PLAN.md).
-    mode : {"rehome", "resolve"}
-        ``rehome``: how much demand the surviving GPUs can still serve within SLA.
-        ``resolve``: also the cheapest repair (GPUs to add, sites to open).
-    srlg : dict, optional
-        Shared-risk link groups, ``{group: [(source, target), ...]}`` (see
-        :func:`planning.failures_cases.load_srlg`).
-    sites, links : bool
-        Include single-site and single-link failures.
-    scheduler : str, optional
-        Dask scheduler address (or scheduler file): cases run there.
-    workers : int, optional
-        Processes of a local Dask cluster. Default: in-process for ``rehome`` (small
-        LPs), a local cluster of one process per core for ``resolve`` (MIPs); 1 runs
-        everything in-process.
-    progress : bool
-        Show progress.
-    solver : str
-        Backend for ``resolve`` repairs.
-    params : solvers.result.SolveParameters, optional
-        Parameters for ``resolve`` repairs.
-    source, srlg_source : str
-        File names for messages.
-    failover : bool
-        Re-home as ``survive_site_failure`` does: within ``sla_rtt_ms x
-        failover_sla_factor``, link capacities not enforced (default: within the SLA,
-        link capacities enforced when the scenario enforces them).
-
-    Returns
-    -------
-    list[FailureImpact]
-        Sorted by impact: unserved demand, then repair cost, then regions affected.
-
-    Raises
-    ------
-    InputError
-        Unknown mode, a plan naming unknown sites, regions or GPU types, or an SRLG
-        group naming an unknown node or link.
-    """
-    if mode not in MODES:
-        raise InputError(Problem("--mode", "", f"must be one of {', '.join(MODES)}, not {mode!r}"))
-    arrays = plan_arrays(instance, plan, source=source)
-    cases = failure_cases(
-        instance, arrays.open_sites, sites=sites, links=links, srlg=srlg, srlg_source=srlg_source
-    )
-    context = _context(instance, arrays, mode, solver, params, failover)
-    func = functools.partial(analyse_case, context)
-    impacts = _run(func, cases, mode=mode, scheduler=scheduler, workers=workers, progress=progress)
-    return sorted(impacts, key=_impact_order)

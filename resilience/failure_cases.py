@@ -22,6 +22,8 @@ from gpuplace.errors import InputError, Problem, ProblemCollector
 from gpuplace.scenario.instance import Instance
 from gpuplace.topo.graph import Topology
 
+__all__ = ["FailureCase", "SrlgGroups", "failure_cases", "link_label", "load_srlg", "srlg_cases"]
+
 SrlgGroups = dict[str, list[tuple[str, str]]]
 
 

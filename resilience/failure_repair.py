@@ -22,11 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from gpuplace.planning.failures_cases import FailureCase
-from gpuplace.planning.failures_plan import PlanArrays
+from gpuplace.resilience.failure_cases import FailureCase
+from gpuplace.resilience.plan_arrays import PlanArrays
 from gpuplace.scenario.instance import Instance, Objective, SiteStatus
-from gpuplace.solvers.resilience import reachable_pairs
+from gpuplace.solvers.api import solve
+from gpuplace.solvers.reachable import reachable_pairs
 from gpuplace.topo.graph import Topology
+
+__all__ = ["repair", "repair_instance"]
 
 
 def repair_instance(
@@ -94,10 +97,6 @@ def repair(
     if not disrupted:
         return dataclasses.replace(impact, repair_status="not_needed", repair_cost=0.0)
     derived = repair_instance(instance, arrays, case, topology)
-    try:
-        from gpuplace.solvers import solve
-    except ImportError:
-        return dataclasses.replace(impact, repair_status="unavailable")
     solution = solve(derived, solver=solver, params=params)
     status = getattr(solution.status, "value", str(solution.status))
     if status not in ("optimal", "feasible"):

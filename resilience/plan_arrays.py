@@ -9,6 +9,8 @@ import numpy as np
 from gpuplace.errors import InputError, Problem, ProblemCollector
 from gpuplace.scenario.instance import Instance
 
+__all__ = ["PlanArrays", "plan_arrays"]
+
 
 @dataclass(frozen=True, eq=False)
 class PlanArrays:

@@ -24,6 +24,8 @@ from scipy.sparse import csr_matrix, vstack
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.reachable import ReachablePairs
 
+__all__ = ["DEMAND_TOL", "RehomeResult", "failover_shortfall", "rehome", "site_capacity"]
+
 # Demand below this (in demand units) counts as served; LP round-off stays under it.
 DEMAND_TOL = 1e-6
 

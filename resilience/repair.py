@@ -5,7 +5,7 @@ cuts), keep its assignment and add GPUs until every single-site failure is
 survived:
 
 1. for every site f the plan uses, find the violated capacity cuts of losing f
-   (:func:`solvers.failover_cuts.separate`): region sets R' whose failover sites
+   (:func:`gpuplace.resilience.cuts.separate`): region sets R' whose failover sites
    N lack ``deficit = Σ_{R'} served − Σ_N cap`` demand units;
 2. cover each deficit at the cheapest sites of N per demand unit
    (``capex_t × cost_factor_s / throughput_t``, plus the fixed cost and
@@ -25,12 +25,15 @@ import time
 
 import numpy as np
 
+from gpuplace.resilience.cuts import separate
 from gpuplace.scenario.instance import Instance, SiteStatus
 from gpuplace.solvers.backends.base import warm_start_vector
-from gpuplace.solvers.failover_cuts import separate
 from gpuplace.solvers.model.builder import LinearModel
 from gpuplace.solvers.model.objective import objective_value
+from gpuplace.solvers.reachable import ReachablePairs
 from gpuplace.solvers.result import Solution, Status
+
+__all__ = ["repair_survivable"]
 
 _MAX_PASSES = 25
 
@@ -39,7 +42,7 @@ def repair_survivable(
     instance: Instance,
     base_model: LinearModel,
     solution: Solution,
-    pairs,
+    pairs: ReachablePairs,
     *,
     max_passes: int = _MAX_PASSES,
 ) -> Solution | None:
@@ -53,7 +56,7 @@ def repair_survivable(
         The model of ``instance`` without failover rows (the rows the repair must keep).
     solution : Solution
         A plan aligned with ``instance`` (its assignment is kept).
-    pairs : solvers.resilience.ReachablePairs
+    pairs : ReachablePairs
         Pairs within the failover SLA.
     max_passes : int
         Safety stop on passes over the used sites.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from gpuplace.errors import InputError, Problem
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.backends import BACKENDS
-from gpuplace.solvers.backends.base import empty_solution
+from gpuplace.solvers.backends.base import Backend, empty_solution
 from gpuplace.solvers.cancel import cancel_requested
 from gpuplace.solvers.diagnose import diagnose, explain_infeasible
 from gpuplace.solvers.model.formulation import build_model
@@ -26,44 +28,13 @@ def params_from_instance(instance: Instance) -> SolveParameters:
     return SolveParameters(time_limit_s=s.time_limit_s, gap=s.gap, threads=s.threads, seed=s.seed)
 
 
-def solve(
-    instance: Instance,
-    solver: str = "auto",
-    params: SolveParameters | None = None,
-    warm_start: Solution | None = None,
-) -> Solution:
-    """Solve a placement instance.
-
-    Parameters
-    ----------
-    instance
-        The instance (e.g. from ``scenario.load_instance`` or ``scenario.build.build_instance``).
-    solver
-        ``auto``, ``cpsat``, ``highs``, ``scip`` or ``greedy`` (see :func:`available_solvers`).
-    params
-        Time limit, gap, threads, seed; default from ``instance.solver``.
-    warm_start
-        A previous Solution of the same instance, passed as a hint where supported.
-
-    Returns
-    -------
-    Solution
-        Decisions, status, objective (recomputed in float), bound. With status
-        INFEASIBLE, ``notes`` say why in planner terms.
-
-    Notes
-    -----
-    ``params.time_limit_s`` is a wall-clock limit for the whole call (model
-    building, warm start, exact solve, survivability rounds); backends stop
-    within a few seconds of it. After :func:`solvers.cancel.request_cancel`
-    (first Ctrl-C on the command line) the running backend stops and returns
-    its best plan so far with ``interrupted=True`` (FEASIBLE when it has one);
-    a call made while a cancel is pending returns NO_SOLUTION at once.
+def backend_class(instance: Instance, solver: str) -> type[Backend]:
+    """The backend class named ``solver``.
 
     Raises
     ------
     InputError
-        Unknown or unavailable solver, unknown custom constraint kinds, bad parameters.
+        Unknown solver, or one not installed here (naming ``solver.name``).
     """
     file = instance.scenario_path or "<scenario>"
     cls = BACKENDS.get(solver)
@@ -77,11 +48,62 @@ def solve(
         )
     if not cls.is_available():
         raise InputError([Problem(file, "solver.name", f"solver {solver!r} is not installed here")])
-    params = params or params_from_instance(instance)
-    if instance.constraints.survive_site_failure:
-        from gpuplace.solvers.resilience import solve_survivable
+    return cls
 
-        return solve_survivable(instance, solver, params, warm_start)
+
+def solve(
+    instance: Instance,
+    solver: str = "auto",
+    params: SolveParameters | None = None,
+    warm_start: Solution | None = None,
+    extra_pieces: Sequence[Any] = (),
+) -> Solution:
+    """Solve a placement instance.
+
+    Parameters
+    ----------
+    instance
+        The instance (e.g. from ``scenario.load_instance`` or ``scenario.build.build_instance``).
+    solver
+        ``auto``, ``cpsat``, ``highs``, ``scip`` or ``greedy`` (see :func:`available_solvers`).
+    params
+        Time limit, gap, threads, seed; default from ``instance.solver``.
+    warm_start
+        A previous Solution of the same instance, passed as a hint where supported.
+    extra_pieces
+        Constraint pieces (``name``, ``applies``, ``add``: rows over the model's blocks)
+        added after the registered families and the instance's custom pieces, without
+        being registered (see :func:`solvers.model.formulation.build_model`); how the
+        survivability cut loop (:mod:`gpuplace.resilience`) passes its cuts.
+
+    Returns
+    -------
+    Solution
+        Decisions, status, objective (recomputed in float), bound. With status
+        INFEASIBLE, ``notes`` say why in planner terms.
+
+    Notes
+    -----
+    ``params.time_limit_s`` is a wall-clock limit for the whole call (model
+    building, warm start, exact solve); backends stop within a few seconds of it.
+    After :func:`solvers.cancel.request_cancel` (first Ctrl-C on the command line)
+    the running backend stops and returns its best plan so far with
+    ``interrupted=True`` (FEASIBLE when it has one); a call made while a cancel is
+    pending returns NO_SOLUTION at once.
+
+    With ``constraints.survive_site_failure`` set, the model holds the exact
+    ``survive_site_failure`` family: one copy of the assignment per site that may
+    open (:mod:`solvers.constraints.survivability`). That is correct but grows with
+    the number of sites; :func:`gpuplace.resilience.solve_survivable` solves the same
+    problem by a cut loop over this function and is what the command line runs.
+
+    Raises
+    ------
+    InputError
+        Unknown or unavailable solver, unknown custom constraint kinds, bad parameters.
+    """
+    cls = backend_class(instance, solver)
+    params = params or params_from_instance(instance)
     started = time.perf_counter()
     if cancel_requested():
         return empty_solution(
@@ -93,7 +115,7 @@ def solve(
             interrupted=True,
             notes=("not started: a cancel was requested",),
         )
-    model = build_model(instance)
+    model = build_model(instance, extra_pieces=extra_pieces)
     reasons = diagnose(instance)
     if reasons:
         return empty_solution(

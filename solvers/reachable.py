@@ -4,8 +4,9 @@
 following the scenario's latency model, optionally with the links each pair's
 minimum-latency path crosses; :func:`without_links` removes failed links from a
 topology; :func:`route` gives the shortest paths from the regions' attach nodes.
-Used by the re-home LP (:mod:`solvers.rehome`), the survivable loop
-(:mod:`solvers.survivable`) and the failure analysis (:mod:`planning.failures`).
+Used by the exact ``survive_site_failure`` family
+(:mod:`solvers.constraints.survivability`), and by :mod:`gpuplace.resilience`:
+the survivable cut loop, the re-home LP and the failure analysis.
 """
 
 from __future__ import annotations

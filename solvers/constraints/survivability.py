@@ -16,34 +16,17 @@ Formulation, for each failure case f in the included set F, with failover pairs
 ``u_r`` (unserved demand) appears only when the model has it: what the plan does
 not serve need not be re-served. A closed f requires nothing.
 
-Ways to use it:
+The family ``survive_site_failure`` (``applies`` when the flag is set) includes
+every site that may open: exact, but one copy of the assignment per site. It is
+what :func:`solvers.solve` builds when called with the flag set.
+:func:`gpuplace.resilience.solve_survivable` (what the command line runs) solves
+the same problem by a cut loop over :func:`solvers.solve` instead, passing its
+rows as pieces (``extra_pieces``); its scenario-generation method adds
+:func:`add_failover_rows` for the failures that bite only.
 
-- the family ``survive_site_failure`` (``applies`` when the flag is set) includes
-  every site that may open: exact, but one copy of the assignment per site.
-  :func:`solvers.resilience.solve_survivable` (what ``solvers.solve`` runs when the
-  flag is set) instead adds only what the failures that bite need;
-- the custom kind ``survive_site_failure`` with ``params = { sites = [...] }``
-  includes just the named sites (``[[constraints.custom]]``): how the
-  scenario-generation loop (``method="scenarios"``) passes its cases to the model;
-- the custom kind ``failover_cut`` (:class:`FailoverCut`): one capacity cut
-  (Hall inequality) of the failover problem, over the GPU variables only;
-- the custom kinds the default loop (``method="cuts"``,
-  :mod:`solvers.survivable_cuts`) passes its rows through, each valid for every
-  survivable plan when ``failover_sla_factor >= 1``: ``failover_cuts``
-  (:class:`FailoverCuts`: many capacity cuts in one block, each with its open-cover
-  row), ``failover_min_open`` (:class:`FailoverMinOpen`: two open sites within each
-  region's failover reach) and ``failover_spread`` (:class:`FailoverSpread`: the
-  capacity a region set needs for the number of sites it spreads over).
-
-``check`` re-verifies survivability from the plan dict alone: latency with the
-verifier's networkx/geopy model and one LP per failed site (scipy HiGHS), sharing
-no code with ``add``.
-
-This module holds the family and the ``survive_site_failure`` kind; the check is
-in :mod:`solvers.constraints.failover_check`, the capacity-cut kinds in
-:mod:`solvers.constraints.failover_capacity_cuts` and the a-priori kinds in
-:mod:`solvers.constraints.failover_apriori`. Importing this module registers them
-all, and every name stays importable from here.
+``check`` is the verifier's failover rule
+(:func:`solvers.verify.failover.check_failover`: a networkx maximum flow per lost
+site, RTTs recomputed with networkx/geopy), which shares no code with ``add``.
 """
 
 from __future__ import annotations
@@ -53,27 +36,18 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from gpuplace.errors import InputError, Problem
 from gpuplace.scenario.instance import SiteStatus
-from gpuplace.solvers.constraints._failover import FAMILY, site_indices
-from gpuplace.solvers.constraints.base import require_params
-from gpuplace.solvers.constraints.failover_apriori import (
-    MIN_OPEN_KIND,
-    SPREAD_KIND,
-    FailoverMinOpen,
-    FailoverSpread,
-)
-from gpuplace.solvers.constraints.failover_capacity_cuts import (
-    CUT_KIND,
-    CUTS_KIND,
-    FailoverCut,
-    FailoverCuts,
-)
-from gpuplace.solvers.constraints.failover_check import check_failover
-from gpuplace.solvers.constraints.registry import register_constraint
 from gpuplace.solvers.model.builder import ModelBuilder
+from gpuplace.solvers.reachable import reachable_pairs
+from gpuplace.solvers.verify.failover import check_failover
+from gpuplace.solvers.verify.network import Network
+from gpuplace.solvers.verify.parsed import parse_plan
 
-name = FAMILY
+# Family (and row family) name of everything survivability adds.
+name = "survive_site_failure"
+
+# Relative tolerance of the check.
+CHECK_TOL = 1e-6
 
 
 def applies(instance) -> bool:
@@ -91,7 +65,10 @@ def add(model: ModelBuilder, instance) -> None:
 
 
 def check(instance, plan: dict) -> list[str]:
-    return check_failover(instance, plan)
+    """One message per open site whose loss leaves served demand that cannot be re-served."""
+    parsed = parse_plan(instance, plan)
+    found = check_failover(instance, parsed, Network(instance), CHECK_TOL)
+    return [f"site {v.subject}: {v.message}" for v in found]
 
 
 def _block_name(model: ModelBuilder) -> str:
@@ -117,8 +94,6 @@ def add_failover_rows(
     family : str
         Family name of the rows (diagnosis).
     """
-    from gpuplace.solvers.resilience import reachable_pairs
-
     failed = np.unique(np.asarray(failed_sites, dtype=np.int64))
     if failed.size == 0:
         return
@@ -192,53 +167,4 @@ def add_failover_rows(
     )
 
 
-@register_constraint(name)
-class SurviveSiteFailure:
-    """Custom kind: survive the loss of each of the named sites.
-
-    Scenario::
-
-        [[constraints.custom]]
-        kind = "survive_site_failure"
-        params = { sites = ["syd1", "sin1"] }
-    """
-
-    def __init__(self, params: dict, where: str) -> None:
-        require_params(params, f"{where}.params", {"sites": list})
-        ids = params["sites"]
-        if not all(isinstance(s, str) for s in ids):
-            raise InputError([Problem("<scenario>", f"{where}.params.sites", "must list site ids")])
-        self.site_ids = tuple(ids)
-        self.where = where
-        self.name = f"{name}[{','.join(self.site_ids)}]"
-
-    def applies(self, instance) -> bool:
-        return bool(self.site_ids)
-
-    def add(self, model: ModelBuilder, instance) -> None:
-        add_failover_rows(
-            model, instance, site_indices(instance, self.site_ids, self.where), family=name
-        )
-
-    def check(self, instance, plan: dict) -> list[str]:
-        return check_failover(instance, plan, site_indices(instance, self.site_ids, self.where))
-
-
-__all__ = [
-    "CUTS_KIND",
-    "CUT_KIND",
-    "MIN_OPEN_KIND",
-    "SPREAD_KIND",
-    "FailoverCut",
-    "FailoverCuts",
-    "FailoverMinOpen",
-    "FailoverSpread",
-    "SurviveSiteFailure",
-    "add",
-    "add_failover_rows",
-    "applies",
-    "check",
-    "check_failover",
-    "may_open",
-    "name",
-]
+__all__ = ["CHECK_TOL", "add", "add_failover_rows", "applies", "check", "may_open", "name"]

@@ -27,8 +27,8 @@ _PARTIAL = (
     "so its plans prove nothing"
 )
 _PER_SITE_OR_LINK = frozenset({"power", "space", "link_capacity", "min_gpus"})
-# Where solvers.resilience.solve_survivable names the failure cases it adds.
-_GENERATED_FAILOVER = "constraints.survive_site_failure"
+# The row family of survivability (the full family, or the rows of a cut loop).
+_FAILOVER_FAMILY = "survive_site_failure"
 
 
 def _best_bound(sense: str, *bounds: float | None) -> float | None:
@@ -100,15 +100,17 @@ def _elastic_details(
     return tuple(sorted(out, key=lambda item: -item[1]))
 
 
-def partial_survivability(instance: Instance) -> bool:
+def partial_survivability(model: LinearModel, instance: Instance) -> bool:
     """Whether the model holds failover rows for only the failures found so far.
 
-    :func:`solvers.resilience.solve_survivable` solves a relaxation with the
-    single-site failures that bit so far; a plan of such a model (without some
-    other family) need not survive every failure, so it proves nothing about
-    the scenario, while its bounds stay valid.
+    :func:`gpuplace.resilience.solve_survivable` solves relaxations (the instance
+    with the flag off, plus the failover rows of the failures that bit so far,
+    passed as extra pieces); a plan of such a model (without some other family)
+    need not survive every failure, so it proves nothing about the scenario,
+    while its bounds stay valid.
     """
-    return any(spec.where.startswith(_GENERATED_FAILOVER) for spec in instance.constraints.custom)
+    has_rows = _FAILOVER_FAMILY in model.families()
+    return has_rows and not instance.constraints.survive_site_failure
 
 
 def finding(
@@ -130,7 +132,7 @@ def finding(
         )
     bound = _best_bound(r.sense, *(o.bound for o in runs))
     found = mip if mip is not None and mip.found else None
-    partial = r.family != "survive_site_failure" and partial_survivability(instance)
+    partial = r.family != "survive_site_failure" and partial_survivability(model, instance)
     if partial:
         found = None
     if r.kind == COST:

@@ -217,20 +217,18 @@ def test_sovereignty_leaving_a_region_no_site_is_named():
     assert any("sovereignty" in n and "r0" in n and "SG" in n for n in sol.notes)
 
 
-def test_survivability_rounds_claim_bounds_only(monkeypatch):
+def test_survivability_rounds_claim_bounds_only():
     """Line instance of tests/resilience: cheapest survivable plan 5,500; budget 3,000.
 
     solve_survivable's model holds only the failures found so far, so the budget
     message may state a bound (never "the cheapest costs") and the survivability
     family itself restores a plan when dropped.
     """
-    from pathlib import Path
-
-    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "resilience"))
+    from gpuplace.resilience import solve_survivable
     from support.resilience_cases import line_instance
 
     inst = line_instance(Constraints(survive_site_failure=True, budget=3000.0))
-    sol = solvers.solve(inst, "highs", FAST)
+    sol = solve_survivable(inst, "highs", FAST)
     assert sol.status == Status.INFEASIBLE
     line = next(n for n in sol.notes if n.startswith("budget 3,000 "))
     assert "(proven bound)" in line and "cheapest costs" not in line

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from gpuplace import solvers
-from gpuplace.scenario.instance import Constraints, CustomConstraintSpec, Objective
+from gpuplace.resilience.survivable import FailureCaseRows
+from gpuplace.scenario.instance import Constraints, Objective
 from gpuplace.solvers.model.formulation import build_model
 from gpuplace.solvers.model.objective import total_cost
 from gpuplace.solvers.plan import build_plan
@@ -35,18 +36,16 @@ def test_survive_site_failure_plan_is_survivable():
 
 
 def test_extra_variable_blocks_are_completed():
-    # The custom kind adds one block of failover variables per failed site.
-    spec = CustomConstraintSpec(
-        "survive_site_failure", {"sites": ["s1", "s2", "s4"]}, "constraints.custom[0]"
-    )
-    instance = make_tiny(Constraints(custom=(spec,)))
-    model = build_model(instance)
+    # The failure-case piece adds one block of failover variables for the failed sites.
+    instance = make_tiny()
+    pieces = [FailureCaseRows([instance.site_ids.index(s) for s in ("s1", "s2", "s4")])]
+    model = build_model(instance, extra_pieces=pieces)
     assert any(name.startswith("failover") for name in model.var_blocks)
-    solution = solvers.solve(instance, solver="greedy", params=PARAMS)
+    solution = solvers.solve(instance, solver="greedy", params=PARAMS, extra_pieces=pieces)
     assert solution.status == Status.FEASIBLE, solution.notes
     _verified(instance, solution)
     if HAS_HIGHS:
-        exact = solvers.solve(instance, solver="highs", params=PARAMS)
+        exact = solvers.solve(instance, solver="highs", params=PARAMS, extra_pieces=pieces)
         assert solution.objective >= exact.objective - 1e-6
 
 

@@ -1,24 +1,27 @@
-"""The survive_site_failure constraint piece: rows solved by an independent MIP, and its check."""
+"""The survive_site_failure family: rows solved by an independent MIP, solve() with the flag, check."""
 
 from __future__ import annotations
-
-import dataclasses
 
 import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from gpuplace.errors import InputError
+from gpuplace.resilience.plan_arrays import plan_arrays
+from gpuplace.resilience.rehome import DEMAND_TOL, failover_shortfall
+from gpuplace.resilience.survivable import FailureCaseRows
 from gpuplace.scenario.instance import Constraints, CustomConstraintSpec
+from gpuplace.solvers import SolveParameters, Status, solve
 from gpuplace.solvers.constraints import survivability
 from gpuplace.solvers.constraints.registry import custom_kinds, families
 from gpuplace.solvers.model import build_model
+from gpuplace.solvers.reachable import reachable_pairs
 from support.resilience_cases import PLAIN_PLAN, REDUNDANT_PLAN, SURVIVABLE_PLAN, line_instance
 
 
-def _solve(instance):
+def _solve(instance, extra_pieces=()):
     """Optimal (cost, GPUs per site) of the full model, with scipy's MIP (HiGHS)."""
-    model = build_model(instance)
+    model = build_model(instance, extra_pieces=extra_pieces)
     sign = 1.0 if model.sense == "min" else -1.0
     result = milp(
         sign * model.c,
@@ -31,9 +34,44 @@ def _solve(instance):
     return float(model.c @ result.x + model.c0), gpus
 
 
-def test_registered_as_family_and_custom_kind():
+def test_registered_as_family_only():
     assert families()["survive_site_failure"] is survivability
-    assert custom_kinds()["survive_site_failure"] is survivability.SurviveSiteFailure
+    assert "survive_site_failure" not in custom_kinds()
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "survive_site_failure",
+        "failover_cut",
+        "failover_cuts",
+        "failover_min_open",
+        "failover_spread",
+    ],
+)
+def test_internal_rows_are_not_user_kinds(kind):
+    spec = CustomConstraintSpec(kind, {"regions": ["rA"], "sites": ["sA"]}, "constraints.custom[0]")
+    with pytest.raises(InputError) as caught:
+        build_model(line_instance(Constraints(custom=(spec,))))
+    (problem,) = caught.value.problems
+    assert problem.where == "constraints.custom[0].kind"
+    assert f"unknown constraint kind {kind!r}" in problem.what
+    assert "failover" not in problem.what.split("known:")[1]
+
+
+def test_solve_with_the_flag_builds_the_exact_family():
+    instance = line_instance(Constraints(survive_site_failure=True))
+    model = build_model(instance)
+    # One block of failover variables per site that may open.
+    assert (
+        sorted(n for n in model.var_blocks if n.startswith("failover")) == ["failover_0"]
+        and model.var_blocks["failover_0"].size == 8
+    )  # 4 pairs x 3 cases - 4 at the lost site
+    params = SolveParameters(time_limit_s=20.0, gap=0.0, threads=1, seed=0)
+    solution = solve(instance, solver="highs", params=params)
+    assert solution.status == Status.OPTIMAL
+    assert solution.objective == pytest.approx(5500.0)
+    assert solution.new_gpus[:, 0].tolist() == [10, 10, 10]
 
 
 def test_plain_model_opens_one_site():
@@ -48,10 +86,9 @@ def test_family_makes_every_site_survivable():
     assert gpus.tolist() == [10, 10, 10]
 
 
-def test_custom_kind_includes_only_the_named_failures():
+def test_failure_case_rows_include_only_the_named_failures():
     # Surviving only the loss of sB: sA and sC each take their own region.
-    spec = CustomConstraintSpec("survive_site_failure", {"sites": ["sB"]}, "constraints.custom[0]")
-    cost, gpus = _solve(line_instance(Constraints(custom=(spec,))))
+    cost, gpus = _solve(line_instance(), extra_pieces=[FailureCaseRows([1])])
     assert cost == pytest.approx(4000.0)
     assert gpus.tolist() == [10, 0, 10]
 
@@ -85,23 +122,23 @@ def test_check_accepts_survivable_plan_and_names_each_breaking_site():
     assert sorted(m.split(":")[0] for m in redundant) == ["site sA", "site sB", "site sC"]
 
 
-def test_check_agrees_with_the_verifier_failover_rule():
+def test_failover_lp_agrees_with_the_verifier_max_flow():
+    """The cut loop's certification (failover LP) and the verifier's rule (max flow) agree."""
     from gpuplace.solvers.verify.failover import check_failover
     from gpuplace.solvers.verify.network import Network
     from gpuplace.solvers.verify.parsed import parse_plan
 
     instance = line_instance(Constraints(survive_site_failure=True))
-    for plan in (PLAIN_PLAN, SURVIVABLE_PLAN, REDUNDANT_PLAN):
-        ours = {m.split(":")[0].removeprefix("site ") for m in survivability.check(instance, plan)}
-        theirs = check_failover(instance, parse_plan(instance, plan), Network(instance), 1e-6)
-        assert ours == {v.subject for v in theirs}
-
-
-def test_custom_kind_with_unknown_site_is_an_input_error():
-    spec = CustomConstraintSpec(
-        "survive_site_failure", {"sites": ["nope"]}, "constraints.custom[0]"
-    )
-    instance = dataclasses.replace(line_instance(), constraints=Constraints(custom=(spec,)))
-    with pytest.raises(InputError) as caught:
-        build_model(instance)
-    assert caught.value.problems[0].where == "constraints.custom[0].params.sites"
+    pairs = reachable_pairs(instance, sla_factor=1.0)
+    expected = {"PLAIN": {"sB"}, "SURVIVABLE": set(), "REDUNDANT": {"sA", "sB", "sC"}}
+    plans = {"PLAIN": PLAIN_PLAN, "SURVIVABLE": SURVIVABLE_PLAN, "REDUNDANT": REDUNDANT_PLAN}
+    for label, plan in plans.items():
+        arrays = plan_arrays(instance, plan)
+        served = arrays.served(instance.region_demand)
+        lp = {
+            instance.site_ids[f]
+            for f in arrays.open_sites
+            if failover_shortfall(instance, arrays.gpus, served, int(f), pairs) > DEMAND_TOL
+        }
+        flow = check_failover(instance, parse_plan(instance, plan), Network(instance), 1e-6)
+        assert lp == {v.subject for v in flow} == expected[label]

@@ -8,7 +8,7 @@ import pytest
 from gpuplace.errors import InputError
 from gpuplace.planning.failures import analyse_failures, redundancy_guarantee
 from gpuplace.scenario.instance import Constraints
-from gpuplace.solvers.resilience import ReachablePairs, rehome
+from gpuplace.resilience import ReachablePairs, rehome
 from support.resilience_cases import PLAIN_PLAN, REDUNDANT_PLAN, SURVIVABLE_PLAN, line_instance
 
 

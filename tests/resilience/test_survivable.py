@@ -1,4 +1,4 @@
-"""Survivable plans by scenario generation, through solvers.solve, certified independently."""
+"""Survivable plans by constraint generation over solvers.solve, certified independently."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import pytest
 
 from gpuplace.errors import InputError
 from gpuplace.planning.failures import analyse_failures
+from gpuplace.resilience import biting_failures, solve_survivable
+from gpuplace.resilience.cut_rows import CapacityCutRows
 from gpuplace.scenario.instance import Constraints
 from gpuplace.solvers import SolveParameters, Status, available_solvers, solve
 from gpuplace.solvers.constraints import survivability
 from gpuplace.solvers.plan import build_plan
-from gpuplace.solvers.resilience import biting_failures
 from gpuplace.solvers.verify import verify_plan
 from support.resilience_cases import line_instance
 
@@ -26,7 +27,7 @@ def _plan(instance, solution):
 @pytest.mark.parametrize("solver", EXACT)
 def test_survivable_plan_costs_5500_and_survives_every_site(solver):
     instance = line_instance(Constraints(survive_site_failure=True))
-    solution = solve(instance, solver=solver, params=PARAMS)
+    solution = solve_survivable(instance, solver=solver, params=PARAMS)
     assert solution.status == Status.OPTIMAL
     assert solution.objective == pytest.approx(5500.0)
     assert solution.new_gpus[:, 0].tolist() == [10, 10, 10]
@@ -60,7 +61,7 @@ def test_no_survivable_plan_is_infeasible():
 
     instance = line_instance(Constraints(survive_site_failure=True))
     instance = dataclasses.replace(instance, site_status=np.array([2, 0, 2]))
-    solution = solve(instance, solver="highs", params=PARAMS)
+    solution = solve_survivable(instance, solver="highs", params=PARAMS)
     assert solution.status == Status.INFEASIBLE
     assert any("fewer than two sites" in note and "rA, rC" in note for note in solution.notes)
 
@@ -74,7 +75,7 @@ def test_power_too_small_for_failover_is_infeasible_from_the_model():
     instance = line_instance(Constraints(survive_site_failure=True))
     instance = dataclasses.replace(instance, site_power_kw=np.array([9.0, 1000.0, 9.0]))
     assert solve(line_instance(), solver="highs", params=PARAMS).status == Status.OPTIMAL
-    solution = solve(instance, solver="highs", params=PARAMS)
+    solution = solve_survivable(instance, solver="highs", params=PARAMS)
     assert solution.status == Status.INFEASIBLE
     assert any("survive_site_failure: round" in note for note in solution.notes)
 
@@ -123,8 +124,6 @@ def test_failures_section_plugs_into_the_report(tmp_path):
     ],
 )
 def test_both_generation_methods_reach_the_same_optimum(method, factor, word):
-    from gpuplace.solvers.resilience import solve_survivable
-
     instance = line_instance(Constraints(survive_site_failure=True, failover_sla_factor=factor))
     solution = solve_survivable(instance, "highs", PARAMS, method=method)
     assert solution.status == Status.OPTIMAL
@@ -133,43 +132,30 @@ def test_both_generation_methods_reach_the_same_optimum(method, factor, word):
     assert biting_failures(instance, solution) == []
 
 
-def test_failover_cut_from_the_minimum_cut():
-    import numpy as np
+def test_capacity_cut_piece_binds_through_solve():
+    # rA's 10 units must fit in sA: sA opens with 10 GPUs although sB could serve everyone.
+    cut = CapacityCutRows([((0,), (0,))])
+    solution = solve(line_instance(), solver="highs", params=PARAMS, extra_pieces=[cut])
+    assert solution.status == Status.OPTIMAL
+    assert solution.new_gpus[:, 0].tolist() == [10, 10, 0]
+    assert solution.objective == pytest.approx(1000 + 500 + 100 * 20)
 
-    from gpuplace.solvers.resilience import failover_cut, reachable_pairs
 
+def test_unknown_solver_is_an_input_error_before_any_round():
     instance = line_instance(Constraints(survive_site_failure=True))
-    pairs = reachable_pairs(instance)
-    served = np.array([10.0, 10.0])
-    # Plain plan: sB holds everything; losing it, rA can only use sA and rC only sC.
-    cut = failover_cut(instance, np.array([[0], [20], [0]]), served, 1, pairs)
-    assert cut is not None
-    regions, sites = cut
-    assert (regions, sites) in {((0,), (0,)), ((1,), (2,)), ((0, 1), (0, 2))}
-    # The survivable plan has no violated cut.
-    assert failover_cut(instance, np.array([[10], [10], [10]]), served, 1, pairs) is None
+    with pytest.raises(InputError) as caught:
+        solve_survivable(instance, solver="nope", params=PARAMS)
+    assert caught.value.problems[0].where == "solver.name"
 
 
-def test_failover_cut_kind_adds_one_row_and_checks_it():
-    import dataclasses
+def test_solve_survivable_does_not_import_planning_or_commands():
+    import subprocess
+    import sys
 
-    from gpuplace.scenario.instance import CustomConstraintSpec
-    from gpuplace.solvers.constraints.survivability import FailoverCut
-
-    spec = CustomConstraintSpec("failover_cut", {"regions": ["rA"], "sites": ["sA"]}, "c[0]")
-    instance = line_instance(Constraints(custom=(spec,)))
-    solution = solve(instance, solver="highs", params=PARAMS)
-    # rA's 10 units must fit in sA: sA opens with 10 GPUs although sB serves everyone.
-    assert solution.new_gpus[0, 0] >= 10
-    piece = FailoverCut({"regions": ["rA"], "sites": ["sA"]}, "c[0]")
-    plain_plan = _plan(line_instance(), solve(line_instance(), solver="highs", params=PARAMS))
-    assert piece.check(instance, plain_plan) == ["c[0]: 10 demand units but 0 failover capacity"]
-    assert piece.check(instance, _plan(instance, solution)) == []
-    bad = dataclasses.replace(
-        instance,
-        constraints=Constraints(
-            custom=(CustomConstraintSpec("failover_cut", {"regions": ["zz"], "sites": []}, "c[0]"),)
-        ),
+    code = (
+        "import sys, gpuplace.resilience; "
+        "print(sorted(m for m in sys.modules if m.startswith(('gpuplace.planning', "
+        "'gpuplace.commands', 'gpuplace.cli'))))"
     )
-    with pytest.raises(InputError):
-        solve(bad, solver="highs", params=PARAMS)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
