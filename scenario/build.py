@@ -6,6 +6,7 @@ This is the researcher's constructor (no files needed) and the last step of
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 
@@ -15,10 +16,12 @@ from gpuplace.scenario.instance import (
     Constraints,
     Instance,
     LatencySettings,
+    MeasuredPairs,
     Objective,
     SolverSettings,
 )
 from gpuplace.topo import latency
+from gpuplace.topo.calibration import Calibration
 from gpuplace.topo.graph import Topology
 
 
@@ -38,6 +41,34 @@ def sovereignty_mask(
         if allowed is not None:
             mask[r] = np.isin(site_country_arr, list(allowed))
     return mask
+
+
+def _overrides(
+    matrix: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+    measured: MeasuredPairs | None,
+    percentile: float | None,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray] | None, np.ndarray | None]:
+    """Pairs whose RTT is given, ``(region, site, rtt)``, and the RTT their SLA is checked on.
+
+    The matrix wins over measured pairs; a measured pair's SLA value is its
+    ``rtt_p<percentile>_ms`` where given, else its ``rtt_ms``.
+    """
+    if measured is None or measured.region.size == 0:
+        return matrix, None if matrix is None else matrix[2]
+    sla_rtt = measured.rtt_ms.copy()
+    for q, values in measured.percentiles:
+        if percentile is not None and q == percentile:
+            sla_rtt = np.where(np.isfinite(values), values, sla_rtt)
+    keep = np.ones(measured.region.size, dtype=bool)
+    if matrix is not None:
+        keep = ~np.isin(
+            measured.region * (1 << 32) + measured.site, matrix[0] * (1 << 32) + matrix[1]
+        )
+    parts = [(measured.region[keep], measured.site[keep], measured.rtt_ms[keep], sla_rtt[keep])]
+    if matrix is not None:
+        parts.append((*matrix, matrix[2]))
+    region, site, rtt, sla = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return (region, site, rtt), sla
 
 
 def build_instance(
@@ -68,6 +99,8 @@ def build_instance(
     region_gbps_per_unit: Sequence[float] | None = None,
     matrix: tuple[Sequence[int], Sequence[int], Sequence[float]] | None = None,
     matrix_only: bool = False,
+    measured: MeasuredPairs | None = None,
+    calibration: Calibration | None = None,
     latency_settings: LatencySettings = LatencySettings(),
     constraints: Constraints = Constraints(),
     objective: Objective = Objective(),
@@ -80,7 +113,19 @@ def build_instance(
 
     ``region_node`` entries < 0 (or ``region_node=None``) attach the region to
     the nearest non-waypoint node. ``site_country`` defaults to the node's country.
+    A ``calibration`` replaces the four latency parameters of ``latency_settings``;
+    ``measured`` RTTs replace the model for their pairs (``matrix`` wins over both).
     """
+    margin_ms = 0.0
+    percentile = latency_settings.sla_margin_percentile
+    if calibration is not None:
+        latency_settings = dataclasses.replace(
+            latency_settings, **dataclasses.asdict(calibration.parameters)
+        )
+        if percentile is not None:
+            margin_ms = calibration.margin_ms(percentile)
+    elif percentile is not None:
+        raise ValueError("sla_margin_percentile needs a calibration")
     n_sites, n_regions, n_types = len(site_ids), len(region_ids), len(gpu_types)
     site_node_arr = np.asarray(site_node, dtype=np.int64)
     lat = np.asarray(region_lat, dtype=float)
@@ -127,6 +172,7 @@ def build_instance(
             np.asarray(matrix[1], dtype=np.int64),
             np.asarray(matrix[2], dtype=float),
         )
+    overrides, override_sla = _overrides(matrix_arrays, measured, percentile)
     if matrix_only or n_regions == 0:
         paths = None
     else:
@@ -143,8 +189,10 @@ def build_instance(
             sla,
             site_node_arr,
             allowed=mask,
-            matrix=matrix_arrays,
+            matrix=overrides,
             matrix_only=matrix_only,
+            matrix_sla_rtt_ms=override_sla,
+            margin_ms=margin_ms,
         )
         if paths is not None or matrix_only
         else latency.CandidatePairs(
@@ -201,4 +249,6 @@ def build_instance(
         constraints=constraints,
         objective=objective,
         solver=solver,
+        measured=measured,
+        calibration=calibration,
     )

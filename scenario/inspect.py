@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from gpuplace.scenario.instance import Instance, SiteStatus
+from gpuplace.scenario.latency_report import latency_summary
 from gpuplace.topo.inspect import inspect_topology
 
 
@@ -151,6 +152,7 @@ def inspect_scenario(instance: Instance) -> dict[str, Any]:
         },
         "budget": _budget(instance, demand, existing_throughput),
         "nearest_rtt_ms": _stats(_nearest_rtt_ms(instance)),
+        "latency": latency_summary(instance),
         "warnings": list(instance.warnings),
     }
 

@@ -11,6 +11,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from gpuplace.topo.calibration import Calibration
 from gpuplace.topo.graph import Topology
 
 
@@ -26,6 +27,21 @@ class LatencySettings:
     link_route_factor: float = 1.0
     per_hop_ms: float = 0.0
     access_route_factor: float = 1.5
+    # SLA checked against RTT + the calibration's held-out error at this percentile
+    sla_margin_percentile: float | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class MeasuredPairs:
+    """Measured RTTs of region-site pairs (``[latency] measured``), each the mean of its rows.
+
+    ``percentiles`` holds ``(q, values)`` per ``rtt_p<q>_ms`` column, NaN where none.
+    """
+
+    region: np.ndarray
+    site: np.ndarray
+    rtt_ms: np.ndarray
+    percentiles: tuple[tuple[float, np.ndarray], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +141,8 @@ class Instance:
     objective: Objective = field(default_factory=Objective)
     solver: SolverSettings = field(default_factory=SolverSettings)
     warnings: tuple[str, ...] = ()  # suspicious but valid input, found while loading
+    measured: MeasuredPairs | None = None  # [latency] measured, for the pairs it names
+    calibration: Calibration | None = None  # [latency] calibration (its model is in `latency`)
 
     @property
     def n_sites(self) -> int:

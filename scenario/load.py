@@ -20,7 +20,8 @@ from scipy.sparse.csgraph import connected_components
 from gpuplace.errors import InputError, Problem, ProblemCollector
 from gpuplace.scenario.build import build_instance
 from gpuplace.scenario.hashing import TOPOHUB_PREFIX, scenario_hash, topohub_stamp
-from gpuplace.scenario.instance import Instance
+from gpuplace.scenario.instance import Instance, MeasuredPairs
+from gpuplace.scenario.measured import parse_measured, scenario_pairs
 from gpuplace.scenario.overrides import apply_overrides
 from gpuplace.scenario.regions import (
     MatrixTable,
@@ -32,6 +33,7 @@ from gpuplace.scenario.regions import (
 from gpuplace.scenario.schema import ScenarioSettings, normalised, validate_settings
 from gpuplace.scenario.sites import GpuTable, SiteTable, check_existing_fit, read_gpus, read_sites
 from gpuplace.scenario.tables import read_bytes, read_table
+from gpuplace.topo.calibration import Calibration, read_calibration
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.latency import graph_matrix
 from gpuplace.topo.readers import guard, read_topology
@@ -75,6 +77,21 @@ def _read_topology(
     return topology, stamp
 
 
+def _read_calibration(
+    name: str | None, base: Path, problems: ProblemCollector
+) -> tuple[Calibration | None, bytes]:
+    if name is None:
+        return None, b""
+    stamp = read_bytes(base / name, problems)
+    if stamp is None:
+        return None, b""
+    try:
+        return read_calibration(base / name), stamp
+    except InputError as error:
+        problems.problems.extend(error.problems)
+        return None, stamp
+
+
 def topology_warnings(topology: Topology) -> list[str]:
     """A warning when the topology is split into several connected components."""
     n = topology.n_nodes
@@ -97,9 +114,11 @@ def _assemble(
     regions: RegionTable,
     gpus: GpuTable,
     matrix: MatrixTable | None,
+    latency_inputs: tuple[MeasuredPairs | None, Calibration | None],
     sha256: str,
     path: Path,
 ) -> Instance:
+    measured, calibration = latency_inputs
     return build_instance(
         topology=topology,
         site_ids=sites.ids,
@@ -127,6 +146,8 @@ def _assemble(
         gpu_throughput=gpus.throughput,
         matrix=(matrix.region, matrix.site, matrix.rtt_ms) if matrix is not None else None,
         matrix_only=settings.matrix_only,
+        measured=measured,
+        calibration=calibration,
         latency_settings=settings.latency,
         constraints=settings.constraints,
         objective=settings.objective,
@@ -175,6 +196,9 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
     }
     if settings.matrix_file is not None:
         tables["matrix"] = read_table(base / settings.matrix_file, problems)
+    if settings.measured_file is not None:
+        tables["measured"] = read_table(base / settings.measured_file, problems)
+    calibration, calibration_stamp = _read_calibration(settings.calibration_file, base, problems)
     gpus = read_gpus(tables["gpus"], problems) if tables["gpus"] is not None else None
     gpu_types = gpus.types if gpus is not None else None
     sites = (
@@ -195,6 +219,9 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
             sites.ids if sites is not None else None,
             problems,
         )
+    measured_columns = (
+        parse_measured(tables["measured"], problems) if tables.get("measured") is not None else None
+    )
     if sites is not None and gpus is not None:
         check_existing_fit(tables["sites"], sites, gpus, problems)
     problems.raise_if_any()
@@ -202,8 +229,19 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
     warnings = coordinate_warnings(tables["regions"], regions, topology, problems)
     problems.raise_if_any()
     warnings += topology_warnings(topology)
+    measured = None
+    if measured_columns is not None:
+        measured, unused = scenario_pairs(
+            measured_columns, regions.ids, sites.ids, topology.node_ids
+        )
+        warnings += unused
     inputs = [("topology", topology_stamp)]
     inputs += [(label, table.data) for label, table in tables.items() if table is not None]
+    if calibration is not None:
+        inputs.append(("calibration", calibration_stamp))
     sha256 = scenario_hash(normalised(data), inputs)
-    instance = _assemble(settings, topology, sites, regions, gpus, matrix, sha256, path)
+    latency_inputs = (measured, calibration)
+    instance = _assemble(
+        settings, topology, sites, regions, gpus, matrix, latency_inputs, sha256, path
+    )
     return dataclasses.replace(instance, warnings=tuple(warnings))

@@ -78,7 +78,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "gbps_per_unit": Key("number", rule=NON_NEGATIVE),
     },
     "gpus": {"file": Key("str", required=True)},
-    "latency": {"matrix": Key("str"), "matrix_only": Key("bool")},
+    "latency": {
+        "matrix": Key("str"),
+        "matrix_only": Key("bool"),
+        "measured": Key("str"),
+        "calibration": Key("str"),
+        "sla_margin_percentile": Key("number", rule=_between(0.0, 100.0, True, True)),
+    },
     "constraints": {
         "budget": Key("number", rule=NON_NEGATIVE),
         "max_sites": Key("int", rule=NON_NEGATIVE),
@@ -130,6 +136,8 @@ class ScenarioSettings:
     constraints: Constraints
     objective: Objective
     solver: SolverSettings
+    measured_file: str | None = None
+    calibration_file: str | None = None
 
 
 def key_spec(dotted: str) -> Key | None:
@@ -277,6 +285,12 @@ def validate_settings(
     lat = sections.get("latency", {})
     if lat.get("matrix_only") and "matrix" not in lat:
         problems.add(file, "latency.matrix_only", "matrix_only = true needs [latency] matrix")
+    if "sla_margin_percentile" in lat and "calibration" not in lat:
+        problems.add(
+            file,
+            "latency.sla_margin_percentile",
+            "sla_margin_percentile needs [latency] calibration (the error it adds comes from there)",
+        )
     if len(problems.problems) > before:
         return None
     topo, regions = sections["topology"], sections["regions"]
@@ -293,8 +307,11 @@ def validate_settings(
         latency=LatencySettings(
             **{k: v for k, v in topo.items() if k != "file"},
             **{k: v for k, v in regions.items() if k == "access_route_factor"},
+            sla_margin_percentile=lat.get("sla_margin_percentile"),
         ),
         constraints=Constraints(**cons),
         objective=Objective(**sections["objective"]),
         solver=SolverSettings(**sections["solver"]),
+        measured_file=lat.get("measured"),
+        calibration_file=lat.get("calibration"),
     )

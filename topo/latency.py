@@ -172,13 +172,16 @@ def candidate_pairs(
     allowed: np.ndarray | None = None,
     matrix: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     matrix_only: bool = False,
+    matrix_sla_rtt_ms: np.ndarray | None = None,
+    margin_ms: float = 0.0,
 ) -> CandidatePairs:
-    """Region-site pairs with ``rtt <= sla_rtt_ms``, sorted by (region, site).
+    """Region-site pairs within their SLA, sorted by (region, site).
 
-    ``rtt = 2 * (access + path(attach, site node))``. ``allowed`` is an optional
-    boolean [R, S] mask (sovereignty). ``matrix`` = (region, site, rtt_ms)
-    replaces derived values for its pairs; with ``matrix_only`` other pairs are
-    unreachable.
+    ``rtt = 2 * (access + path(attach, site node))``; a derived pair is kept when
+    ``rtt + margin_ms <= sla_rtt_ms``. ``allowed`` is an optional boolean [R, S]
+    mask (sovereignty). ``matrix`` = (region, site, rtt_ms) replaces derived
+    values for its pairs, whose SLA is checked on ``matrix_sla_rtt_ms`` (default
+    their ``rtt_ms``, no margin); with ``matrix_only`` other pairs are unreachable.
     """
     n_regions, n_sites = len(region_attach), len(site_node)
     regions_out, sites_out, rtt_out = [], [], []
@@ -190,11 +193,14 @@ def candidate_pairs(
         else:
             one_way = paths.one_way_ms[rows[start:stop]][:, site_node]
             rtt = 2.0 * (region_access_ms[start:stop, None] + one_way)
+        checked = rtt + margin_ms
         if matrix is not None:
             m_region, m_site, m_rtt = matrix
+            m_sla = m_rtt if matrix_sla_rtt_ms is None else matrix_sla_rtt_ms
             inside = (m_region >= start) & (m_region < stop)
             rtt[m_region[inside] - start, m_site[inside]] = m_rtt[inside]
-        ok = rtt <= region_sla_rtt_ms[start:stop, None]
+            checked[m_region[inside] - start, m_site[inside]] = m_sla[inside]
+        ok = checked <= region_sla_rtt_ms[start:stop, None]
         if allowed is not None:
             ok &= allowed[start:stop]
         r_idx, s_idx = np.nonzero(ok)

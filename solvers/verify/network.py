@@ -1,8 +1,9 @@
 """Independent latency for the verifier: geopy great circles and networkx Dijkstra.
 
 Recomputes SCENARIO.md's latency model from the instance's *input* fields
-(topology arrays, coordinates, settings, measured matrix) and nothing else:
-no ``topo.latency``, no ``instance.pair_*``.
+(topology arrays, coordinates, settings or the calibration file's model,
+measured matrix and measured pairs) and nothing else: no ``topo.latency``, no
+``instance.pair_*``.
 """
 
 from __future__ import annotations
@@ -24,13 +25,37 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return great_circle((lat1, lon1), (lat2, lon2), radius=EARTH_RADIUS_KM).km
 
 
+def model_settings(instance: Instance):
+    """The latency model's parameters: the calibration file's model, else the scenario's keys."""
+    if instance.calibration is not None:
+        return instance.calibration.parameters
+    return instance.latency
+
+
+def percentile(ascending: list[float], q: float) -> float:
+    """The q-th percentile, linear between order statistics (rank ``(n - 1) q / 100``)."""
+    rank = (len(ascending) - 1) * q / 100.0
+    low = math.floor(rank)
+    high = min(low + 1, len(ascending) - 1)
+    return ascending[low] + (rank - low) * (ascending[high] - ascending[low])
+
+
+def sla_margin_ms(instance: Instance) -> float:
+    """RTT added to derived pairs before their SLA check: max(0, P_q(held-out residuals))."""
+    q = instance.latency.sla_margin_percentile
+    if q is None or instance.calibration is None:
+        return 0.0
+    residuals = sorted(float(v) for v in instance.calibration.holdout_residual_ms)
+    return max(0.0, percentile(residuals, q)) if residuals else 0.0
+
+
 def link_one_way_ms(instance: Instance, edge: int) -> float:
     """One-way latency of link ``edge`` (rule 2); NaN when it cannot be derived."""
     topo = instance.topology
     given = float(topo.edge_latency_ms[edge])
     if not math.isnan(given):
         return given
-    settings = instance.latency
+    settings = model_settings(instance)
     distance = float(topo.edge_distance_km[edge])
     if math.isnan(distance):
         u, v = int(topo.edge_src[edge]), int(topo.edge_dst[edge])
@@ -71,6 +96,8 @@ class Network:
                 instance.matrix_region, instance.matrix_site, instance.matrix_rtt_ms, strict=True
             )
         }
+        self.measured = _measured(instance)
+        self.margin_ms = sla_margin_ms(instance)
 
     def dijkstra(self, source: int) -> tuple[dict[int, float], dict[int, list[int]]]:
         """Distances and predecessor lists from ``source`` (cached; no path lists kept)."""
@@ -103,15 +130,27 @@ class Network:
             float(inst.topology.node_lat[node]),
             float(inst.topology.node_lon[node]),
         )
-        return km * inst.latency.access_route_factor / inst.latency.fibre_km_per_ms
+        settings = model_settings(inst)
+        return km * settings.access_route_factor / settings.fibre_km_per_ms
 
     def rtt_ms(self, region: int, site: int) -> float:
-        """Round trip region -> site (rule 4, or the measured matrix); inf if unreachable."""
+        """Round trip region -> site (the matrix, measured pairs, else rule 4); inf if unreachable."""
         if (region, site) in self.matrix:
             return self.matrix[(region, site)]
+        if (region, site) in self.measured:
+            return self.measured[(region, site)][0]
         if self.instance.matrix_only:
             return math.inf
         return 2.0 * (self.access_one_way_ms(region) + self.one_way_ms(region, site))
+
+    def sla_rtt_ms(self, region: int, site: int, rtt: float) -> float:
+        """The RTT the SLA is checked on: a matrix value as is; a measured pair's
+        ``rtt_p<q>_ms`` (q = sla_margin_percentile) where given; else ``rtt`` + the margin."""
+        if (region, site) in self.matrix:
+            return rtt
+        if (region, site) in self.measured:
+            return self.measured[(region, site)][1]
+        return rtt + self.margin_ms
 
     def one_way_ms(self, region: int, site: int) -> float:
         """Minimum one-way latency between the attach node and the site's node."""
@@ -136,6 +175,27 @@ class Network:
             path.append(node)
         # path runs target -> source; return it attach -> site node
         return path if self.from_sites else path[::-1]
+
+
+def _measured(instance: Instance) -> dict[tuple[int, int], tuple[float, float]]:
+    """(region, site) -> (rtt_ms, the RTT its SLA is checked on)."""
+    measured = instance.measured
+    if measured is None:
+        return {}
+    q = instance.latency.sla_margin_percentile
+    checked = [float(v) for v in measured.rtt_ms]
+    for level, values in measured.percentiles:
+        if q is not None and level == q:
+            checked = [
+                c if math.isnan(float(v)) else float(v)
+                for c, v in zip(checked, values, strict=True)
+            ]
+    return {
+        (int(r), int(s)): (float(rtt), check)
+        for r, s, rtt, check in zip(
+            measured.region, measured.site, measured.rtt_ms, checked, strict=True
+        )
+    }
 
 
 def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
