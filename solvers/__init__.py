@@ -1,18 +1,29 @@
-"""Placement model, backends and diagnosis: ``solve(instance, solver=...) -> Solution``."""
+"""Placement model, backends and diagnosis: ``solve(instance, solver=...) -> Solution``.
 
-from gpuplace.solvers.api import available_solvers, params_from_instance, solve
+Importing the package loads no backend (so ``solvers.verify`` and
+``solvers.plan`` stay independent of them): ``solve``, ``available_solvers``
+and ``params_from_instance`` load the backends, and register the ``fast``
+solver, on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from gpuplace.solvers.diagnose import diagnose
 from gpuplace.solvers.result import Solution, SolveParameters, Status
 
-__all__ = [
-    "SolveParameters",
-    "Solution",
-    "Status",
-    "available_solvers",
-    "diagnose",
-    "params_from_instance",
-    "solve",
-]
+_API = ("available_solvers", "params_from_instance", "solve")
 
-# Registers the "fast" solver (solvers/fast); placed last so the backend registry exists.
-import gpuplace.solvers.fast  # noqa: E402, F401
+__all__ = ["SolveParameters", "Solution", "Status", "diagnose", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module 'gpuplace.solvers' has no attribute {name!r}")
+    api = importlib.import_module("gpuplace.solvers.api")
+    importlib.import_module("gpuplace.solvers.fast")  # registers the "fast" solver
+    for entry in _API:
+        globals().setdefault(entry, getattr(api, entry))
+    return globals()[name]
