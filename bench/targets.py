@@ -259,8 +259,56 @@ def target_latency(ctx: Context):
     return rows, text, True
 
 
+def target_latency_calibration(ctx: Context):
+    from bench.bench_calibration import run
+
+    data = run(min_rtt_ms=20.0, folds=3 if ctx.quick else 5)
+    rows = [
+        {"model": label, **data[key]}
+        for key, label in (
+            ("before", "uncalibrated"),
+            ("after", "calibrated, fitted on all pairs"),
+            ("cross_validated", "calibrated, held-out pairs"),
+        )
+    ]
+
+    def row(label: str, s: dict) -> list:
+        return [
+            label,
+            f"{s['median_ratio']:.2f}",
+            f"{s['p10_ratio']:.2f}",
+            f"{s['p90_ratio']:.2f}",
+            f"{s['median_abs_ms']:.1f}",
+            f"{s['p90_abs_ms']:.1f}",
+        ]
+
+    fitted = data["fitted"]
+    table = markdown_table(
+        ["model", "median pred/meas", "p10", "p90", "median abs error (ms)", "p90 abs error (ms)"],
+        [row(r["model"], r) for r in rows],
+    )
+    text = (
+        f"Latency calibration: `{data['measured']}` (Azure inter-region P50 RTTs, "
+        f"{data['rows']} directed pairs of at least {data['min_rtt_ms']:.0f} ms) on "
+        f"`{data['topology']}` (`gpuplace latency calibrate {data['topology']} "
+        f"{data['measured']} --min-rtt-ms {data['min_rtt_ms']:.0f} --folds {data['folds']}`). "
+        f"Held-out rows: {data['folds']}-fold cross-validation, both directions of a pair in "
+        "one fold.\n\n"
+        + table
+        + f"\n\nFitted: fibre_km_per_ms {fitted['fibre_km_per_ms']:.1f} (path inflation "
+        f"{data['path_inflation']:.3f}), per_hop_ms {fitted['per_hop_ms']:.3f}, "
+        f"access_route_factor {fitted['access_route_factor']:.2f}. Flagged: "
+        f"{data['flagged_missing_link']} rows suggest a link the backbone lacks, "
+        f"{data['flagged_unused_link']} a link traffic does not take. "
+        f"Target (held-out median ratio within 0.9-1.1, median absolute error at most half the "
+        f"uncalibrated model's): **{'met' if data['met'] else 'not met'}**."
+    )
+    return rows, text, data["met"]
+
+
 TARGETS = {
     "latency": target_latency,
+    "latency-calibration": target_latency_calibration,
     "build": target_build,
     "world": target_world,
     "growth": target_growth,

@@ -84,8 +84,41 @@ def _print_scenario(report: dict[str, Any]) -> None:
         ("  enough", budget["enough"]),
     ]
     console.print(_pairs_table("Capacity and budget", rows))
+    _print_latency(report.get("latency"))
     for warning in report["warnings"]:
         console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+
+
+def _print_latency(latency: dict[str, Any] | None) -> None:
+    if latency is None:
+        return
+    rows: list[tuple[str, Any]] = []
+    calibration = latency["calibration"]
+    if calibration is not None:
+        model = calibration["model"]
+        rows += [
+            ("calibration", calibration["file"]),
+            ("  fibre_km_per_ms", model["fibre_km_per_ms"]),
+            ("  per_hop_ms", model["per_hop_ms"]),
+            ("  access_route_factor", model["access_route_factor"]),
+            ("  held-out pairs", calibration["holdout_pairs"]),
+        ]
+    if latency["sla_margin_percentile"] is not None:
+        rows.append(
+            (f"SLA margin at p{latency['sla_margin_percentile']:g} (ms)", latency["sla_margin_ms"])
+        )
+    rows.append(("measured region-site pairs", latency["measured_pairs"]))
+    stats = latency["predicted_vs_measured"]
+    if stats is not None:
+        rows += [
+            (f"  predicted / measured, {k}", stats[k])
+            for k in ("median_ratio", "p10_ratio", "p90_ratio")
+        ]
+        rows += [
+            ("  |predicted - measured| median (ms)", stats["median_abs_ms"]),
+            ("  |predicted - measured| p90 (ms)", stats["p90_abs_ms"]),
+        ]
+    console.print(_pairs_table("Latency: model against measurements", rows))
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,7 @@ from gpuplace.errors import InputError, Problem, ProblemCollector
 from gpuplace.scenario.build import build_instance
 from gpuplace.scenario.hashing import TOPOHUB_PREFIX, scenario_hash, topohub_stamp
 from gpuplace.scenario.instance import Instance, MeasuredPairs
-from gpuplace.scenario.measured import parse_measured, scenario_pairs
+from gpuplace.scenario.measured import MeasuredColumns, parse_measured, scenario_pairs
 from gpuplace.scenario.overrides import apply_overrides
 from gpuplace.scenario.regions import (
     MatrixTable,
@@ -90,6 +90,19 @@ def _read_calibration(
     except InputError as error:
         problems.problems.extend(error.problems)
         return None, stamp
+
+
+def _parse_measured(tables: dict, problems: ProblemCollector) -> MeasuredColumns | None:
+    table = tables.get("measured")
+    return parse_measured(table, problems) if table is not None else None
+
+
+def _measured_pairs(
+    columns: MeasuredColumns | None, regions: RegionTable, sites: SiteTable, topology: Topology
+) -> tuple[MeasuredPairs | None, list[str]]:
+    if columns is None:
+        return None, []
+    return scenario_pairs(columns, regions.ids, sites.ids, topology.node_ids)
 
 
 def topology_warnings(topology: Topology) -> list[str]:
@@ -199,6 +212,7 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
     if settings.measured_file is not None:
         tables["measured"] = read_table(base / settings.measured_file, problems)
     calibration, calibration_stamp = _read_calibration(settings.calibration_file, base, problems)
+    measured_columns = _parse_measured(tables, problems)
     gpus = read_gpus(tables["gpus"], problems) if tables["gpus"] is not None else None
     gpu_types = gpus.types if gpus is not None else None
     sites = (
@@ -219,9 +233,6 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
             sites.ids if sites is not None else None,
             problems,
         )
-    measured_columns = (
-        parse_measured(tables["measured"], problems) if tables.get("measured") is not None else None
-    )
     if sites is not None and gpus is not None:
         check_existing_fit(tables["sites"], sites, gpus, problems)
     problems.raise_if_any()
@@ -229,19 +240,12 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
     warnings = coordinate_warnings(tables["regions"], regions, topology, problems)
     problems.raise_if_any()
     warnings += topology_warnings(topology)
-    measured = None
-    if measured_columns is not None:
-        measured, unused = scenario_pairs(
-            measured_columns, regions.ids, sites.ids, topology.node_ids
-        )
-        warnings += unused
+    measured, unused = _measured_pairs(measured_columns, regions, sites, topology)
+    warnings += unused
     inputs = [("topology", topology_stamp)]
     inputs += [(label, table.data) for label, table in tables.items() if table is not None]
-    if calibration is not None:
-        inputs.append(("calibration", calibration_stamp))
+    inputs += [("calibration", calibration_stamp)] if calibration is not None else []
     sha256 = scenario_hash(normalised(data), inputs)
-    latency_inputs = (measured, calibration)
-    instance = _assemble(
-        settings, topology, sites, regions, gpus, matrix, latency_inputs, sha256, path
-    )
+    latency = (measured, calibration)
+    instance = _assemble(settings, topology, sites, regions, gpus, matrix, latency, sha256, path)
     return dataclasses.replace(instance, warnings=tuple(warnings))

@@ -16,7 +16,7 @@ from gpuplace.planning.report.data import report_data
 from gpuplace.planning.report.geojson import geojson_layers
 from gpuplace.planning.report.index import ReportSection, index_html
 from gpuplace.planning.report.maps import build_map
-from gpuplace.planning.report.plots import PLOTS
+from gpuplace.planning.report.plots import MEASURED_PLOT, PLOTS, measured_plot
 from gpuplace.planning.report.tables import assignments_csv, links_csv, sites_csv
 from gpuplace.scenario.instance import Instance
 
@@ -50,7 +50,7 @@ class Report:
 
 def _section_files(sections: Sequence[ReportSection]) -> dict[str, bytes | str]:
     """The extra sections' files by normalised relative path, checked before any work."""
-    reserved = {MAP_FILE, INDEX_FILE, *_TABLES, *PLOTS}
+    reserved = {MAP_FILE, INDEX_FILE, *_TABLES, *PLOTS, MEASURED_PLOT[0]}
     reserved |= {f"{name}.geojson" for name in ("sites", "regions", "assignments", "links")}
     files: dict[str, bytes | str] = {}
     for section in sections:
@@ -133,6 +133,10 @@ def build_report(
         contents[file] = make(data)
         plots.append((file, title))
         downloads.append((file, title))
+    if (measured_png := measured_plot(instance)) is not None:
+        contents[MEASURED_PLOT[0]] = measured_png
+        plots.append(MEASURED_PLOT)
+        downloads.append(MEASURED_PLOT)
 
     for name, body in section_files.items():
         contents[name] = body.encode("utf-8") if isinstance(body, str) else bytes(body)

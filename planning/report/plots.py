@@ -14,6 +14,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gpuplace.planning.report.data import ReportData
+from gpuplace.scenario.instance import Instance
+from gpuplace.scenario.latency_report import measured_comparison
 
 _DPI = 110
 
@@ -129,3 +131,49 @@ PLOTS = {
     "cost.png": ("Cost by site and GPU type", cost_plot),
     "utilisation.png": ("Utilisation by site", utilisation_plot),
 }
+
+
+MEASURED_PLOT = ("measured.png", "Predicted against measured RTT")
+
+
+def measured_plot(instance: Instance) -> bytes | None:
+    """Scatter: the (calibrated) model's RTT against the measured RTT of each measured pair.
+
+    None when the scenario has no measured pairs. The band around the diagonal
+    is the SLA margin the scenario adds to modelled RTTs (none without one).
+    """
+    comparison = measured_comparison(instance)
+    if comparison is None:
+        return None
+    fig = Figure(figsize=(5.6, 5.2))
+    ax = fig.subplots()
+    reachable = np.isfinite(comparison.predicted_ms)
+    measured, predicted = comparison.measured_ms[reachable], comparison.predicted_ms[reachable]
+    if measured.size == 0:
+        _empty(ax, "no measured pair is reachable in the model")
+        return _png(fig)
+    ax.scatter(measured, predicted, s=14, alpha=0.6, color="C0", label="measured pair")
+    top = float(max(measured.max(), predicted.max())) * 1.05
+    ax.plot(
+        [0, top], [0, top], color="grey", linewidth=1, linestyle=":", label="predicted = measured"
+    )
+    q = instance.latency.sla_margin_percentile
+    if instance.calibration is not None and q is not None:
+        margin = instance.calibration.margin_ms(q)
+        ax.fill_between(
+            [0, top],
+            [-margin, top - margin],
+            [0, top],
+            color="C1",
+            alpha=0.15,
+            label=f"SLA margin at p{q:g} ({margin:.0f} ms)",
+        )
+    ratio = float(np.median(predicted / measured))
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("measured RTT (ms)")
+    ax.set_ylabel("predicted RTT (ms)")
+    ax.set_title(f"{measured.size} measured pairs, median predicted/measured {ratio:.2f}")
+    ax.legend(loc="upper left")
+    ax.grid(alpha=0.3)
+    return _png(fig)
