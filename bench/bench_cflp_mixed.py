@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gpuplace.datasets.orlib import benchmarks_root  # noqa: E402
+from gpuplace.datasets.orlib import benchmark_file  # noqa: E402
 from gpuplace.datasets.orlib_read import read_cflp  # noqa: E402
 from gpuplace.solvers.fast import cflp  # noqa: E402
 from gpuplace.solvers.fast.flp import from_dense  # noqa: E402
@@ -39,7 +39,7 @@ GAP = 1e-3
 
 
 def instance(family: str, capacity: float, seed: int, spread: float):
-    inst = read_cflp(benchmarks_root() / "orlib" / "cflp" / f"{family}.txt", capacity=capacity)
+    inst = read_cflp(benchmark_file("cflp", family), capacity=capacity)
     rng = np.random.default_rng(seed)
     scaled = np.round(capacity * rng.uniform(1 - spread, 1 + spread, inst.n_facilities))
     return from_dense(inst.cost, inst.fixed_cost, inst.demand, scaled)

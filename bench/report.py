@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
+
+from gpuplace.files import write_text
 
 HEADER = """# Benchmarks
 
@@ -25,14 +26,6 @@ unless a row says otherwise.
 """
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_csv(path: Path, rows: Sequence[dict]) -> None:
     """All rows (union of their keys, in first-seen order) as CSV."""
     fields: dict[str, None] = {}
@@ -44,7 +37,7 @@ def write_csv(path: Path, rows: Sequence[dict]) -> None:
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _csv_value(v) for k, v in row.items()})
-    write_atomic(path, buffer.getvalue())
+    write_text(path, buffer.getvalue())
 
 
 def _csv_value(value):
@@ -84,7 +77,7 @@ def update_sections(path: Path, sections: dict[str, str], order: Sequence[str]) 
             text = head + block + tail
         else:
             text = text.rstrip("\n") + "\n\n" + block + "\n"
-    write_atomic(path, text if text.endswith("\n") else text + "\n")
+    write_text(path, text if text.endswith("\n") else text + "\n")
 
 
 def fmt_s(value: float | None, limit: float | None = None) -> str:

@@ -63,9 +63,9 @@ CAPABC = {
 
 
 def orlib_file(family: str, name: str) -> Path:
-    from gpuplace.datasets.orlib import benchmarks_root
+    from gpuplace.datasets.orlib import benchmark_file
 
-    return benchmarks_root() / "orlib" / family / f"{name}.txt"
+    return benchmark_file(family, name)
 
 
 def orlib_scenario(ctx: Context, family: str, name: str, capacity: float | None = None) -> Path:

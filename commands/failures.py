@@ -143,11 +143,11 @@ def register(app: typer.Typer) -> None:
         """
         from dataclasses import replace
 
+        from gpuplace.files import write_text
         from gpuplace.planning.failures import analyse_failures, redundancy_guarantee
-        from gpuplace.resilience.failure_cases import load_srlg
         from gpuplace.planning.failures_output import failures_csv, failures_json
-        from gpuplace.planning.io import write_text_atomic
         from gpuplace.planning.plans import load_plan
+        from gpuplace.resilience.failure_cases import load_srlg
         from gpuplace.scenario import load_instance, parse_set_options
 
         chosen = output_format
@@ -197,7 +197,7 @@ def register(app: typer.Typer) -> None:
         else:
             text = failures_json(impacts, guarantee, mode=mode.value, scenario=instance.name)
         if output is not None:
-            write_text_atomic(output, text)
+            write_text(output, text)
             if not quiet:
                 console.print(f"wrote {len(impacts)} failure cases to {output}", highlight=False)
         else:

@@ -1,7 +1,9 @@
 """OR-Library facility-location benchmarks: conversion to scenarios, and published optima.
 
-The two file families (``cap*.txt``, ``pmed*.txt``) and their readers are in
-:mod:`datasets.orlib_read`; this module re-exports the readers.
+The two file families (``cap*.txt``, ``pmed*.txt``, either possibly gzipped) and
+their readers are in :mod:`datasets.orlib_read`; this module re-exports the readers.
+The instances and their published optima are in the repository's
+``bench/data/orlib/`` (:func:`benchmarks_root`).
 
 Conversion maps a benchmark onto the normal placement model, so the optimum of
 the converted scenario equals the published optimum:
@@ -20,6 +22,7 @@ the converted scenario equals the published optimum:
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 from dataclasses import dataclass
@@ -27,23 +30,27 @@ from pathlib import Path
 
 import numpy as np
 
-from gpuplace.datasets._io import check_writable, fmt, write_csv, write_json, write_toml
+from gpuplace.datasets._text import csv_text, fmt, toml_text
 from gpuplace.datasets.orlib_read import (
     CflpInstance,
     PmedInstance,
+    instance_name,
     is_orlib,
     orlib_kind,
     read_cflp,
     read_pmed,
 )
 from gpuplace.errors import InputError, Problem
+from gpuplace.files import refuse_existing, write_files
 
 __all__ = [
     "CflpInstance",
     "Optimum",
     "PmedInstance",
+    "benchmark_file",
     "benchmarks_root",
     "convert_orlib",
+    "instance_name",
     "is_orlib",
     "load_optima",
     "optimum",
@@ -114,27 +121,25 @@ def _write_scenario(
     m, n = rtt_ms.shape
     site_ids = [f"f{i + 1}" for i in range(m)]
     region_ids = [f"c{j + 1}" for j in range(n)]
-    write_json(paths["topology"], _star_topology(m))
-    write_csv(
-        paths["sites"],
-        ["id", "node", "power_kw", "max_gpus", "fixed_cost"],
-        [[site_ids[i], site_ids[i], 1, fmt(max_gpus[i]), fmt(fixed_cost[i])] for i in range(m)],
-    )
-    write_csv(
-        paths["regions"],
-        ["id", "lat", "lon", "demand", "sla_rtt_ms", "node"],
-        [[region_ids[j], 0, 0, fmt(demand[j]), fmt(_SLA_RTT_MS), "hub"] for j in range(n)],
-    )
-    write_csv(
-        paths["gpus"],
-        ["type", "capex", "power_kw", "throughput"],
-        [["unit", 0, fmt(_UNIT_POWER_KW), 1]],
-    )
-    write_csv(
-        paths["rtt"],
-        ["region", "site", "rtt_ms"],
-        ([region_ids[j], site_ids[i], fmt(rtt_ms[i, j])] for j in range(n) for i in range(m)),
-    )
+    topology = json.dumps(_star_topology(m), indent=1, ensure_ascii=False) + "\n"
+    tables = {
+        paths["topology"]: topology,
+        paths["sites"]: csv_text(
+            ["id", "node", "power_kw", "max_gpus", "fixed_cost"],
+            [[site_ids[i], site_ids[i], 1, fmt(max_gpus[i]), fmt(fixed_cost[i])] for i in range(m)],
+        ),
+        paths["regions"]: csv_text(
+            ["id", "lat", "lon", "demand", "sla_rtt_ms", "node"],
+            [[region_ids[j], 0, 0, fmt(demand[j]), fmt(_SLA_RTT_MS), "hub"] for j in range(n)],
+        ),
+        paths["gpus"]: csv_text(
+            ["type", "capex", "power_kw", "throughput"], [["unit", 0, fmt(_UNIT_POWER_KW), 1]]
+        ),
+        paths["rtt"]: csv_text(
+            ["region", "site", "rtt_ms"],
+            ([region_ids[j], site_ids[i], fmt(rtt_ms[i, j])] for j in range(n) for i in range(m)),
+        ),
+    }
     document = {
         "name": name,
         "description": description,
@@ -153,13 +158,11 @@ def _write_scenario(
         "objective": {"kind": "cost", "latency_weight": 1.0},
         "solver": {"gap": 1e-9, "time_limit_s": 600},
     }
-    write_toml(
-        paths["toml"],
-        document,
-        header="OR-Library benchmark converted by gpuplace (datasets.orlib).\n"
-        "rtt_ms = c_ij / d_j and latency_weight = 1: the assignment cost is c_ij x share.",
+    header = (
+        "OR-Library benchmark converted by gpuplace (datasets.orlib).\n"
+        "rtt_ms = c_ij / d_j and latency_weight = 1: the assignment cost is c_ij x share."
     )
-    return list(paths.values())
+    return write_files({paths["toml"]: toml_text(document, header=header), **tables})
 
 
 def convert_orlib(
@@ -210,7 +213,7 @@ def convert_orlib(
     paths = _output_paths(output_toml)
     if path.resolve() in {p.resolve() for p in paths.values()}:
         raise InputError(Problem(str(path), "", "the output would overwrite the input"))
-    check_writable(paths.values(), force=force)
+    refuse_existing(paths.values(), force=force)
     if kind == "cflp":
         inst = read_cflp(path, capacity=capacity)
         return _convert_cflp(inst, paths, uncapacitated=uncapacitated, source=path)
@@ -267,11 +270,45 @@ def _convert_pmed(inst: PmedInstance, paths: dict[str, Path], *, source: Path) -
 
 
 def benchmarks_root() -> Path:
-    """The benchmarks folder: ``$GPUPLACE_BENCHMARKS``, else ``../shared/benchmarks`` from the repo."""
+    """The benchmarks folder (it holds ``orlib/``): ``$GPUPLACE_BENCHMARKS`` when set, else
+    the repository's ``bench/data``.
+
+    The repository root is the ``gpuplace`` package, so a source checkout (or an
+    editable install) finds its own copy with no setting. An installed wheel holds
+    no benchmark data: set ``GPUPLACE_BENCHMARKS``.
+    """
     env = os.environ.get("GPUPLACE_BENCHMARKS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
+    return Path(__file__).resolve().parents[1] / "bench" / "data"
+
+
+def benchmark_file(family: str, name: str, root: str | Path | None = None) -> Path:
+    """The file of OR-Library instance ``name`` of ``family`` (``"cflp"`` or ``"pmed"``).
+
+    ``<root>/orlib/<family>/<name>.txt``, or ``<name>.txt.gz`` when only the
+    gzipped file is there (the readers read both).
+
+    Raises
+    ------
+    InputError
+        When neither file exists.
+
+    Examples
+    --------
+    >>> benchmark_file("cflp", "cap41").name, benchmark_file("cflp", "capa").name
+    ('cap41.txt', 'capa.txt.gz')
+    """
+    folder = (Path(root) if root is not None else benchmarks_root()) / "orlib" / family
+    plain = folder / f"{name}.txt"
+    for candidate in (plain, folder / f"{name}.txt.gz"):
+        if candidate.is_file():
+            return candidate
+    raise InputError(
+        Problem(
+            str(plain), "", "not found (nor .gz); set GPUPLACE_BENCHMARKS to the benchmarks folder"
+        )
+    )
 
 
 def load_optima(family: str, root: str | Path | None = None) -> list[Optimum]:

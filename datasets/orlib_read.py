@@ -9,10 +9,14 @@
 - ``pmed*.txt``: uncapacitated p-median. ``n m p`` then ``m`` lines ``i j w``.
   When a pair appears on several lines the **last line wins**; distances are
   then shortest paths (Floyd-Warshall).
+
+Either kind may be gzipped (``capa.txt.gz``): a name ending in ``.gz`` is read
+through :mod:`gzip`, and the instance keeps the name without ``.txt.gz``.
 """
 
 from __future__ import annotations
 
+import gzip
 import math
 import re
 from dataclasses import dataclass
@@ -21,8 +25,19 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse.csgraph import csgraph_from_dense, floyd_warshall
 
-from gpuplace.datasets._io import fmt
+from gpuplace.datasets._text import fmt
 from gpuplace.errors import InputError, Problem
+
+__all__ = [
+    "PUBLISHED_CAPACITIES",
+    "CflpInstance",
+    "PmedInstance",
+    "instance_name",
+    "is_orlib",
+    "orlib_kind",
+    "read_cflp",
+    "read_pmed",
+]
 
 _CFLP_NAME = re.compile(r"^cap(\d+|[a-z])$", re.IGNORECASE)
 _PMED_NAME = re.compile(r"^pmed\d+$", re.IGNORECASE)
@@ -72,24 +87,58 @@ class PmedInstance:
         return int(self.distance.shape[0])
 
 
+def _is_gzip(path: Path) -> bool:
+    return path.suffix.lower() == ".gz"
+
+
+def instance_name(path: str | Path) -> str:
+    """The instance a file holds, by its name: ``cap41.txt`` and ``capa.txt.gz`` give ``cap41``, ``capa``.
+
+    Examples
+    --------
+    >>> instance_name("orlib/cflp/capa.txt.gz"), instance_name("pmed7.txt"), instance_name("cap41")
+    ('capa', 'pmed7', 'cap41')
+    """
+    path = Path(path)
+    return (path.with_suffix("") if _is_gzip(path) else path).stem
+
+
+def _open_text(path: Path):
+    """The file as ASCII text, decompressed when its name ends in ``.gz``."""
+    if _is_gzip(path):
+        return gzip.open(path, "rt", encoding="ascii", errors="strict")
+    return open(path, encoding="ascii", errors="strict")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        with _open_text(path) as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise InputError(Problem(str(path), "", "file not found")) from None
+    except (OSError, EOFError, UnicodeDecodeError) as error:  # gzip: BadGzipFile, EOFError
+        raise InputError(Problem(str(path), "", f"cannot read: {error}")) from None
+
+
 def orlib_kind(path: str | Path) -> str | None:
     """Which OR-Library format a file holds: ``"cflp"``, ``"pmed"`` or None.
 
-    Recognised by name (``capNN``, ``capa``..., ``pmedNN``) or, failing that, by
-    the shape of its first lines.
+    Recognised by name (``capNN``, ``capa``..., ``pmedNN``, optionally ``.txt``,
+    optionally gzipped) or, failing that, by the shape of its first lines.
     """
     path = Path(path)
-    stem = path.stem
-    if path.suffix.lower() not in ("", ".txt"):
+    plain = path.with_suffix("") if _is_gzip(path) else path
+    if plain.suffix.lower() not in ("", ".txt"):
         return None
+    stem = instance_name(path)
     if _CFLP_NAME.match(stem) and stem.lower() != "capopt":
         return "cflp"
     if _PMED_NAME.match(stem):
         return "pmed"
     try:
-        with open(path, encoding="ascii", errors="strict") as handle:
+        with _open_text(path) as handle:
             head = [handle.readline().split() for _ in range(3)]
-    except (OSError, UnicodeDecodeError):
+    except (OSError, EOFError, UnicodeDecodeError):
         return None
     first, second, third = head
     if _all_ints(first) and len(first) == 3 and _all_ints(second) and len(second) == 3:
@@ -123,12 +172,7 @@ def _all_ints(tokens: list[str]) -> bool:
 
 
 def _tokens(path: Path) -> list[tuple[str, int]]:
-    try:
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError:
-        raise InputError(Problem(str(path), "", "file not found")) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(Problem(str(path), "", f"cannot read: {error}")) from None
+    text = _read_text(path)
     return [(tok, no) for no, line in enumerate(text.splitlines(), 1) for tok in line.split()]
 
 
@@ -170,9 +214,12 @@ def read_cflp(path: str | Path, capacity: float | None = None) -> CflpInstance:
 
     Examples
     --------
-    >>> inst = read_cflp(benchmarks_root() / "orlib/cflp/cap41.txt")  # doctest: +SKIP
-    >>> inst.n_facilities, inst.n_customers  # doctest: +SKIP
-    (16, 50)
+    >>> from gpuplace.datasets.orlib import benchmark_file
+    >>> inst = read_cflp(benchmark_file("cflp", "cap41"))
+    >>> inst.n_facilities, inst.n_customers, float(inst.capacity[0]), float(inst.fixed_cost[0])
+    (16, 50, 5000.0, 7500.0)
+    >>> float(read_cflp(benchmark_file("cflp", "capa"), capacity=8000).capacity.sum())
+    800000.0
     """
     path = Path(path)
     tokens = _tokens(path)
@@ -199,7 +246,7 @@ def read_cflp(path: str | Path, capacity: float | None = None) -> CflpInstance:
         cap_token, fixed_token = tokens[2 + 2 * i], tokens[3 + 2 * i]
         if cap_token[0] == _CAPACITY_WORD:
             if capacity is None:
-                known = PUBLISHED_CAPACITIES.get(path.stem.lower())
+                known = PUBLISHED_CAPACITIES.get(instance_name(path).lower())
                 hint = f" (published: {', '.join(fmt(c) for c in known)})" if known else ""
                 raise InputError(
                     Problem(
@@ -218,7 +265,7 @@ def read_cflp(path: str | Path, capacity: float | None = None) -> CflpInstance:
     values = [_number(path, tok, "customer data") for tok in tokens[2 + 2 * m :]]
     block = np.asarray(values, dtype=float).reshape(n, 1 + m)
     return CflpInstance(
-        name=path.stem,
+        name=instance_name(path),
         capacity=cap,
         fixed_cost=fixed,
         demand=block[:, 0].copy(),
@@ -237,14 +284,16 @@ def read_pmed(path: str | Path) -> PmedInstance:
     ------
     InputError
         Malformed header or edge lines, vertices out of range, a disconnected graph.
+
+    Examples
+    --------
+    >>> from gpuplace.datasets.orlib import benchmark_file
+    >>> inst = read_pmed(benchmark_file("pmed", "pmed1"))
+    >>> inst.name, inst.n, inst.p, inst.n_edge_lines
+    ('pmed1', 100, 5, 200)
     """
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="ascii").splitlines()
-    except FileNotFoundError:
-        raise InputError(Problem(str(path), "", "file not found")) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(Problem(str(path), "", f"cannot read: {error}")) from None
+    lines = _read_text(path).splitlines()
     rows = [(no, line.split()) for no, line in enumerate(lines, 1) if line.strip()]
     if not rows or len(rows[0][1]) != 3 or not _all_ints(rows[0][1]):
         raise InputError(Problem(str(path), "line 1", "expected 'n m p' (three integers)"))
@@ -278,4 +327,4 @@ def read_pmed(path: str | Path) -> PmedInstance:
     distance = floyd_warshall(graph, directed=False)
     if np.isinf(distance).any():
         raise InputError(Problem(str(path), "", "the graph is not connected"))
-    return PmedInstance(name=path.stem, p=p, distance=distance, n_edge_lines=m)
+    return PmedInstance(name=instance_name(path), p=p, distance=distance, n_edge_lines=m)

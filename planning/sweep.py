@@ -29,13 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from gpuplace.errors import InputError, Problem
+from gpuplace.files import make_folder, write_bytes, write_json, write_text
 from gpuplace.planning.executor import run_tasks
-from gpuplace.planning.io import (
-    is_nonempty_dir,
-    write_bytes_atomic,
-    write_json_atomic,
-    write_text_atomic,
-)
 from gpuplace.planning.sweep_case import (
     ERROR,
     HAS_PLAN,
@@ -153,7 +148,8 @@ def _check_vary_keys(scenario: str | os.PathLike[str], keys: list[str]) -> None:
 def _check_dir(out_dir: Path, *, force: bool) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(Problem(str(out_dir), "", "exists and is not a folder"))
-    if is_nonempty_dir(out_dir) and not (out_dir / MANIFEST).is_file() and not force:
+    holds_files = out_dir.is_dir() and any(out_dir.iterdir())
+    if holds_files and not (out_dir / MANIFEST).is_file() and not force:
         raise InputError(
             Problem(
                 str(out_dir),
@@ -164,8 +160,8 @@ def _check_dir(out_dir: Path, *, force: bool) -> None:
 
 
 def _make_dirs(out_dir: Path) -> None:
-    (out_dir / PLANS_DIR).mkdir(parents=True, exist_ok=True)
-    (out_dir / CASES_DIR).mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir / PLANS_DIR)
+    make_folder(out_dir / CASES_DIR)
 
 
 def run_sweep(
@@ -288,8 +284,8 @@ def run_sweep(
     if len(load_errors) == len(cases):
         raise InputError(load_errors[0].problems)
     # Written only once some case loads, so a sweep of bad input leaves nothing behind.
+    write_json(*manifest)  # first: when it cannot be written, no folder is left behind
     _make_dirs(target)
-    write_json_atomic(*manifest)
 
     def row_of(i: int) -> dict[str, Any]:
         key = keys[i]
@@ -300,7 +296,7 @@ def run_sweep(
 
     def write_results() -> list[dict[str, Any]]:
         rows = [row_of(i) for i in range(len(cases)) if keys[i] in results]
-        write_text_atomic(target / RESULTS, results_csv(rows, vary_keys))
+        write_text(target / RESULTS, results_csv(rows, vary_keys))
         return rows
 
     def record(result: CaseResult) -> None:
@@ -309,7 +305,7 @@ def run_sweep(
 
             write_plan(target / PLANS_DIR / f"{result.key}.json", result.plan, force=True)
         if result.row.get("status") != ERROR:
-            write_json_atomic(
+            write_json(
                 target / CASES_DIR / f"{result.key}.json", {"key": result.key, "row": result.row}
             )
         results[result.key] = result
@@ -344,9 +340,9 @@ def run_sweep(
 
     rows = write_results()
     front = mark_front(rows, axes)
-    write_text_atomic(target / "pareto.csv", pareto_csv(rows, vary_keys, axes, front))
+    write_text(target / "pareto.csv", pareto_csv(rows, vary_keys, axes, front))
     title = f"{base_instance.name}: {len(rows)} cases, {int(front.sum())} Pareto-optimal"
-    write_bytes_atomic(target / "pareto.png", pareto_png(rows, axes, front, title))
+    write_bytes(target / "pareto.png", pareto_png(rows, axes, front, title))
     return SweepResult(
         out_dir=target,
         rows=rows,

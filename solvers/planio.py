@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from gpuplace.errors import InputError, Problem
+from gpuplace.files import write_text
 from gpuplace.solvers.verify.schema import schema_problems
 
 
@@ -31,7 +30,7 @@ def plan_json(plan: dict[str, Any]) -> str:
 
 
 def write_plan(path: str | os.PathLike[str], plan: dict[str, Any], *, force: bool = False) -> Path:
-    """Write a plan atomically: a temporary file in the same folder, then ``os.replace``.
+    """Write a plan atomically (:func:`gpuplace.files.write_text`).
 
     Parameters
     ----------
@@ -55,25 +54,7 @@ def write_plan(path: str | os.PathLike[str], plan: dict[str, Any], *, force: boo
     target = Path(path)
     if target.exists() and not force:
         raise InputError([Problem(str(target), "", "already exists (use --force to overwrite)")])
-    text = plan_json(plan)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as error:
-        raise InputError([Problem(str(target), "", f"cannot write: {error.strerror}")]) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(error, OSError):
-            raise InputError([Problem(str(target), "", f"cannot write: {error}")]) from None
-        raise
-    return target
+    return write_text(target, plan_json(plan))
 
 
 def read_plan(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from gpuplace.errors import InputError, Problem
+from gpuplace.files import refuse_existing, write_text
 from gpuplace.topo.graph import Topology
 
 
@@ -60,14 +58,14 @@ def to_node_link(topology: Topology) -> dict[str, Any]:
 
 
 def write_node_link(topology: Topology, path: str | Path, force: bool = False) -> Path:
-    """Write ``topology`` as node-link JSON, atomically (temp file + ``os.replace``).
+    """Write ``topology`` as node-link JSON, atomically (:func:`gpuplace.files.write_text`).
 
     Parameters
     ----------
     topology
         The topology to write.
     path
-        The output file.
+        The output file; missing folders are created.
     force
         Overwrite an existing file.
 
@@ -79,20 +77,9 @@ def write_node_link(topology: Topology, path: str | Path, force: bool = False) -
     Raises
     ------
     InputError
-        When ``path`` exists and ``force`` is false, or its folder does not exist.
+        When ``path`` exists and ``force`` is false, or it cannot be written.
     """
     path = Path(path)
-    if path.exists() and not force:
-        raise InputError(Problem(str(path), "", "already exists; use --force to overwrite"))
-    if not path.parent.is_dir():
-        raise InputError(Problem(str(path), "", f"folder {str(path.parent)!r} does not exist"))
+    refuse_existing([path], force=force)
     text = json.dumps(to_node_link(topology), indent=1, allow_nan=False) + "\n"
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text(path, text)

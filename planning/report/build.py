@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from gpuplace.errors import InputError, Problem
-from gpuplace.planning.io import check_output_dir, staged_dir, write_bytes_atomic
+from gpuplace.files import check_folder_output, folder_output, write_bytes
 from gpuplace.planning.plans import scenario_sha
 from gpuplace.planning.report.data import report_data
 from gpuplace.planning.report.geojson import geojson_layers
@@ -102,9 +101,10 @@ def build_report(
     Raises
     ------
     InputError
-        When ``out_dir`` is a file, or a non-empty folder without ``force``.
+        When ``out_dir`` is a file, a non-empty folder without ``force``, cannot be
+        written, or another run wrote it first (:func:`gpuplace.files.folder_output`).
     """
-    check_output_dir(out_dir, force=force)
+    check_folder_output(out_dir, force=force)
     section_files = _section_files(extra_sections)
     warnings = []
     sha = scenario_sha(plan)
@@ -151,10 +151,7 @@ def build_report(
     ).encode("utf-8")
 
     target = Path(out_dir)
-    try:
-        with staged_dir(target, force=force) as stage:
-            for name, body in contents.items():
-                write_bytes_atomic(stage / name, body)
-    except OSError as error:
-        raise InputError(Problem(str(target), "", f"cannot write the report: {error}")) from None
+    with folder_output(target, force=force) as stage:
+        for name, body in contents.items():
+            write_bytes(stage / name, body)
     return Report(out_dir=target, files=tuple(sorted(contents)), warnings=tuple(warnings))

@@ -1,24 +1,31 @@
 """Output safety of every command that writes: --force, untouched inputs, nothing left behind.
 
-For solve -o, convert -o, report -o, sweep -o, failures -o and datasets build -o:
+For solve -o, convert -o (topologies and OR-Library files), report -o, sweep -o,
+failures -o and datasets build -o:
 
 - an existing output is not overwritten without ``--force`` (exit 2, unchanged);
   with ``--force`` it is;
 - the input files are never modified (sha256 of the input folder before and after);
 - a run that fails on bad input leaves no output file or folder behind;
-- no temporary file is left in the output folder, after success or failure.
+- no temporary file is left in the output folder, after success or failure;
+- files get mode ``0o666 & ~umask`` and folders ``0o777 & ~umask``;
+- a full disk is exit 2 "cannot write", and nothing is left behind.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from gpuplace.datasets.orlib import benchmark_file
 from support.cli_files import run, tree_digest, write_scenario
 
 
@@ -50,6 +57,12 @@ WRITERS = [
         False,
         lambda i, o: ["convert", i / "topology.json", "-o", o],
         lambda i, o: ["convert", i / "bad.json", "-o", o],
+    ),
+    Writer(
+        "convert-orlib",
+        False,
+        lambda i, o: ["convert", benchmark_file("cflp", "cap41"), "-o", o],
+        None,
     ),
     Writer(
         "report",
@@ -106,7 +119,12 @@ WRITERS = [
     ),
 ]
 BY_NAME = {w.name: w for w in WRITERS}
-OUTPUT_NAME = {"failures": "failures.csv", "convert": "topology.json", "solve": "plan.json"}
+OUTPUT_NAME = {
+    "failures": "failures.csv",
+    "convert": "topology.json",
+    "convert-orlib": "cap41.toml",
+    "solve": "plan.json",
+}
 
 
 @pytest.fixture(scope="module")
@@ -215,6 +233,42 @@ def test_failed_run_leaves_nothing_behind(inputs, tmp_path, writer):
     assert not out.exists()
     assert leftovers(tmp_path) == []
     assert tree_digest(inputs) == before
+
+
+@pytest.fixture
+def umask():
+    """A umask other than the usual 022, restored afterwards."""
+    old = os.umask(0o027)
+    yield 0o027
+    os.umask(old)
+
+
+@pytest.mark.parametrize("writer", WRITERS, ids=lambda w: w.name)
+def test_outputs_get_the_umask_modes(inputs, tmp_path, writer, umask):
+    out = tmp_path / "new" / OUTPUT_NAME.get(writer.name, writer.name)
+    result = run(*writer.args(inputs, out))
+    assert result.exit_code == 0, result.output
+    written = [tmp_path / "new", *(tmp_path / "new").rglob("*")]
+    assert len(written) >= 2
+    modes = {str(p.relative_to(tmp_path)): stat.S_IMODE(p.stat().st_mode) for p in written}
+    expected = {
+        str(p.relative_to(tmp_path)): (0o777 if p.is_dir() else 0o666) & ~umask for p in written
+    }
+    assert modes == expected
+
+
+@pytest.mark.parametrize("writer", WRITERS, ids=lambda w: w.name)
+def test_full_disk_writes_nothing(inputs, tmp_path, writer, monkeypatch):
+    def full(_fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    out = tmp_path / "new" / "deeper" / OUTPUT_NAME.get(writer.name, writer.name)
+    result = run(*writer.args(inputs, out))
+    assert result.exit_code == 2, result.output
+    assert "cannot write: No space left on device" in result.stderr
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_infeasible_solve_writes_nothing(inputs, tmp_path):

@@ -1,4 +1,4 @@
-"""Fixtures for the dataset tests: the OR-Library benchmark folder (skip when absent)."""
+"""Fixtures for the dataset tests: the OR-Library benchmark folder (bench/data/orlib)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,5 @@ from gpuplace.datasets.orlib import benchmarks_root
 @pytest.fixture(scope="session")
 def orlib_root() -> Path:
     root = benchmarks_root() / "orlib"
-    if not (root / "cflp" / "cap41.txt").exists():
-        pytest.skip(f"OR-Library benchmarks not found under {root} (set GPUPLACE_BENCHMARKS)")
+    assert (root / "cflp" / "optima.csv").is_file(), f"OR-Library benchmarks missing under {root}"
     return root

@@ -38,10 +38,10 @@ def test_uncapacitated_and_capacity_options(orlib_root: Path, tmp_path: Path) ->
     convert_orlib(orlib_root / "cflp" / "cap41.txt", tmp_path / "u.toml", uncapacitated=True)
     sites = _rows(tmp_path / "u.sites.csv")
     assert {row["max_gpus"] for row in sites} == {"58268"}  # total demand: never binds
-    convert_orlib(orlib_root / "cflp" / "capa.txt", tmp_path / "a.toml", capacity=8000)
+    convert_orlib(orlib_root / "cflp" / "capa.txt.gz", tmp_path / "a.toml", capacity=8000)
     assert {row["max_gpus"] for row in _rows(tmp_path / "a.sites.csv")} == {"8000"}
     with pytest.raises(InputError, match="capacity"):
-        convert_orlib(orlib_root / "cflp" / "capa.txt", tmp_path / "b.toml")
+        convert_orlib(orlib_root / "cflp" / "capa.txt.gz", tmp_path / "b.toml")
     with pytest.raises(InputError, match="cap\\*.txt files only"):
         convert_orlib(orlib_root / "pmed" / "pmed1.txt", tmp_path / "p.toml", capacity=5)
 

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import os
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pytest
 
-from gpuplace.datasets.orlib import is_orlib, load_optima, optimum, orlib_kind, read_cflp, read_pmed
+from gpuplace.datasets.orlib import (
+    benchmark_file,
+    benchmarks_root,
+    is_orlib,
+    load_optima,
+    optimum,
+    orlib_kind,
+    read_cflp,
+    read_pmed,
+)
 from gpuplace.errors import InputError
 
 
@@ -32,10 +44,10 @@ def test_cap41_sizes_and_values(orlib_root: Path) -> None:
 
 def test_capacity_word_needs_a_value(orlib_root: Path) -> None:
     with pytest.raises(InputError) as error:
-        read_cflp(orlib_root / "cflp" / "capa.txt")
+        read_cflp(orlib_root / "cflp" / "capa.txt.gz")
     text = str(error.value)
     assert "capacity" in text and "8000" in text and "line 2" in text
-    inst = read_cflp(orlib_root / "cflp" / "capa.txt", capacity=8000)
+    inst = read_cflp(orlib_root / "cflp" / "capa.txt.gz", capacity=8000)
     assert (inst.n_facilities, inst.n_customers) == (100, 1000)
     assert np.all(inst.capacity == 8000.0)
 
@@ -117,13 +129,13 @@ def test_pmed_errors(tmp_path: Path) -> None:
 
 def test_detection(orlib_root: Path, tmp_path: Path) -> None:
     assert orlib_kind(orlib_root / "cflp" / "cap41.txt") == "cflp"
-    assert orlib_kind(orlib_root / "cflp" / "capb.txt") == "cflp"
+    assert orlib_kind(orlib_root / "cflp" / "capb.txt.gz") == "cflp"
     assert orlib_kind(orlib_root / "pmed" / "pmed7.txt") == "pmed"
     assert not is_orlib(orlib_root / "cflp" / "capopt.txt")
     assert not is_orlib(orlib_root / "cflp" / "optima.csv")
     # by content, whatever the name
     renamed = tmp_path / "facilities.txt"
-    renamed.write_bytes((orlib_root / "cflp" / "capa.txt").read_bytes()[:2000])
+    renamed.write_bytes(gzip.decompress((orlib_root / "cflp" / "capa.txt.gz").read_bytes())[:2000])
     assert orlib_kind(renamed) == "cflp"
     renamed.write_bytes((orlib_root / "pmed" / "pmed1.txt").read_bytes())
     assert orlib_kind(renamed) == "pmed"
@@ -147,7 +159,50 @@ def test_optima_tables(orlib_root: Path) -> None:
 
 
 def test_benchmarks_root_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from gpuplace.datasets.orlib import benchmarks_root
-
     monkeypatch.setenv("GPUPLACE_BENCHMARKS", str(tmp_path))
     assert benchmarks_root() == tmp_path
+    with pytest.raises(InputError, match="cap41.txt: not found"):
+        benchmark_file("cflp", "cap41")
+
+
+def test_benchmarks_root_is_in_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GPUPLACE_BENCHMARKS", raising=False)
+    repository = Path(__file__).resolve().parents[2]
+    assert benchmarks_root() == repository / "bench" / "data"
+    assert benchmark_file("cflp", "cap41") == repository / "bench/data/orlib/cflp/cap41.txt"
+    assert benchmark_file("cflp", "capc").name == "capc.txt.gz"
+    assert len(load_optima("cflp")) == 89
+
+
+def test_stored_files_match_the_originals(orlib_root: Path) -> None:
+    """Every file of SHA256SUMS (original bytes) is there, plain or gzipped, unchanged."""
+    lines = (orlib_root / "SHA256SUMS").read_text().splitlines()
+    assert len(lines) == 84  # 40 cap + capopt + optima, 40 pmed + pmedopt + optima
+    for line in lines:
+        digest, name = line.split(maxsplit=1)
+        path = orlib_root / name
+        data = (
+            path.read_bytes()
+            if path.exists()
+            else gzip.decompress(path.with_suffix(".txt.gz").read_bytes())
+        )
+        assert hashlib.sha256(data).hexdigest() == digest, name
+    stored = {str(p.relative_to(orlib_root)).removesuffix(".gz") for p in orlib_root.glob("*/*")}
+    assert stored == {line.split(maxsplit=1)[1] for line in lines}
+
+
+def test_gzipped_file_reads_as_the_plain_one(orlib_root: Path, tmp_path: Path) -> None:
+    plain = orlib_root / "pmed" / "pmed2.txt"
+    packed = tmp_path / "pmed2.txt.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    a, b = read_pmed(plain), read_pmed(packed)
+    assert (b.name, b.p, b.n_edge_lines) == (a.name, a.p, a.n_edge_lines)
+    np.testing.assert_array_equal(a.distance, b.distance)
+    assert orlib_kind(packed) == "pmed"
+    unnamed = tmp_path / "graph.txt.gz"
+    os.link(packed, unnamed)
+    assert orlib_kind(unnamed) == "pmed"  # by content, through gzip
+    broken = tmp_path / "cap41.txt.gz"
+    broken.write_bytes(gzip.compress((orlib_root / "cflp" / "cap41.txt").read_bytes())[:300])
+    with pytest.raises(InputError, match="cap41.txt.gz: cannot read"):
+        read_cflp(broken)

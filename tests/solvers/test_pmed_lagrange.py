@@ -195,15 +195,13 @@ def test_applies_only_to_exact_counts():
 def test_pmed1_end_to_end_reproduces_its_optimum(tmp_path):
     import gpuplace.solvers.fast  # noqa: F401  (registers the fast backend)
     from gpuplace import solvers
-    from gpuplace.datasets.orlib import benchmarks_root, convert_orlib
+    from gpuplace.datasets.orlib import benchmark_file, convert_orlib
     from gpuplace.scenario.load import load_instance
     from gpuplace.solvers.plan import build_plan
     from gpuplace.solvers.result import SolveParameters, Status
     from gpuplace.solvers.verify import verify_plan
 
-    source = benchmarks_root() / "orlib" / "pmed" / "pmed1.txt"
-    if not source.exists():
-        pytest.skip(f"OR-Library benchmarks not found under {source.parent}")
+    source = benchmark_file("pmed", "pmed1")
     convert_orlib(source, tmp_path / "pmed1.toml")
     instance = load_instance(tmp_path / "pmed1.toml")
     params = SolveParameters(time_limit_s=60, gap=1e-9, threads=1, seed=0)

@@ -60,7 +60,14 @@ def test_refuses_to_overwrite_without_force(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temp file left
 
 
-def test_missing_folder(tmp_path):
+def test_missing_folders_are_created(tmp_path):
     t = read_topology(FIXTURES / "small.json")
-    with pytest.raises(InputError, match="does not exist"):
+    out = write_node_link(t, tmp_path / "no" / "out.json")
+    assert read_topology(out).n_nodes == 5
+
+
+def test_unwritable_location(tmp_path):
+    t = read_topology(FIXTURES / "small.json")
+    (tmp_path / "no").write_text("a file")
+    with pytest.raises(InputError, match="cannot write: .* is a file, not a folder"):
         write_node_link(t, tmp_path / "no" / "out.json")
