@@ -6,6 +6,8 @@ import importlib
 
 import typer
 
+from gpuplace.commands.shutdown import install_exit_handler
+
 app = typer.Typer(
     name="gpuplace",
     help="Network-topology and GPU-placement optimiser.",
@@ -25,6 +27,7 @@ COMMAND_MODULES = (
     "report",
     "sweep",
     "failures",
+    "latency",
 )
 
 for _module in COMMAND_MODULES:
@@ -36,6 +39,7 @@ for _module in COMMAND_MODULES:
 
 
 def main() -> None:
+    install_exit_handler()
     app()
 
 

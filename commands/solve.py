@@ -26,8 +26,9 @@ from gpuplace.commands.common import (
     scenario_files,
     usage_error,
 )
+from gpuplace.commands.shutdown import clear_quit, request_quit
 from gpuplace.errors import InputError, Problem
-from gpuplace.solvers import cancel
+from gpuplace.solvers.cancel import CancelToken
 
 TOP_SITES = 10
 
@@ -38,19 +39,23 @@ class SolveFormat(StrEnum):
 
 
 @contextmanager
-def interruptible() -> Iterator[None]:
-    """First Ctrl-C asks the solve to stop with its best plan; a second one quits at once.
+def interruptible() -> Iterator[CancelToken]:
+    """A cancel token for one solve: the first Ctrl-C cancels it, a second one quits at once.
 
+    The solve stops with its best plan once the token is cancelled; the
+    second Ctrl-C raises KeyboardInterrupt (exit 130) and tells the exit
+    handler not to wait for solver threads (:func:`gpuplace.commands.shutdown.request_quit`).
     A process that started with SIGINT ignored (a background job of a
     non-interactive shell, ``nohup``) keeps ignoring it.
     """
-    cancel.reset()
+    token = CancelToken()
+    clear_quit()
 
     def on_sigint(signum: int, frame: Any) -> None:
-        if cancel.cancel_requested():
-            cancel.request_quit()
+        if token.cancelled:
+            request_quit()
             raise KeyboardInterrupt
-        cancel.request_cancel()
+        token.cancel()
         err_console.print("stopping: keeping the best plan found so far (Ctrl-C again to quit)")
 
     try:
@@ -61,7 +66,7 @@ def interruptible() -> Iterator[None]:
     except ValueError:  # not the main thread: no signal handling
         previous = None
     try:
-        yield
+        yield token
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -154,7 +159,7 @@ def print_summary(plan: dict[str, Any], written: Path | None) -> None:
 def print_solvers() -> None:
     """Each solver, whether it is installed, and the features it declares."""
     from gpuplace import solvers
-    from gpuplace.solvers.backends import BACKENDS
+    from gpuplace.solvers.backends.registry import BACKENDS
 
     table = Table(title="solvers")
     table.add_column("name")
@@ -234,9 +239,10 @@ def register(app: typer.Typer) -> None:
         name = solver or instance.solver.name
         spinner = is_terminal() and not quiet and fmt == SolveFormat.text
 
-        with interruptible():
-            solution = run_solver(instance, name, params, spinner=spinner)
-            interrupted = cancel.cancel_requested()
+        with interruptible() as cancel:
+            run_params = replace(params, cancel=cancel)
+            solution = run_solver(instance, name, run_params, spinner=spinner)
+            interrupted = cancel.cancelled
         if interrupted and not solution.interrupted:
             solution = replace(solution, interrupted=True)
         settings = {

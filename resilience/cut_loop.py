@@ -43,12 +43,11 @@ from gpuplace.resilience.loop_rows import LoopRows, RowOptions
 from gpuplace.resilience.repair import repair_survivable
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.api import solve
-from gpuplace.solvers.backends.base import empty_solution, gap_of, status_from_gap
-from gpuplace.solvers.cancel import cancel_requested
+from gpuplace.solvers.backends.solution import empty_solution
 from gpuplace.solvers.model import LinearModel, build_model
 from gpuplace.solvers.model.objective import sense as objective_sense
 from gpuplace.solvers.reachable import ReachablePairs
-from gpuplace.solvers.result import Solution, SolveParameters, Status
+from gpuplace.solvers.result import Solution, SolveParameters, Status, gap_of, status_from_gap
 
 __all__ = ["CutLoop", "CutLoopOptions", "RoundLog", "without_flag"]
 
@@ -203,8 +202,8 @@ class CutLoop:
         return failed if failed is not None else self.finish()
 
     def cancelled(self) -> bool:
-        """Whether a cancel was requested (the loop's one look at it)."""
-        return cancel_requested()
+        """Whether the solve's cancel token was cancelled (the loop's one look at it)."""
+        return self.params.cancel.cancelled
 
     def lp_rounds(self) -> None:
         """Cut the LP relaxation until it breaks no failover cut (or time or rounds run out)."""

@@ -27,7 +27,7 @@ import numpy as np
 
 from gpuplace.resilience.cuts import separate
 from gpuplace.scenario.instance import Instance, SiteStatus
-from gpuplace.solvers.backends.base import warm_start_vector
+from gpuplace.solvers.backends.solution import warm_start_vector
 from gpuplace.solvers.model.builder import LinearModel
 from gpuplace.solvers.model.objective import objective_value
 from gpuplace.solvers.reachable import ReachablePairs

@@ -24,7 +24,7 @@ from gpuplace.resilience.certify import biting_failures, unsurvivable_regions
 from gpuplace.resilience.cut_loop import CutLoop, CutLoopOptions, RoundLog, without_flag
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.api import backend_class, params_from_instance, solve
-from gpuplace.solvers.backends.base import empty_solution
+from gpuplace.solvers.backends.solution import empty_solution
 from gpuplace.solvers.constraints.survivability import add_failover_rows
 from gpuplace.solvers.constraints.survivability import name as FAMILY
 from gpuplace.solvers.model.builder import ModelBuilder

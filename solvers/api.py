@@ -9,9 +9,9 @@ from typing import Any
 
 from gpuplace.errors import InputError, Problem
 from gpuplace.scenario.instance import Instance
-from gpuplace.solvers.backends import BACKENDS
-from gpuplace.solvers.backends.base import Backend, empty_solution
-from gpuplace.solvers.cancel import cancel_requested
+from gpuplace.solvers.backends.base import Backend
+from gpuplace.solvers.backends.registry import BACKENDS
+from gpuplace.solvers.backends.solution import empty_solution
 from gpuplace.solvers.diagnose import diagnose, explain_infeasible
 from gpuplace.solvers.model.formulation import build_model
 from gpuplace.solvers.result import Solution, SolveParameters, Status
@@ -67,7 +67,7 @@ def solve(
     solver
         ``auto``, ``cpsat``, ``highs``, ``scip`` or ``greedy`` (see :func:`available_solvers`).
     params
-        Time limit, gap, threads, seed; default from ``instance.solver``.
+        Time limit, gap, threads, seed and cancel token; default from ``instance.solver``.
     warm_start
         A previous Solution of the same instance, passed as a hint where supported.
     extra_pieces
@@ -86,7 +86,7 @@ def solve(
     -----
     ``params.time_limit_s`` is a wall-clock limit for the whole call (model
     building, warm start, exact solve); backends stop within a few seconds of it.
-    After :func:`solvers.cancel.request_cancel` (first Ctrl-C on the command line)
+    Once ``params.cancel`` is cancelled (the command line does it on the first Ctrl-C)
     the running backend stops and returns its best plan so far with
     ``interrupted=True`` (FEASIBLE when it has one); a call made while a cancel is
     pending returns NO_SOLUTION at once.
@@ -105,7 +105,7 @@ def solve(
     cls = backend_class(instance, solver)
     params = params or params_from_instance(instance)
     started = time.perf_counter()
-    if cancel_requested():
+    if params.cancel.cancelled:
         return empty_solution(
             instance,
             Status.NO_SOLUTION,
@@ -124,10 +124,14 @@ def solve(
     # The time limit covers the whole call: the backend gets what model building left.
     left_s = max(0.0, params.time_limit_s - (time.perf_counter() - started))
     solution = cls().solve(model, instance, replace(params, time_limit_s=left_s), warm_start)
-    if solution.status == Status.INFEASIBLE and not cancel_requested():
+    if solution.status == Status.INFEASIBLE and not params.cancel.cancelled:
         left_s = params.time_limit_s - (time.perf_counter() - started)
         why = explain_infeasible(
-            model, time_limit_s=min(30.0, max(1.0, left_s)), instance=instance, seed=params.seed
+            model,
+            time_limit_s=min(30.0, max(1.0, left_s)),
+            instance=instance,
+            seed=params.seed,
+            cancel=params.cancel,
         )
         solution = replace(solution, notes=solution.notes + tuple(why))
     return replace(solution, wall_s=time.perf_counter() - started)

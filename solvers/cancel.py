@@ -1,71 +1,69 @@
-"""A process-wide cancellation token that long-running solves poll.
+"""A cancel token: one solve's request to stop, passed in, never global.
 
-The command line sets it on the first Ctrl-C; backends check
-:func:`cancel_requested` (or pass :data:`CANCEL_EVENT` to a solver callback)
-and stop with the best plan found so far, marking the solution
-``interrupted``. Library callers may use it the same way from another thread.
+Every :class:`~solvers.result.SolveParameters` carries a fresh token
+(``params.cancel``); backends, the HiGHS adapter, the facility-location
+solvers and the diagnosis poll the token they were given and then return
+their best plan so far, marked ``interrupted``. Whoever runs a solve and may
+want to stop it (the command line on Ctrl-C, a server on a client's request)
+makes the token, passes it in and cancels it from any thread; two solves with
+different tokens never stop each other.
 
 Examples
 --------
->>> from gpuplace.solvers import cancel
->>> cancel.reset()
->>> cancel.cancel_requested()
+>>> token = CancelToken()
+>>> token.cancelled
 False
->>> cancel.request_cancel()
->>> cancel.cancel_requested()
-True
->>> cancel.reset()
+>>> token.cancel()
+>>> token.cancelled, token.wait(0.0)
+(True, True)
 """
 
 from __future__ import annotations
 
 import threading
 
-CANCEL_EVENT = threading.Event()
-QUIT_EVENT = threading.Event()
-# Exit status when the user asked to quit at once (128 + SIGINT).
-QUIT_EXIT_STATUS = 130
 
+class CancelToken:
+    """A thread-safe, one-way flag: once cancelled, always cancelled.
 
-def request_cancel() -> None:
-    """Ask the running solve to stop at its next check, keeping its best plan."""
-    CANCEL_EVENT.set()
-
-
-def cancel_requested() -> bool:
-    """True once a stop was requested and not yet :func:`reset`."""
-    return CANCEL_EVENT.is_set()
-
-
-def request_quit() -> None:
-    """The user wants out now (second Ctrl-C): stop, and let the process end at once.
-
-    Besides cancelling, this tells the exit handler of :mod:`solvers.backends.base`
-    not to wait for solver threads still inside C++ code but to end the process
-    with :data:`QUIT_EXIT_STATUS` as soon as the interpreter begins to exit.
+    A copy made by pickling (a task sent to a worker process) starts in the
+    state the token had then; cancelling one afterwards does not reach the other.
     """
-    CANCEL_EVENT.set()
-    QUIT_EVENT.set()
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask whatever polls this token to stop at its next check, keeping its best plan."""
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` was called."""
+        return self._event.is_set()
+
+    def is_set(self) -> bool:
+        """:attr:`cancelled` as a call, for code that takes ``stop: Callable[[], bool]``."""
+        return self._event.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until cancelled or ``timeout`` seconds passed; True when cancelled."""
+        return self._event.wait(timeout)
+
+    def __reduce__(self) -> tuple:
+        return (_token_in_state, (self.cancelled,))
+
+    def __repr__(self) -> str:
+        return f"CancelToken(cancelled={self.cancelled})"
 
 
-def quit_requested() -> bool:
-    """True once :func:`request_quit` was called and not yet :func:`reset`."""
-    return QUIT_EVENT.is_set()
+def _token_in_state(cancelled: bool) -> CancelToken:
+    token = CancelToken()
+    if cancelled:
+        token.cancel()
+    return token
 
 
-def reset() -> None:
-    """Clear previous requests (done before each solve)."""
-    CANCEL_EVENT.clear()
-    QUIT_EVENT.clear()
-
-
-__all__ = [
-    "CANCEL_EVENT",
-    "QUIT_EVENT",
-    "QUIT_EXIT_STATUS",
-    "cancel_requested",
-    "quit_requested",
-    "request_cancel",
-    "request_quit",
-    "reset",
-]
+__all__ = ["CancelToken"]

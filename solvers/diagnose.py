@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.diagnosis import fmt
 from gpuplace.solvers.model.builder import LinearModel
 from gpuplace.topo import latency
@@ -248,6 +249,7 @@ def explain_infeasible(
     time_limit_s: float = 10.0,
     instance: Instance | None = None,
     seed: int = 0,
+    cancel: CancelToken | None = None,
 ) -> list[str]:
     """Why an infeasible model has no plan, in planner terms.
 
@@ -266,6 +268,8 @@ def explain_infeasible(
         names families that cannot hold together.
     seed
         Random seed of the solvers used.
+    cancel
+        The diagnosis stops once it is cancelled (what is proven by then is said).
 
     Returns
     -------
@@ -275,5 +279,5 @@ def explain_infeasible(
     from gpuplace.solvers.diagnosis.explain import conflicting_families, explain
 
     if instance is None:
-        return conflicting_families(model, time_limit_s)
-    return explain(model, instance, time_limit_s=time_limit_s, seed=seed)
+        return conflicting_families(model, time_limit_s, cancel)
+    return explain(model, instance, time_limit_s=time_limit_s, seed=seed, cancel=cancel)

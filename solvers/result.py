@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
+
+from gpuplace.solvers.cancel import CancelToken
 
 
 class Status(StrEnum):
@@ -19,13 +22,19 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class SolveParameters:
-    """Common parameters every backend honours."""
+    """Common parameters every backend honours.
+
+    ``cancel`` is the token the solve polls (:class:`~solvers.cancel.CancelToken`,
+    a fresh one by default); ``dataclasses.replace`` keeps it, so every part of
+    one solve stops on the same request.
+    """
 
     time_limit_s: float = 60.0
     gap: float = 0.01
     threads: int = 2
     seed: int = 0
     log: bool = False
+    cancel: CancelToken = field(default_factory=CancelToken, compare=False, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,3 +58,48 @@ class Solution:
     backend_version: str
     interrupted: bool = False
     notes: tuple[str, ...] = field(default=())
+
+
+# Relative gap tolerance on top of the requested gap (round-off of objective and bound).
+GAP_TOL = 1e-9
+
+
+def gap_of(objective: float | None, bound: float | None) -> float | None:
+    """Relative gap ``|objective - bound| / max(|objective|, 1e-9)``, or None without both.
+
+    Examples
+    --------
+    >>> gap_of(100.0, 99.0)
+    0.01
+    >>> gap_of(100.0, None) is None
+    True
+    """
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+def status_from_gap(objective: float | None, bound: float | None, gap: float) -> Status:
+    """OPTIMAL when :func:`gap_of` is within ``gap`` (+ :data:`GAP_TOL`), FEASIBLE otherwise.
+
+    NO_SOLUTION without an objective.
+
+    Examples
+    --------
+    >>> status_from_gap(100.0, 99.0, 0.01), status_from_gap(100.0, 98.0, 0.01)
+    (<Status.OPTIMAL: 'optimal'>, <Status.FEASIBLE: 'feasible'>)
+    """
+    if objective is None:
+        return Status.NO_SOLUTION
+    g = gap_of(objective, bound)
+    return Status.OPTIMAL if g is not None and g <= gap + GAP_TOL else Status.FEASIBLE
+
+
+__all__ = [
+    "GAP_TOL",
+    "SolveParameters",
+    "Solution",
+    "Status",
+    "gap_of",
+    "status_from_gap",
+]

@@ -6,7 +6,12 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+from gpuplace.commands.shutdown import install_exit_handler
 from support import tiny_instance
+
+# A test may leave a stopped CP-SAT or HiGHS thread behind; let it stop before the
+# interpreter finalises (see install_exit_handler).
+install_exit_handler()
 
 settings.register_profile(
     "default",

@@ -1,29 +1,14 @@
-"""Solver backends behind one interface (:class:`solvers.backends.base.Backend`)."""
+"""Solver backends behind one interface (:class:`solvers.backends.base.Backend`).
 
-from __future__ import annotations
+- :mod:`~solvers.backends.base`: the interface and the opening every solve shares;
+- :mod:`~solvers.backends.solution`: a Solution from a backend's values;
+- :mod:`~solvers.runtime`: deadlines, and solver calls in helper threads;
+- one module per backend (``auto`` with :mod:`~solvers.backends.greedy_exact`, ``cpsat``
+  with :mod:`~solvers.backends.cpsat_translate`, ``greedy`` with
+  :mod:`~solvers.backends.greedy_construct`, ``highs``, ``scip``); ``fast`` lives in
+  :mod:`solvers.fast`;
+- :mod:`~solvers.backends.registry`: every backend by name (``BACKENDS``).
 
-from gpuplace.solvers.backends.auto import AutoBackend
-from gpuplace.solvers.backends.base import Backend
-from gpuplace.solvers.backends.cpsat import CpSatBackend
-from gpuplace.solvers.backends.greedy import GreedyBackend
-from gpuplace.solvers.backends.highs import HighsBackend
-from gpuplace.solvers.backends.scip import ScipBackend
+Importing this package loads no backend.
+"""
 
-BACKENDS: dict[str, type[Backend]] = {
-    "auto": AutoBackend,
-    "cpsat": CpSatBackend,
-    "highs": HighsBackend,
-    "scip": ScipBackend,
-    "greedy": GreedyBackend,
-}
-
-
-def register_backend(cls: type[Backend], replace: bool = False) -> type[Backend]:
-    """Add a backend class under ``cls.name`` (usable as a decorator)."""
-    if cls.name in BACKENDS and not replace and BACKENDS[cls.name] is not cls:
-        raise ValueError(f"backend {cls.name!r} is already registered")
-    BACKENDS[cls.name] = cls
-    return cls
-
-
-__all__ = ["BACKENDS", "Backend", "register_backend"]

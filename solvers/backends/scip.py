@@ -11,7 +11,7 @@ Stopping: ``model_builder``'s ``stop_search`` does not reach SCIP (a SCIP run
 stopped after 2 s went on to its 60 s time limit), so SCIP honours only its own
 time limit. It therefore runs in a child Python process (own session, SIGINT
 ignored) that is killed on a cancel request or
-:data:`~solvers.backends.base.ABANDON_GRACE_S` after the deadline; a killed run
+:data:`~solvers.runtime.ABANDON_GRACE_S` after the deadline; a killed run
 keeps nothing of its own (the warm start, if any, is returned). Starting the
 child costs about a second. ``auto`` uses SCIP only when neither HiGHS nor
 CP-SAT is installed.
@@ -28,29 +28,15 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from gpuplace.scenario.instance import Instance
-from gpuplace.solvers.backends.base import (
-    ABANDON_GRACE_S,
-    WATCH_POLL_S,
-    Backend,
-    deadline_of,
-    fallback_solution,
-    make_solution,
-    no_plan,
-    remaining_s,
-    should_stop,
-    status_from_gap,
-    stop_reason,
-    warm_start_vector,
-)
-from gpuplace.solvers.cancel import cancel_requested
-from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.backends.base import Backend, Run
+from gpuplace.solvers.backends.solution import warm_start_vector
+from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.result import Solution, SolveParameters, Status
+from gpuplace.solvers.runtime import ABANDON_GRACE_S, WATCH_POLL_S
 
 
 class ScipBackend(Backend):
@@ -78,25 +64,12 @@ class ScipBackend(Backend):
     def _specific(self, params: SolveParameters) -> str:
         return f"limits/gap = {params.gap}\nrandomization/randomseedshift = {int(params.seed)}\n"
 
-    def solve(
-        self,
-        model: LinearModel,
-        instance: Instance,
-        params: SolveParameters,
-        warm_start: Solution | None = None,
-    ) -> Solution:
-        started = time.perf_counter()
-        deadline = deadline_of(params, started)
-        version = self.version()
-        notes: list[str] = []
-        warm = warm_start if warm_start is not None and warm_start.objective is not None else None
+    def _solve(self, run: Run) -> Solution:
+        model = run.model
         hint = None
-        if warm is not None:
-            hint = warm_start_vector(model, instance, warm)
-            notes.append(f"warm start from {warm.backend} (objective {warm.objective:.6g})")
-        if should_stop(deadline):
-            notes.append(f"{self.name} not started: {stop_reason()}")
-            return fallback_solution(model, instance, warm, started, self.name, version, notes)
+        if run.warm is not None:
+            hint = warm_start_vector(model, run.instance, run.warm)
+            run.note_warm_start()
         task = {
             "solver": self.solver_name,
             "col_lb": model.col_lb.astype(float),
@@ -109,60 +82,42 @@ class ScipBackend(Backend):
             "integer": np.flatnonzero(model.integer),
             "maximize": model.sense == "max",
             "hint": hint,
-            "time_limit_s": remaining_s(deadline, floor_s=0.01),
-            "specific": self._specific(params),
-            "log": bool(params.log),
+            "time_limit_s": run.remaining_s(floor_s=0.01),
+            "specific": self._specific(run.params),
+            "log": bool(run.params.log),
         }
-        answer = _run_child(task, deadline)
+        answer = _run_child(task, run.deadline, run.cancel)
         if answer is None:
-            notes.append(f"{self.name} stopped by the {stop_reason()} (child process ended)")
-            return fallback_solution(model, instance, warm, started, self.name, version, notes)
-        status_name, values, bound, status_string = answer
-        stopped = cancel_requested()
-        if status_name == "INFEASIBLE":
-            return no_plan(model, instance, Status.INFEASIBLE, started, self.name, version)
-        if status_name not in ("OPTIMAL", "FEASIBLE"):
-            notes.append(f"{self.name} stopped: {status_name} {status_string}".strip())
-            if warm is not None:
-                return fallback_solution(model, instance, warm, started, self.name, version, notes)
-            return no_plan(
-                model,
-                instance,
-                Status.NO_SOLUTION,
-                started,
-                self.name,
-                version,
-                interrupted=True,
-                notes=notes,
+            run.notes.append(
+                f"{self.name} stopped by the {run.stop_reason()} (child process ended)"
             )
+            return run.fallback()
+        status_name, values, bound, status_string = answer
+        if status_name == "INFEASIBLE":
+            return run.solution(None, Status.INFEASIBLE, notes=())
+        if status_name not in ("OPTIMAL", "FEASIBLE"):
+            run.notes.append(f"{self.name} stopped: {status_name} {status_string}".strip())
+            if run.warm is not None:
+                return run.fallback()
+            return run.solution(None, Status.NO_SOLUTION, interrupted=True)
         if bound is not None and not np.isfinite(bound):
             bound = None
-        sol = make_solution(
-            model,
-            instance,
+        return run.plan(
             values,
-            Status.FEASIBLE,
             bound,
-            started,
-            self.name,
-            version,
-            stopped or status_name != "OPTIMAL",
-            tuple(notes),
+            optimal=status_name == "OPTIMAL",
+            interrupted=run.cancel.cancelled or status_name != "OPTIMAL",
         )
-        status = (
-            Status.OPTIMAL
-            if status_name == "OPTIMAL"
-            else status_from_gap(sol.objective, sol.bound, params.gap)
-        )
-        return replace(sol, status=status)
 
 
-def _run_child(task: dict[str, Any], deadline: float) -> tuple | None:
+def _run_child(task: dict[str, Any], deadline: float, cancel: CancelToken) -> tuple | None:
     """Solve ``task`` in a child Python process; None when it was killed or failed.
 
     The child is a plain ``python -c`` (not multiprocessing, which would re-import
     the caller's ``__main__``) in its own session, so a terminal's Ctrl-C reaches
-    only this process; the task goes in on stdin and the answer comes back on
+    only this process; it is killed at once when ``cancel`` is cancelled and
+    :data:`~solvers.runtime.ABANDON_GRACE_S` after ``deadline``. The
+    task goes in on stdin and the answer comes back on
     stdout, pickled (the child's own output, e.g. the SCIP log, goes to stderr).
     """
     child = subprocess.Popen(
@@ -189,7 +144,7 @@ def _run_child(task: dict[str, Any], deadline: float) -> tuple | None:
         while reader.is_alive():
             reader.join(WATCH_POLL_S)
             now = time.perf_counter()
-            if give_up is None and cancel_requested():
+            if give_up is None and cancel.cancelled:
                 give_up = now
             if give_up is None and now >= deadline:
                 give_up = now + ABANDON_GRACE_S
@@ -239,3 +194,6 @@ def child_main() -> None:
         bound = float(solver.best_objective_bound)
     with os.fdopen(result_fd, "wb") as out:
         pickle.dump((result.name, values, bound, solver.status_string), out)
+
+
+__all__ = ["ScipBackend", "child_main"]

@@ -9,8 +9,8 @@ For an infeasible model M and each relaxable family F (:mod:`solvers.diagnosis.r
    the remaining time: a plan found proves that removing F alone suffices (and
    how much loosening is enough), its dual bound how much is needed at least.
 
-All runs share one time budget and stop early on a cancel request
-(:func:`solvers.cancel.cancel_requested`).
+All runs share one time budget and stop early once the cancel token they
+were given (:class:`~solvers.cancel.CancelToken`) is cancelled.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 
 from gpuplace.scenario.instance import Instance
-from gpuplace.solvers.cancel import cancel_requested
+from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.diagnosis import fmt
 from gpuplace.solvers.diagnosis.findings import NOT_ALONE, RESTORES, SHORT, UNDECIDED, Finding
 from gpuplace.solvers.diagnosis.highs_run import INFEASIBLE, Outcome, Runner
@@ -41,6 +41,7 @@ def relaxation_findings(
     instance: Instance,
     time_limit_s: float = DEFAULT_TIME_S,
     seed: int = 0,
+    cancel: CancelToken | None = None,
 ) -> list[Finding]:
     """Relax each constraint family of an infeasible model alone, and say what that proves.
 
@@ -54,6 +55,8 @@ def relaxation_findings(
         Wall-clock budget of the whole diagnosis.
     seed
         HiGHS random seed.
+    cancel
+        Runs stop, and no further run starts, once it is cancelled.
 
     Returns
     -------
@@ -65,11 +68,12 @@ def relaxation_findings(
     variants = [problem_for(model, r) for r in relaxations(model, instance)]
     if not variants:
         return []
-    runner = Runner(seed=seed)
+    cancel = cancel or CancelToken()
+    runner = Runner(seed=seed, cancel=cancel)
     lps: list[Outcome | None] = [None] * len(variants)
     for i, variant in enumerate(variants):
         left = lp_deadline - time.perf_counter()
-        if left <= 0.05 or cancel_requested():
+        if left <= 0.05 or cancel.cancelled:
             break
         lps[i] = runner.run(variant.problem, left / (len(variants) - i), relax=True)
     # Quick decisions first (feasibility), the quantities that improve with time last.
@@ -84,7 +88,7 @@ def relaxation_findings(
     mips: list[Outcome | None] = [None] * len(variants)
     for n, i in enumerate(todo):
         left = deadline - time.perf_counter()
-        if left <= 0.05 or cancel_requested():
+        if left <= 0.05 or cancel.cancelled:
             break
         mips[i] = runner.run(variants[i].problem, left / (len(todo) - n))
     return [
@@ -115,14 +119,17 @@ def explain(
     instance: Instance,
     time_limit_s: float = DEFAULT_TIME_S,
     seed: int = 0,
+    cancel: CancelToken | None = None,
 ) -> list[str]:
     """Messages for an infeasible model: :func:`relaxation_findings` in planner terms.
 
     When no family alone restores feasibility and time remains, the CP-SAT
-    explanation (families in conflict) is added.
+    explanation (families in conflict) is added. Everything stops once
+    ``cancel`` is cancelled.
     """
     started = time.perf_counter()
-    findings = relaxation_findings(model, instance, time_limit_s, seed)
+    cancel = cancel or CancelToken()
+    findings = relaxation_findings(model, instance, time_limit_s, seed, cancel)
     out = messages_of(findings, time_limit_s)
     if findings and all(f.verdict == NOT_ALONE for f in findings):
         out.insert(
@@ -131,16 +138,18 @@ def explain(
         )
     if not any(f.verdict in (RESTORES, SHORT) for f in findings):
         left = time_limit_s - (time.perf_counter() - started)
-        if left >= 1.0 and not cancel_requested():
-            out.extend(conflicting_families(model, left))
+        if left >= 1.0 and not cancel.cancelled:
+            out.extend(conflicting_families(model, left, cancel))
     return out
 
 
-def conflicting_families(model: LinearModel, time_limit_s: float) -> list[str]:
+def conflicting_families(
+    model: LinearModel, time_limit_s: float, cancel: CancelToken | None = None
+) -> list[str]:
     """Constraint families that cannot hold together (CP-SAT assumptions), as messages."""
     from gpuplace.solvers.backends.cpsat import infeasible_families
 
-    fams = infeasible_families(model, time_limit_s=time_limit_s)
+    fams = infeasible_families(model, time_limit_s=time_limit_s, cancel=cancel)
     if fams is None:
         return ["infeasible; no smaller explanation was found within the time allowed"]
     if not fams:

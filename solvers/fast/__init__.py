@@ -12,9 +12,11 @@
 - :mod:`solvers.fast.transport`, :mod:`solvers.fast.primal`: plans from open sites
   (assignment LP, whole GPUs, repair);
 - :mod:`solvers.fast.dual_primal`: bound and plans together until the gap closes;
-- :mod:`solvers.fast.backend`: all of it behind the Backend interface as solver ``fast``.
+- :mod:`solvers.fast.backend`: all of it behind the Backend interface as solver ``fast``
+  (registered in :data:`solvers.backends.registry.BACKENDS`; ``auto`` routes facility-location
+  cores to it).
 
-Importing this package registers the ``fast`` solver.
+Every HiGHS run goes through :mod:`solvers.highs`.
 """
 
 from gpuplace.solvers.fast.backend import FastBackend

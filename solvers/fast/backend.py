@@ -13,8 +13,9 @@ Route, by what the instance is:
    served, no redundancy or existing GPUs), the Lagrangian bound and
    Lagrangian plans together (:mod:`solvers.fast.dual_primal`), each plan
    checked against every row of the full model. Otherwise, or when no
-   Lagrangian plan passes, ``auto`` (greedy warm start + HiGHS) on the reduced
-   instance, with the Lagrangian bound from the time left when it applies.
+   Lagrangian plan passes, ``auto``'s rule (greedy warm start, then an exact
+   backend: :mod:`solvers.backends.greedy_exact`) on the reduced instance,
+   with the Lagrangian bound from the time left when it applies.
    The plan is disaggregated onto the original regions.
 
 Every bound reported is a proven bound of the original instance; the plan is
@@ -29,24 +30,13 @@ from dataclasses import replace
 import numpy as np
 
 from gpuplace.scenario.instance import Instance
-from gpuplace.solvers.backends import register_backend
-from gpuplace.solvers.backends.auto import AutoBackend
-from gpuplace.solvers.backends.base import Backend, gap_of, make_solution
-from gpuplace.solvers.cancel import cancel_requested
-from gpuplace.solvers.fast import cflp, dual_primal, flp, highs_mip, lagrange, pmedian, radius
-from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.backends.base import Backend, Run
+from gpuplace.solvers.backends.greedy_exact import GreedyExactBackend
+from gpuplace.solvers.fast import cflp, dual_primal, flp, lagrange, pmedian, radius
+from gpuplace.solvers.highs import adapter
 from gpuplace.solvers.model.formulation import build_model
 from gpuplace.solvers.presolve import aggregate, disaggregate_shares, disaggregate_unserved
-from gpuplace.solvers.result import Solution, SolveParameters, Status
-
-
-def _status(objective: float | None, bound: float | None, gap: float, infeasible: bool) -> Status:
-    if infeasible:
-        return Status.INFEASIBLE
-    if objective is None:
-        return Status.NO_SOLUTION
-    g = gap_of(objective, bound)
-    return Status.OPTIMAL if g is not None and g <= gap + 1e-12 else Status.FEASIBLE
+from gpuplace.solvers.result import Solution, Status, gap_of, status_from_gap
 
 
 def _gpus_for(instance: Instance, served: np.ndarray) -> np.ndarray:
@@ -68,34 +58,34 @@ class FastBackend(Backend):
     supports_warm_start = True
     proves_bound = True
     interruptible = False
+    plans_when_stopped = True
 
     @classmethod
     def is_available(cls) -> bool:
-        return highs_mip.available()
+        return adapter.available()
 
     @classmethod
     def version(cls) -> str:
-        return f"fast/highs {highs_mip.version()}"
+        return f"fast/highs {adapter.version()}"
 
-    def solve(
-        self,
-        model: LinearModel,
-        instance: Instance,
-        params: SolveParameters,
-        warm_start: Solution | None = None,
-    ) -> Solution:
-        started = time.perf_counter()
-        problem = flp.from_instance(instance)
+    @classmethod
+    def handles(cls, instance: Instance) -> bool:
+        """Whether ``instance`` is a pure facility-location core this backend solves (``auto`` asks)."""
+        return cls.is_available() and flp.from_instance(instance) is not None
+
+    def _solve(self, run: Run) -> Solution:
+        problem = flp.from_instance(run.instance)
         if problem is not None:
-            return self._facility(model, instance, problem, params, started)
-        return self._general(model, instance, params, warm_start, started)
+            return self._facility(run, problem)
+        return self._general(run)
 
     # -- facility-location core ------------------------------------------------
-    def _facility(self, model, instance, problem, params, started) -> Solution:
-        budget = max(params.time_limit_s - (time.perf_counter() - started), 0.5)
+    def _facility(self, run: Run, problem: flp.FacilityProblem) -> Solution:
+        params, instance, model = run.params, run.instance, run.model
+        budget = max(params.time_limit_s - (time.perf_counter() - run.started), 0.5)
         common = dict(time_limit_s=budget, gap=params.gap, threads=params.threads, seed=params.seed)
         if problem.capacitated:
-            result = cflp.solve(problem, **common)
+            result = cflp.solve(problem, **common, cancel=run.cancel)
         else:
             result = None
             if pmedian.applies(problem):
@@ -103,21 +93,13 @@ class FastBackend(Backend):
                     problem, time_limit_s=budget, gap=params.gap, seed=params.seed
                 )
             if result is None:
-                budget = max(params.time_limit_s - (time.perf_counter() - started), 0.5)
-                result = radius.solve(problem, **{**common, "time_limit_s": budget})
+                budget = max(params.time_limit_s - (time.perf_counter() - run.started), 0.5)
+                result = radius.solve(
+                    problem, **{**common, "time_limit_s": budget}, cancel=run.cancel
+                )
         if result.share is None:
-            status = Status.INFEASIBLE if result.status == "infeasible" else Status.NO_SOLUTION
-            return make_solution(
-                model,
-                instance,
-                None,
-                status,
-                None,
-                started,
-                self.name,
-                self.version(),
-                notes=result.notes,
-            )
+            status = Status.INFEASIBLE if result.status == Status.INFEASIBLE else Status.NO_SOLUTION
+            return run.solution(None, status, notes=result.notes)
         served = np.bincount(
             instance.pair_site,
             weights=result.share * instance.region_demand[instance.pair_region],
@@ -129,66 +111,49 @@ class FastBackend(Backend):
         gpus = np.where(result.open_sites[:, None], _gpus_for(instance, served), 0)
         v[blocks["gpus"].start : blocks["gpus"].stop] = gpus.reshape(-1)
         v[blocks["share"].start : blocks["share"].stop] = result.share
-        status = _status(result.objective, result.bound, params.gap, False)
-        return make_solution(
-            model,
-            instance,
-            v,
-            status,
-            result.bound,
-            started,
-            self.name,
-            self.version(),
-            interrupted=cancel_requested(),
-            notes=result.notes,
+        status = status_from_gap(result.objective, result.bound, params.gap)
+        return run.solution(
+            v, status, result.bound, interrupted=run.cancel.cancelled, notes=result.notes
         )
 
     # -- general instances -----------------------------------------------------
-    def _general(self, model, instance, params, warm_start, started) -> Solution:
+    def _general(self, run: Run) -> Solution:
+        params, instance, model = run.params, run.instance, run.model
         agg = aggregate(instance)
-        notes = [f"presolve: {agg.original.n_regions} regions -> {agg.reduced.n_regions}"]
+        run.notes.append(f"presolve: {agg.original.n_regions} regions -> {agg.reduced.n_regions}")
         reduced = agg.reduced
         if lagrange.applies(reduced) and reduced.n_pairs > _EXACT_FIRST_PAIRS:
-            found = self._dual_primal(model, agg, params, started, notes)
+            found = self._dual_primal(run, agg)
             if found is not None:
                 return found
         red_model = model if agg.merged == 0 else build_model(reduced)
-        elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - run.started
         share_of_time = 0.6 if lagrange.applies(instance) else 1.0
         exact_limit = max((params.time_limit_s - elapsed) * share_of_time, 1.0)
-        result = AutoBackend().solve(red_model, reduced, replace(params, time_limit_s=exact_limit))
-        notes += list(result.notes)
+        result = GreedyExactBackend().solve(
+            red_model, reduced, replace(params, time_limit_s=exact_limit)
+        )
+        run.notes.extend(result.notes)
         bound = result.bound
-        # a time-limit stop inside auto is not a cancel request: only the latter skips the bound
-        interrupted = cancel_requested()
+        # a time-limit stop inside the rule is not a cancel request: only the latter skips the bound
+        interrupted = run.cancel.cancelled
         if result.objective is not None and lagrange.applies(instance) and not interrupted:
             g = gap_of(result.objective, bound)
             if g is None or g > params.gap:
-                deadline = started + params.time_limit_s - 0.5
                 lag = lagrange.subgradient(
                     reduced,
                     result.objective,
-                    deadline=deadline,
+                    deadline=run.started + params.time_limit_s - 0.5,
                     target_gap=params.gap,
-                    stop=cancel_requested,
+                    stop=run.cancel.is_set,
                 )
-                interrupted = cancel_requested()
-                notes.append(f"Lagrangian bound {lag.bound:.6g} after {lag.iterations} step(s)")
+                interrupted = run.cancel.cancelled
+                run.notes.append(f"Lagrangian bound {lag.bound:.6g} after {lag.iterations} step(s)")
                 if bound is None or lag.bound > bound:
                     bound = lag.bound
         if result.objective is None:
             status = Status.INFEASIBLE if result.status == Status.INFEASIBLE else Status.NO_SOLUTION
-            return make_solution(
-                model,
-                instance,
-                None,
-                status,
-                None,
-                started,
-                self.name,
-                self.version(),
-                notes=tuple(notes),
-            )
+            return run.solution(None, status)
         v = np.zeros(model.n_vars)
         blocks = model.var_blocks
         v[blocks["open"].start : blocks["open"].stop] = result.open_sites
@@ -200,25 +165,14 @@ class FastBackend(Backend):
             v[blocks["unserved"].start : blocks["unserved"].stop] = disaggregate_unserved(
                 agg, result.unserved
             )
-        status = _status(result.objective, bound, params.gap, False)
-        return make_solution(
-            model,
-            instance,
-            v,
-            status,
-            bound,
-            started,
-            self.name,
-            self.version(),
-            interrupted=interrupted,
-            notes=tuple(notes),
-        )
+        status = status_from_gap(result.objective, bound, params.gap)
+        return run.solution(v, status, bound, interrupted=interrupted)
 
-    def _dual_primal(self, model, agg, params, started, notes) -> Solution | None:
+    def _dual_primal(self, run: Run, agg) -> Solution | None:
         """Lagrangian bound and Lagrangian plans (:mod:`solvers.fast.dual_primal`).
 
-        None when no plan was found (the caller falls back to ``auto``)."""
-        instance = agg.original
+        None when no plan was found (the caller falls back to ``auto``'s rule)."""
+        model, params = run.model, run.params
         blocks = model.var_blocks
 
         def values(plan) -> np.ndarray:
@@ -235,34 +189,25 @@ class FastBackend(Backend):
 
         # a reserve for building the Solution and the plan document afterwards
         reserve_s = min(2.0, 0.05 * params.time_limit_s)
-        run = dual_primal.solve(
+        found = dual_primal.solve(
             agg.reduced,
-            deadline=started + params.time_limit_s - reserve_s,
+            deadline=run.started + params.time_limit_s - reserve_s,
             target_gap=params.gap,
             accept=accept,
-            stop=cancel_requested,
+            stop=run.cancel.is_set,
         )
-        notes.append(
-            f"Lagrangian bound {run.bound:.6g} after {run.iterations} step(s); "
-            f"{run.plans_tried} Lagrangian plan(s) tried"
+        run.notes.append(
+            f"Lagrangian bound {found.bound:.6g} after {found.iterations} step(s); "
+            f"{found.plans_tried} Lagrangian plan(s) tried"
         )
-        if run.plan is None:
-            notes.append("no Lagrangian plan passed every row; falling back to auto")
+        if found.plan is None:
+            run.notes.append("no Lagrangian plan passed every row; falling back to auto")
             return None
-        notes.append(f"best Lagrangian plan {run.plan.objective:.6g}")
-        status = _status(run.plan.objective, run.bound, params.gap, False)
-        return make_solution(
-            model,
-            instance,
-            values(run.plan),
-            status,
-            run.bound,
-            started,
-            self.name,
-            self.version(),
-            interrupted=cancel_requested(),
-            notes=tuple(notes),
+        run.notes.append(f"best Lagrangian plan {found.plan.objective:.6g}")
+        status = status_from_gap(found.plan.objective, found.bound, params.gap)
+        return run.solution(
+            values(found.plan), status, found.bound, interrupted=run.cancel.cancelled
         )
 
 
-register_backend(FastBackend, replace=True)
+__all__ = ["FastBackend"]

@@ -35,8 +35,11 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from gpuplace.solvers.fast import cflp_lagrange, cflp_tree, highs_mip
+from gpuplace.solvers.cancel import CancelToken
+from gpuplace.solvers.fast import cflp_lagrange, cflp_tree
 from gpuplace.solvers.fast.flp import FacilityProblem, FacilitySolution
+from gpuplace.solvers.highs import adapter
+from gpuplace.solvers.result import Status, status_from_gap
 
 
 def _columns(problem: FacilityProblem) -> tuple[int, int]:
@@ -47,7 +50,7 @@ def build(problem: FacilityProblem, link_pairs: np.ndarray | None = None) -> dic
     """Array model; ``link_pairs`` (indices of pairs) get strong linking rows (None: all).
 
     Columns: y (S) then x (P). Returns the keyword arguments of
-    :func:`highs_mip.solve_arrays`.
+    :func:`solvers.highs.adapter.solve_arrays`.
     """
     S, P = _columns(problem)
     R = problem.n_clients
@@ -115,10 +118,12 @@ def lazy_links(
     threads: int,
     log: bool = False,
     initial: np.ndarray | None = None,
+    cancel: CancelToken | None = None,
 ) -> tuple[np.ndarray, float | None, int]:
     """Pairs whose strong linking row the LP relaxation needs, found by row generation.
 
-    ``initial`` (pair indices) seeds the set. Returns (pairs, LP bound, rounds).
+    ``initial`` (pair indices) seeds the set; each LP stops once ``cancel`` is
+    cancelled. Returns (pairs, LP bound, rounds).
     """
     S, P = _columns(problem)
     have = np.zeros(P, dtype=bool)
@@ -130,12 +135,13 @@ def lazy_links(
     while time.perf_counter() < deadline:
         rounds += 1
         model = build(problem, link)
-        res = highs_mip.solve_arrays(
+        res = adapter.solve_arrays(
             **{**model, "integer": None},
             time_limit_s=deadline - time.perf_counter(),
             threads=threads,
+            cancel=cancel,
         )
-        if res.values is None or res.status != "optimal":
+        if res.values is None or res.status != Status.OPTIMAL:
             break
         bound = res.objective
         y = res.values[:S]
@@ -181,8 +187,9 @@ def _mip(
     log: bool,
     start: tuple[np.ndarray, np.ndarray] | None = None,
     seed_links: np.ndarray | None = None,
+    cancel: CancelToken | None = None,
 ):
-    """HiGHS on the strong model of ``problem``; returns (MipResult, notes)."""
+    """HiGHS on the strong model of ``problem``; returns (HighsResult, notes)."""
     S, P = _columns(problem)
     if linking == "auto":
         linking = "lazy" if P > 20_000 else "strong"
@@ -192,13 +199,13 @@ def _mip(
         link = np.asarray(seed_links, dtype=np.int64)
         notes.append(f"{link.size} of {P} linking rows (negative Lagrangian reduced cost)")
     elif linking == "lazy":
-        link, _, rounds = lazy_links(problem, deadline, threads, log)
+        link, _, rounds = lazy_links(problem, deadline, threads, log, cancel=cancel)
         notes.append(f"{link.size} of {P} linking rows after {rounds} LP round(s)")
     model = build(problem, link)
     x0 = None
     if start is not None:
         x0 = np.concatenate([start[0].astype(float), start[1]])
-    res = highs_mip.solve_arrays(
+    res = adapter.solve_arrays(
         **model,
         time_limit_s=max(deadline - time.perf_counter(), 0.05),
         gap=gap,
@@ -206,12 +213,14 @@ def _mip(
         seed=seed,
         start=x0,
         log=log,
+        cancel=cancel,
     )
     return res, notes
 
 
-def _gap(objective: float, bound: float) -> float:
-    return (objective - bound) / max(abs(objective), 1e-9)
+def _open(objective: float, bound: float, gap: float) -> bool:
+    """Whether ``bound`` leaves ``objective`` unproven at ``gap``."""
+    return status_from_gap(objective, bound, gap) != Status.OPTIMAL
 
 
 def _normalised(problem: FacilityProblem, open_sites: np.ndarray, share: np.ndarray) -> np.ndarray:
@@ -233,6 +242,7 @@ def solve(
     lagrange: str = "auto",
     tree: bool = True,
     log: bool = False,
+    cancel: CancelToken | None = None,
 ) -> FacilitySolution:
     """Solve a capacitated problem: Lagrangian bound and plan, facility fixing, then HiGHS.
 
@@ -251,6 +261,8 @@ def solve(
         reduced model instead.
         Facilities whose Lagrangian penalty bound exceeds the incumbent are
         fixed before HiGHS runs, and HiGHS starts from the incumbent.
+    cancel
+        HiGHS runs stop once this token is cancelled.
 
     Returns
     -------
@@ -282,10 +294,10 @@ def solve(
             f"Lagrangian bound {lag.bound:.10g} after {lag.iterations} step(s), "
             f"{lag.heuristic_calls} transportation LP(s)"
         )
-        open_gap = incumbent is None or _gap(incumbent.objective, bound) > gap
+        open_gap = incumbent is None or _open(incumbent.objective, bound, gap)
         if open_gap and tree and cflp_tree.applies(problem):
             return _tree(problem, lag, t0, deadline, gap=gap, threads=threads, notes=notes)
-        if incumbent is not None and _gap(incumbent.objective, bound) > gap:
+        if incumbent is not None and _open(incumbent.objective, bound, gap):
             lam = lag.multipliers
             if_open, if_closed = cflp_lagrange.penalty_bounds(problem, lam)
             close, _, _ = _fixings(problem, if_open, if_closed, incumbent.objective)
@@ -308,6 +320,7 @@ def solve(
                     log=log,
                     start=(incumbent.open_sites, incumbent.share[h_keep]),
                     seed_links=_negative(h_sub, lam),
+                    cancel=cancel,
                 )
                 incumbent = _better(problem, incumbent, h_res, h_sub, h_keep)
                 restricted = (allowed, h_res.bound)
@@ -325,7 +338,7 @@ def solve(
             sub, keep = restrict(problem, problem.open_lb | force, free)
             start = (incumbent.open_sites, incumbent.share[keep])
             seed_links = _negative(sub, lam)
-    if incumbent is None or _gap(incumbent.objective, bound) > gap:
+    if incumbent is None or _open(incumbent.objective, bound, gap):
         res, mip_notes = _mip(
             sub,
             deadline,
@@ -336,6 +349,7 @@ def solve(
             log=log,
             start=start,
             seed_links=seed_links,
+            cancel=cancel,
         )
         notes += mip_notes
         if res.bound is not None:
@@ -347,7 +361,8 @@ def solve(
             return FacilitySolution(status, None, None, None, _finite(bound), wall, tuple(notes))
     wall = time.perf_counter() - t0
     if incumbent is None:
-        return FacilitySolution("no_solution", None, None, None, _finite(bound), wall, tuple(notes))
+        status = Status.NO_SOLUTION
+        return FacilitySolution(status, None, None, None, _finite(bound), wall, tuple(notes))
     return _solution(problem, incumbent, bound, gap, wall, tuple(notes))
 
 
@@ -357,7 +372,7 @@ def _solution(problem, incumbent, bound: float, gap: float, wall: float, notes) 
     share = _normalised(problem, incumbent.open_sites, incumbent.share)
     proven = _finite(bound)
     proven = None if proven is None else min(proven, objective)
-    status = "optimal" if proven is not None and _gap(objective, proven) <= gap else "feasible"
+    status = status_from_gap(objective, proven, gap)
     return FacilitySolution(status, incumbent.open_sites, share, objective, proven, wall, notes)
 
 
@@ -380,7 +395,7 @@ def _tree(problem, lag, t0, deadline, *, gap, threads, notes) -> FacilitySolutio
     wall = time.perf_counter() - t0
     incumbent = tree.incumbent
     if incumbent is None:
-        status = "infeasible" if tree.complete else "no_solution"
+        status = Status.INFEASIBLE if tree.complete else Status.NO_SOLUTION
         return FacilitySolution(status, None, None, None, _finite(tree.bound), wall, notes)
     return _solution(problem, incumbent, max(tree.bound, lag.bound), gap, wall, notes)
 

@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from gpuplace.solvers.fast import highs_mip
 from gpuplace.solvers.fast.flp import FacilityProblem
-from gpuplace.solvers.highs_quiet import new_highs
+from gpuplace.solvers.highs import adapter
 
 
 @dataclass(frozen=True, eq=False)
@@ -256,36 +255,14 @@ def transport(
 def _lp(
     c: np.ndarray, A: sp.csc_matrix, row_lb: np.ndarray, row_ub: np.ndarray, threads: int
 ) -> np.ndarray | None:
-    """Optimal x of ``min c·x, row_lb <= A x <= row_ub, 0 <= x <= 1`` in this process, or None.
+    """Optimal x of ``min c·x, row_lb <= A x <= row_ub, 0 <= x <= 1`` in this thread, or None.
 
-    The transportation LPs are small and many, so they skip the child process
-    that :func:`highs_mip.solve_arrays` uses for large models.
+    The transportation LPs are small and many, so they run where they are
+    called (:func:`solvers.highs.adapter.solve_lp_here`), without the helper
+    thread or child process of the larger models.
     """
-    highspy = highs_mip.highspy
-    if highspy is None:
-        raise RuntimeError("highspy is not installed (pip install 'gpuplace[mip]')")
-    A = sp.csc_matrix(A)
-    A.sort_indices()
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_row_, lp.num_col_ = A.shape
-    lp.col_cost_ = np.asarray(c, dtype=np.float64)
-    lp.col_lower_ = np.zeros(A.shape[1])
-    lp.col_upper_ = np.ones(A.shape[1])
-    lp.row_lower_ = np.where(np.isneginf(row_lb), -inf, row_lb).astype(np.float64)
-    lp.row_upper_ = np.where(np.isposinf(row_ub), inf, row_ub).astype(np.float64)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_row_, lp.a_matrix_.num_col_ = A.shape
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(np.float64)
-    h = new_highs(highspy)
-    h.setOptionValue("threads", int(threads))
-    h.passModel(lp)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    return np.asarray(h.getSolution().col_value, dtype=float)
+    n = A.shape[1]
+    return adapter.solve_lp_here(c, A, row_lb, row_ub, np.zeros(n), np.ones(n), threads)
 
 
 def complete_open_set(problem: FacilityProblem, y: np.ndarray, value: np.ndarray) -> np.ndarray:

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from gpuplace.solvers.fast import highs_mip
+from gpuplace.solvers.highs import adapter
 from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.result import Status
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,7 +32,7 @@ class Restricted:
 
     cols: np.ndarray  # indices into the full model's columns
     rows: np.ndarray  # indices into the full model's rows
-    arrays: dict  # keyword arguments of highs_mip.solve_arrays (minimisation)
+    arrays: dict  # keyword arguments of solvers.highs.adapter.solve_arrays (minimisation)
 
 
 def _row_activity_bounds(
@@ -145,8 +146,8 @@ def lp_bound(
             break
         restricted = restrict(model, np.flatnonzero(in_active))
         arrays = {**restricted.arrays, "integer": None}
-        result = highs_mip.solve_arrays(**arrays, time_limit_s=remaining, threads=threads)
-        if result.status != "optimal" or result.row_dual is None:
+        result = adapter.solve_arrays(**arrays, time_limit_s=remaining, threads=threads)
+        if result.status != Status.OPTIMAL or result.row_dual is None:
             break
         values = full_vector(model, restricted, result.values)
         dual = np.zeros(model.n_rows)

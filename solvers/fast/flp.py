@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gpuplace.scenario.instance import Instance, SiteStatus
+from gpuplace.solvers.result import Status
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,7 +66,7 @@ class FacilityProblem:
 class FacilitySolution:
     """A plan for a :class:`FacilityProblem` with its proven bound."""
 
-    status: str  # optimal | feasible | infeasible | no_solution
+    status: Status
     open_sites: np.ndarray | None  # bool [S]
     share: np.ndarray | None  # float [P]
     objective: float | None

@@ -35,6 +35,7 @@ import numpy as np
 from gpuplace.solvers.fast import local_search, pmedian_lagrange
 from gpuplace.solvers.fast.flp import FacilityProblem, FacilitySolution
 from gpuplace.solvers.fast.radius import cheapest_assignment, greedy_open
+from gpuplace.solvers.result import Status
 
 MAX_CELLS = 25_000_000  # dense cost table size limit (sites × clients)
 _ROOT_ITER = 5000
@@ -355,7 +356,8 @@ def solve(
         return None
     objective = problem.objective(open_sites, share)
     proven = not interrupted and not stack
-    status = "optimal" if proven and bound >= search.upper - gap * abs(search.upper) else "feasible"
+    closed = proven and bound >= search.upper - gap * abs(search.upper)
+    status = Status.OPTIMAL if closed else Status.FEASIBLE
     notes.append(
         f"p-median Lagrangian branch-and-bound: {search.nodes} node(s)"
         + ("" if proven else ", stopped at the time limit")

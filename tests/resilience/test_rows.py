@@ -13,7 +13,7 @@ import pytest
 from gpuplace.resilience.apriori_rows import MinOpenRows, SpreadRows
 from gpuplace.resilience.cut_rows import CapacityCutRows
 from gpuplace.scenario.instance import Constraints
-from gpuplace.solvers.backends.base import warm_start_vector
+from gpuplace.solvers.backends.solution import warm_start_vector
 from gpuplace.solvers.diagnosis.messages import partial_survivability
 from gpuplace.solvers.model import build_model
 from gpuplace.solvers.result import Solution, Status

@@ -13,9 +13,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from gpuplace.solvers.fast import cflp, cflp_lagrange, flp, highs_mip
+from gpuplace.solvers.fast import cflp, cflp_lagrange, flp
+from gpuplace.solvers.highs import adapter
 
-pytestmark = pytest.mark.skipif(not highs_mip.available(), reason="highspy not installed")
+pytestmark = pytest.mark.skipif(not adapter.available(), reason="highspy not installed")
 
 THREADS = 1
 

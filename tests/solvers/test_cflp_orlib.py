@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-import gpuplace.solvers.fast  # noqa: F401  (registers the fast backend)
 from gpuplace import solvers
 from gpuplace.datasets.orlib import benchmarks_root, convert_orlib, load_optima
 from gpuplace.scenario import load_instance
-from gpuplace.solvers.backends.auto import fast_applies
-from gpuplace.solvers.fast import highs_mip
+from gpuplace.solvers.fast.backend import FastBackend
+from gpuplace.solvers.highs import adapter
 from gpuplace.solvers.plan import build_plan
 from gpuplace.solvers.result import SolveParameters, Status
 from gpuplace.solvers.verify import verify_plan
 
-pytestmark = pytest.mark.skipif(not highs_mip.available(), reason="highspy not installed")
+pytestmark = pytest.mark.skipif(not adapter.available(), reason="highspy not installed")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +50,7 @@ def test_auto_routes_only_facility_location_cores(cap41):
     from support.solver_cases import base
 
     instance, _ = cap41
-    assert fast_applies(instance)
-    assert not fast_applies(base())  # GPUs that cost money: not a facility-location core
+    assert FastBackend.handles(instance)
+    assert not FastBackend.handles(base())  # GPUs that cost money: not a facility-location core
     solution = solvers.solve(base(), "auto", SolveParameters(time_limit_s=20, gap=0, threads=1))
     assert not any("facility-location core" in n for n in solution.notes)

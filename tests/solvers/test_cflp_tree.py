@@ -14,7 +14,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from gpuplace.solvers.fast import cflp, cflp_lagrange, cflp_tree, flp, highs_mip
+from gpuplace.solvers.fast import cflp, cflp_lagrange, cflp_tree, flp
+from gpuplace.solvers.highs import adapter
 from tests.solvers.test_cflp_lagrange import (
     THREADS,
     assert_plan_serves_within_capacity,
@@ -22,7 +23,7 @@ from tests.solvers.test_cflp_lagrange import (
     random_problem,
 )
 
-pytestmark = pytest.mark.skipif(not highs_mip.available(), reason="highspy not installed")
+pytestmark = pytest.mark.skipif(not adapter.available(), reason="highspy not installed")
 
 CASES = [
     (seed, kwargs)

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gpuplace.solvers import cancel
-from gpuplace.solvers.backends import highs_process
-from gpuplace.solvers.backends.highs import HighsBackend, _highs_lp
-from gpuplace.solvers.backends.highs_process import run_highs, running_children, use_child
-from gpuplace.solvers.fast import highs_mip
+from gpuplace.solvers.backends.highs import HighsBackend
+from gpuplace.solvers.cancel import CancelToken
+from gpuplace.solvers.highs import adapter, child, run
+from gpuplace.solvers.highs.child import running_children
+from gpuplace.solvers.highs.run import run_highs, use_child
 from gpuplace.solvers.model.formulation import build_model
 from gpuplace.solvers.result import SolveParameters, Status
 from support.limits_cases import mid_size
@@ -37,13 +37,10 @@ _EARLIER_CHILDREN: set[int] = set()
 
 
 @pytest.fixture(autouse=True)
-def _no_pending_cancel():
-    cancel.reset()
+def _earlier_children():
     # children left by earlier tests in this worker process (e.g. a cluster's) are not ours
     _EARLIER_CHILDREN.clear()
     _EARLIER_CHILDREN.update(_children(os.getpid()))
-    yield
-    cancel.reset()
 
 
 @pytest.fixture(scope="module")
@@ -78,12 +75,13 @@ def _exists(pid: int) -> bool:
 
 
 def _highs(model, gap: float = 0.0, time_limit_s: float = 120.0):
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("mip_rel_gap", gap)
-    h.setOptionValue("time_limit", time_limit_s)
-    h.passModel(_highs_lp(highspy, model, bool(model.integer.any())))
+    h, _ = adapter._highs(
+        **_arrays(model),
+        integer=model.integer,
+        gap=gap,
+        threads=1,
+        options={"time_limit": time_limit_s},
+    )
     return h
 
 
@@ -92,20 +90,20 @@ def _objective(h) -> dict:
 
 
 def test_only_models_above_the_threshold_go_to_a_child():
-    assert not use_child(highs_process.SMALL_MODEL_NNZ)
-    assert use_child(highs_process.SMALL_MODEL_NNZ + 1)
+    assert not use_child(run.SMALL_MODEL_NNZ)
+    assert use_child(run.SMALL_MODEL_NNZ + 1)
 
 
 def test_child_and_thread_give_the_same_answer():
     model = build_model(mid_size(n_regions=40, n_sites=15, seed=3))
     deadline = time.perf_counter() + 60.0
-    child = run_highs(_highs(model), deadline, _objective, in_child=True)
-    thread = run_highs(_highs(model), deadline, _objective, in_child=False)
-    assert child.in_child and not thread.in_child
-    assert child.finished and thread.finished
-    assert child.report["status"] == highspy.HighsModelStatus.kOptimal
-    assert child.report == thread.report
-    assert child.incumbent is not None
+    forked = run_highs(_highs(model), deadline, CancelToken(), _objective, in_child=True)
+    thread = run_highs(_highs(model), deadline, CancelToken(), _objective, in_child=False)
+    assert forked.in_child and not thread.in_child
+    assert forked.finished and thread.finished
+    assert forked.report["status"] == highspy.HighsModelStatus.kOptimal
+    assert forked.report == thread.report
+    assert forked.incumbent is not None
     assert _new_children() == []
 
 
@@ -113,9 +111,11 @@ def test_a_failed_fork_runs_the_model_in_a_thread(monkeypatch):
     def no_fork() -> int:
         raise OSError(12, "Cannot allocate memory")
 
-    monkeypatch.setattr(highs_process, "_fork", no_fork)
+    monkeypatch.setattr(child, "_fork", no_fork)
     model = build_model(mid_size(n_regions=40, n_sites=15, seed=3))
-    outcome = run_highs(_highs(model), time.perf_counter() + 60.0, _objective, in_child=True)
+    outcome = run_highs(
+        _highs(model), time.perf_counter() + 60.0, CancelToken(), _objective, in_child=True
+    )
     assert not outcome.in_child
     assert outcome.finished
     assert outcome.report["status"] == highspy.HighsModelStatus.kOptimal
@@ -124,6 +124,7 @@ def test_a_failed_fork_runs_the_model_in_a_thread(monkeypatch):
 def test_incumbents_arrive_and_a_stuck_child_is_killed(big_model):
     seen: list[tuple[np.ndarray, float]] = []
     child_pids: list[int] = []
+    cancel = CancelToken()
 
     def on_incumbent(values: np.ndarray, bound: float) -> None:
         seen.append((values, bound))
@@ -134,12 +135,13 @@ def test_incumbents_arrive_and_a_stuck_child_is_killed(big_model):
         assert os.getsid(pid) != os.getsid(0)  # own session: a terminal's Ctrl-C misses it
         os.kill(pid, signal.SIGINT)  # ignored by the child
         os.kill(pid, signal.SIGSTOP)  # stuck, as in a long phase without interrupt checks
-        cancel.request_cancel()
+        cancel.cancel()
 
     started = time.perf_counter()
     outcome = run_highs(
         _highs(big_model),
         started + 600.0,
+        cancel,
         _objective,
         in_child=True,
         grace_s=GRACE_S,
@@ -158,7 +160,7 @@ def test_incumbents_arrive_and_a_stuck_child_is_killed(big_model):
 def test_backend_cancel_leaves_no_child_and_keeps_the_best_plan():
     instance = mid_size()
     params = SolveParameters(time_limit_s=600.0, gap=0.0, threads=1, seed=0)
-    timer = threading.Timer(3.0, cancel.request_cancel)
+    timer = threading.Timer(3.0, params.cancel.cancel)
     timer.start()
     started = time.perf_counter()
     try:
@@ -177,7 +179,7 @@ _SOLVING_SCRIPT = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     from support.limits_cases import mid_size
     from gpuplace import solvers
-    from gpuplace.solvers.backends.highs_process import running_children
+    from gpuplace.solvers.highs.child import running_children
     from gpuplace.solvers.result import SolveParameters
 
     params = SolveParameters(time_limit_s=600.0, gap=0.0, threads=1, seed=0)
@@ -251,33 +253,41 @@ def test_solve_arrays_in_a_child_matches_the_thread(monkeypatch, mip):
     model = build_model(mid_size(n_regions=40, n_sites=15, seed=3))
     arrays = _arrays(model)
     integer = model.integer if mip else None
-    thread = highs_mip.solve_arrays(**arrays, integer=integer, threads=1, time_limit_s=60.0)
-    monkeypatch.setattr(highs_process, "SMALL_MODEL_NNZ", 0)
-    child = highs_mip.solve_arrays(**arrays, integer=integer, threads=1, time_limit_s=60.0)
-    assert thread.status == child.status == "optimal"
-    assert child.objective == pytest.approx(thread.objective, rel=1e-9)
-    assert child.bound == pytest.approx(thread.bound, rel=1e-9)
-    np.testing.assert_allclose(child.values, thread.values, atol=1e-9)
+    thread = adapter.solve_arrays(**arrays, integer=integer, threads=1, time_limit_s=60.0)
+    monkeypatch.setattr(run, "SMALL_MODEL_NNZ", 0)
+    forked = adapter.solve_arrays(**arrays, integer=integer, threads=1, time_limit_s=60.0)
+    assert not thread.in_child and forked.in_child
+    assert thread.status == forked.status == Status.OPTIMAL
+    assert forked.objective == pytest.approx(thread.objective, rel=1e-9)
+    assert forked.bound == pytest.approx(thread.bound, rel=1e-9)
+    np.testing.assert_allclose(forked.values, thread.values, atol=1e-9)
     if mip:
-        assert child.row_dual is None
+        assert forked.row_dual is None
     else:
-        np.testing.assert_allclose(child.row_dual, thread.row_dual, atol=1e-9)
+        np.testing.assert_allclose(forked.row_dual, thread.row_dual, atol=1e-9)
     assert _new_children() == []
 
 
 def test_solve_arrays_stops_on_cancel_and_leaves_no_child(big_model):
     assert use_child(big_model.A.nnz)
-    timer = threading.Timer(2.0, cancel.request_cancel)
+    cancel = CancelToken()
+    timer = threading.Timer(2.0, cancel.cancel)
     timer.start()
     started = time.perf_counter()
     try:
-        result = highs_mip.solve_arrays(
-            **_arrays(big_model), integer=big_model.integer, gap=0.0, threads=1, time_limit_s=600.0
+        result = adapter.solve_arrays(
+            **_arrays(big_model),
+            integer=big_model.integer,
+            gap=0.0,
+            threads=1,
+            time_limit_s=600.0,
+            cancel=cancel,
         )
     finally:
         timer.cancel()
     assert time.perf_counter() - started < 2.0 + PROMPT_S
-    assert result.status in ("feasible", "no_solution")
+    assert result.stopped
+    assert result.status in (Status.FEASIBLE, Status.NO_SOLUTION)
     if result.values is not None:
         assert big_model.violations(result.values, tol=1e-6) == {}
     assert _new_children() == []

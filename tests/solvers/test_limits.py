@@ -1,4 +1,5 @@
-"""Time limits hold for the whole solve, a cancel request stops every backend, same seed same plan."""
+"""Time limits hold for the whole solve, a cancel token stops every backend (and only the solve
+that holds it), same seed same plan."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import numpy as np
 import pytest
 
 from gpuplace import solvers
-from gpuplace.solvers import cancel
-from gpuplace.solvers.backends.base import Watchdog, run_bounded
+from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.plan import build_plan
 from gpuplace.solvers.result import SolveParameters, Status
+from gpuplace.solvers.runtime import run_bounded
 from gpuplace.solvers.verify import verify_plan
 from support.limits_cases import mid_size
 
@@ -21,13 +22,6 @@ LIMIT_S = 3.0
 # Generous for a loaded 2-core machine: the point is "seconds", not "minutes".
 OVERRUN_S = 10.0
 SETTINGS = {"time_limit_s": LIMIT_S, "gap": 1e-4, "threads": 2, "seed": 0}
-
-
-@pytest.fixture(autouse=True)
-def _no_pending_cancel():
-    cancel.reset()
-    yield
-    cancel.reset()
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +60,7 @@ def test_cancel_request_stops_the_solve_with_its_best_plan(backend, mid):
 
     def request() -> None:
         requested_at.append(time.perf_counter())
-        cancel.request_cancel()
+        params.cancel.cancel()
 
     timer = threading.Timer(1.0, request)
     timer.start()
@@ -76,7 +70,6 @@ def test_cancel_request_stops_the_solve_with_its_best_plan(backend, mid):
     finally:
         finished = time.perf_counter()
         timer.cancel()
-        cancel.reset()
     wall_s = finished - started
     assert wall_s < 1.0 + OVERRUN_S, (wall_s, solution.notes)
     if not requested_at or requested_at[0] >= finished:
@@ -94,10 +87,50 @@ def test_cancel_request_stops_the_solve_with_its_best_plan(backend, mid):
 
 
 def test_pending_cancel_returns_at_once(mid):
-    cancel.request_cancel()
-    solution = solvers.solve(mid, solver="highs")
+    params = SolveParameters()
+    params.cancel.cancel()
+    solution = solvers.solve(mid, solver="highs", params=params)
     assert solution.status == Status.NO_SOLUTION
     assert solution.interrupted
+
+
+@pytest.mark.parametrize("backend", [b for b in ("highs", "cpsat", "greedy") if b in BACKENDS])
+def test_a_cancel_stops_only_the_solve_that_holds_the_token(backend, mid):
+    # Two solves at once, in two threads; the second one's token is cancelled after a second.
+    kept = SolveParameters(time_limit_s=6.0, gap=0.0, threads=1, seed=0)
+    stopped = SolveParameters(time_limit_s=120.0, gap=0.0, threads=1, seed=0)
+    solutions: dict[str, object] = {}
+    wall_s: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def run(key: str, params: SolveParameters) -> None:
+        solutions[key] = solvers.solve(mid, solver=backend, params=params)
+        wall_s[key] = time.perf_counter() - started
+
+    threads = [
+        threading.Thread(target=run, args=("kept", kept)),
+        threading.Thread(target=run, args=("stopped", stopped)),
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    stopped.cancel.cancel()
+    for thread in threads:
+        thread.join(120.0)
+    assert not kept.cancel.cancelled
+    if wall_s["stopped"] > 1.0:  # still solving when its token was cancelled
+        assert solutions["stopped"].interrupted
+        assert wall_s["stopped"] < 1.0 + OVERRUN_S
+    first = solutions["kept"]
+    assert first.status != Status.INFEASIBLE
+    assert not any("cancel request" in note for note in first.notes)
+    if first.objective is not None:
+        _assert_verified(mid, first)
+    if backend == "greedy":  # interrupted only by a cancel request
+        assert not first.interrupted
+    else:  # a shared token would have stopped it about a second in
+        proven = first.status == Status.OPTIMAL and not first.interrupted
+        assert proven or wall_s["kept"] >= kept.time_limit_s - 1.0, (wall_s, first.notes)
 
 
 def _same_plan(a, b) -> bool:
@@ -134,7 +167,7 @@ def test_run_bounded_leaves_an_overrunning_call_behind():
     stopped = threading.Event()
     started = time.perf_counter()
     finished = run_bounded(
-        lambda: time.sleep(5.0), time.perf_counter() + 0.1, stopped.set, grace_s=0.2
+        lambda: time.sleep(5.0), time.perf_counter() + 0.1, CancelToken(), stopped.set, grace_s=0.2
     )
     assert not finished
     assert stopped.is_set()
@@ -142,18 +175,22 @@ def test_run_bounded_leaves_an_overrunning_call_behind():
 
 
 def test_run_bounded_reraises_and_reports_completion():
-    assert run_bounded(lambda: None, time.perf_counter() + 5.0)
+    assert run_bounded(lambda: None, time.perf_counter() + 5.0, CancelToken())
 
     def boom() -> None:
         raise RuntimeError("solver failed")
 
     with pytest.raises(RuntimeError, match="solver failed"):
-        run_bounded(boom, time.perf_counter() + 5.0)
+        run_bounded(boom, time.perf_counter() + 5.0, CancelToken())
 
 
-def test_watchdog_fires_on_cancel_and_says_so():
-    fired = threading.Event()
-    with Watchdog(fired.set, time.perf_counter() + 60.0) as dog:
-        cancel.request_cancel()
-        assert fired.wait(5.0)
-    assert dog.fired and dog.cancelled
+def test_run_bounded_stops_the_call_on_its_token_only():
+    token, other = CancelToken(), CancelToken()
+    stopped = threading.Event()
+    timer = threading.Timer(0.2, token.cancel)
+    timer.start()
+    started = time.perf_counter()
+    finished = run_bounded(lambda: stopped.wait(10.0), started + 60.0, token, stopped.set)
+    assert finished and stopped.is_set()
+    assert time.perf_counter() - started < 5.0
+    assert not other.cancelled

@@ -1,4 +1,4 @@
-"""Run one HiGHS solve where it can always be stopped: in a forked child, or a thread when tiny.
+"""HiGHS in a forked child process that can always be stopped: killed when it does not answer.
 
 HiGHS checks its time limit and interrupt callbacks only between phases: on
 world models presolve, symmetry detection, probing and the feasibility-jump
@@ -33,7 +33,7 @@ So the child is a plain ``os.fork`` taken after the model is passed to HiGHS:
 it inherits the built ``Highs`` object and starts solving at once. The
 forkserver was rejected because its children re-run the caller's main module
 (the whole CLI, or a user's script) on every start. A model with at most
-:data:`SMALL_MODEL_NNZ` nonzeros runs in a helper thread instead: on such
+:data:`~solvers.highs.run.SMALL_MODEL_NNZ` nonzeros runs in a helper thread instead: on such
 models every HiGHS phase is short (a 1,361-column model with 5,259 nonzeros
 solved to optimality in 0.4 s, never more than 0.16 s between callbacks), so
 they stop on time without a child and skip its cost. On OR-Library cap41,
@@ -55,8 +55,9 @@ The child:
   (that pipe at end of file, ``PR_SET_PDEATHSIG`` on Linux, or a changed
   parent pid).
 
-The parent asks the child to stop on a cancel request or at the deadline and
-kills it (SIGKILL) :data:`~solvers.backends.base.ABANDON_GRACE_S` later if it
+The parent asks the child to stop when its cancel token is cancelled or at the
+deadline and
+kills it (SIGKILL) :data:`~solvers.runtime.ABANDON_GRACE_S` later if it
 has not answered; it always reaps the child before returning, and an exit
 handler kills children still running when the interpreter exits (a solve
 running in a daemon thread), so no orphan and no zombie is left.
@@ -76,56 +77,20 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
 import numpy as np
 
-from gpuplace.solvers.backends.base import (
-    ABANDON_GRACE_S,
-    WATCH_POLL_S,
-    run_bounded,
-    should_stop,
-)
+from gpuplace.solvers.cancel import CancelToken
+from gpuplace.solvers.highs.events import Collect, HighsOutcome, OnIncumbent, attach
+from gpuplace.solvers.runtime import WATCH_POLL_S, should_stop
 
-# Models with at most this many nonzeros in the constraint matrix run in a helper thread.
-SMALL_MODEL_NNZ = 10_000
 # Exit status of a child whose parent went away.
 _ORPHANED = 3
 
 _CHILDREN: set[int] = set()
 _CHILDREN_LOCK = threading.Lock()
-
-Collect = Callable[[Any], dict[str, Any]]
-OnIncumbent = Callable[[np.ndarray, float], None]
-
-
-@dataclass
-class HighsOutcome:
-    """What one bounded HiGHS run gave.
-
-    Attributes
-    ----------
-    finished
-        HiGHS returned and ``report`` holds what ``collect`` took from it.
-    report
-        ``collect(h)`` after ``h.run()`` returned, or None.
-    incumbent, bound
-        The last improving incumbent HiGHS reported (original space) and the
-        dual bound at that moment, or None.
-    in_child
-        The run took place in a child process.
-    killed
-        The child did not answer a stop request in time and was killed.
-    """
-
-    finished: bool
-    report: dict[str, Any] | None
-    incumbent: np.ndarray | None
-    bound: float | None
-    in_child: bool
-    killed: bool = False
 
 
 def fork_available() -> bool:
@@ -133,100 +98,10 @@ def fork_available() -> bool:
     return hasattr(os, "fork")
 
 
-def use_child(nnz: int) -> bool:
-    """Whether a model with ``nnz`` nonzeros runs in a child process (see the module doc)."""
-    return fork_available() and nnz > SMALL_MODEL_NNZ
-
-
 def running_children() -> list[int]:
     """Process ids of HiGHS children not yet reaped (for diagnostics and tests)."""
     with _CHILDREN_LOCK:
         return sorted(_CHILDREN)
-
-
-def run_highs(
-    h: Any,
-    deadline: float,
-    collect: Collect,
-    *,
-    in_child: bool,
-    grace_s: float = ABANDON_GRACE_S,
-    on_incumbent: OnIncumbent | None = None,
-) -> HighsOutcome:
-    """Run ``h.run()`` (a model already passed) until it returns or is stopped.
-
-    Parameters
-    ----------
-    h
-        A ``highspy.Highs`` holding the model, options and any start solution.
-    deadline
-        ``time.perf_counter()`` value at which HiGHS is asked to stop; a
-        cancel request (:func:`solvers.cancel.cancel_requested`) asks too.
-    collect
-        Called with ``h`` after ``run()`` returns (in the child when
-        ``in_child``); returns a picklable dict of what the caller needs.
-    in_child
-        Run in a forked child process (else in a helper thread).
-    grace_s
-        Seconds HiGHS has to answer a stop before it is killed (a child) or
-        left behind (a thread).
-    on_incumbent
-        Called in this process with each incumbent (values, dual bound) as it
-        arrives.
-
-    Returns
-    -------
-    HighsOutcome
-    """
-    if in_child and fork_available():
-        return _run_in_child(h, deadline, collect, grace_s, on_incumbent)
-    return _run_in_thread(h, deadline, collect, grace_s, on_incumbent)
-
-
-def _run_in_thread(
-    h: Any,
-    deadline: float,
-    collect: Collect,
-    grace_s: float,
-    on_incumbent: OnIncumbent | None,
-) -> HighsOutcome:
-    """``h.run()`` in a helper thread, interrupted through callbacks, left behind if it overruns."""
-    outcome = HighsOutcome(False, None, None, None, in_child=False)
-    stop = threading.Event()
-
-    def on_check(event: Any) -> None:
-        if stop.is_set() or should_stop(deadline):
-            event.interrupt()
-
-    def on_improving(event: Any) -> None:
-        outcome.incumbent = np.array(event.data_out.mip_solution, dtype=float)
-        outcome.bound = float(event.data_out.mip_dual_bound)
-        if on_incumbent is not None:
-            on_incumbent(outcome.incumbent, outcome.bound)
-
-    _attach(h, on_check, on_improving)
-    report: list[dict[str, Any]] = []
-
-    def work() -> None:
-        try:
-            h.run()
-            report.append(collect(h))
-        finally:
-            # HiGHS keeps one task scheduler per calling thread; shut this thread's
-            # down before the thread ends (highspy's own threaded solve does the same).
-            type(h).resetThreadScheduler(True)
-
-    finished = run_bounded(work, deadline, stop.set, grace_s=grace_s)
-    outcome.finished = finished and bool(report)
-    outcome.report = report[0] if outcome.finished else None
-    return outcome
-
-
-def _attach(h: Any, on_check: Callable[[Any], None], on_improving: Callable[[Any], None]) -> None:
-    h.cbMipInterrupt += on_check
-    h.cbSimplexInterrupt += on_check
-    h.cbIpmInterrupt += on_check
-    h.cbMipImprovingSolution += on_improving
 
 
 def _fork() -> int:
@@ -246,14 +121,20 @@ def _fork() -> int:
     return pid
 
 
-def _run_in_child(
+def run_in_child(
     h: Any,
     deadline: float,
+    cancel: CancelToken,
     collect: Collect,
     grace_s: float,
     on_incumbent: OnIncumbent | None,
-) -> HighsOutcome:
-    """Fork; the child solves and streams incumbents; this process watches and reaps."""
+) -> HighsOutcome | None:
+    """Fork; the child solves and streams incumbents; this process watches and reaps.
+
+    The child is asked to stop when ``cancel`` is cancelled or at ``deadline``
+    and killed ``grace_s`` later. None when no child could be started (no
+    memory or process slot): the caller runs HiGHS here instead.
+    """
     outcome = HighsOutcome(False, None, None, None, in_child=True)
     reader, writer = Pipe(duplex=False)
     stop_r, stop_w = os.pipe()
@@ -263,12 +144,12 @@ def _run_in_child(
             stream.flush()
     try:
         pid = _fork()
-    except OSError:  # no memory or process slot for a child: run here instead
+    except OSError:  # no memory or process slot for a child
         reader.close()
         writer.close()
         os.close(stop_r)
         os.close(stop_w)
-        return _run_in_thread(h, deadline, collect, grace_s, on_incumbent)
+        return None
     if pid == 0:  # the child: never returns
         status = 1
         try:
@@ -300,7 +181,7 @@ def _run_in_child(
                 elif kind == "error":
                     raise RuntimeError(f"HiGHS failed in its child process: {message[1]}")
             now = time.perf_counter()
-            if give_up is None and should_stop(deadline):
+            if give_up is None and should_stop(deadline, cancel):
                 give_up = now + grace_s
                 with contextlib.suppress(OSError):
                     os.write(stop_w, b"s")
@@ -374,7 +255,7 @@ def _child(
             latest[:] = [(values, float(event.data_out.mip_dual_bound))]
         wake()
 
-    _attach(h, on_check, on_improving)
+    attach(h, on_check, on_improving)
     result: list[tuple[str, Any]] = []
 
     def work() -> None:
@@ -447,11 +328,4 @@ def _kill_children_at_exit() -> None:
         _CHILDREN.clear()
 
 
-__all__ = [
-    "SMALL_MODEL_NNZ",
-    "HighsOutcome",
-    "fork_available",
-    "run_highs",
-    "running_children",
-    "use_child",
-]
+__all__ = ["fork_available", "run_in_child", "running_children"]
