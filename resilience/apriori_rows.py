@@ -103,11 +103,11 @@ class SpreadRows:
     def add(self, model: ModelBuilder, instance: Instance) -> None:
         if model.has_var("unserved"):
             raise ValueError("spread rows need all demand served (allow_unserved off)")
-        region_rows, site_rows = cut_matrices(self.sets, instance.n_regions, instance.n_sites)
+        _, site_rows = cut_matrices(self.sets, instance.n_regions, instance.n_sites)
         thr = instance.gpu_throughput
         gpu_rows = sp.kron(site_rows, sp.csr_matrix(thr[None, :]), format="csr")
         existing = site_rows @ (instance.site_existing_gpus @ thr)
-        need = region_rows @ instance.region_demand.astype(float)
+        need = np.array([float(instance.region_demand[list(r)].sum()) for r, _ in self.sets])
         for m in _SPREAD_M:
             slope = need / (m * (m - 1))
             rhs = need * (m / (m - 1) + 1.0 / (m - 1))

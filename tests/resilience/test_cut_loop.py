@@ -147,3 +147,33 @@ def test_the_loop_runs_its_steps_and_keeps_the_flag_off_in_its_models():
     assert loop.rows.spreads[:2] == [((0,), (0, 1)), ((1,), (1, 2))]
     assert [e.phase for e in loop.log][-1] == "mip"
     assert any("every single-site failure checked" in n for n in solution.notes)
+
+
+def _free_gpus(constraints: Constraints = Constraints()):
+    """The line instance with GPUs that cost nothing: a pure facility-location core."""
+    return dataclasses.replace(line_instance(constraints), gpu_capex=np.array([0.0]))
+
+
+@pytest.mark.parametrize("solver", ["auto", "fast"])
+def test_extra_pieces_reach_the_model_on_a_facility_location_core(solver):
+    from gpuplace.resilience.cut_rows import CapacityCutRows
+    from gpuplace.solvers.fast.backend import FastBackend
+
+    instance = _free_gpus()
+    assert FastBackend.handles(instance)
+    # Without the cut sB alone serves both regions; the cut needs 10 units at sA too.
+    assert solve(instance, solver, PARAMS).objective == pytest.approx(500.0)
+    cut = CapacityCutRows([((0,), (0,))])
+    solution = solve(instance, solver, PARAMS, extra_pieces=[cut])
+    assert solution.status == Status.OPTIMAL
+    assert solution.objective == pytest.approx(1000.0 + 500.0)
+    assert solution.new_gpus[0, 0] >= 10
+
+
+@pytest.mark.parametrize("solver", ["auto", "fast", "highs"])
+def test_survivable_facility_location_core_on_every_route(solver):
+    instance = _free_gpus(FLAGGED)
+    solution = solve_survivable(instance, solver, PARAMS)
+    assert solution.status == Status.OPTIMAL
+    assert solution.objective == pytest.approx(2500.0)
+    assert biting_failures(instance, solution) == []
