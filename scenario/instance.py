@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 
 from gpuplace.topo.calibration import Calibration
-from gpuplace.topo.graph import Topology
+from gpuplace.topo.graph import Topology, freeze_arrays
 
 
 class SiteStatus(IntEnum):
@@ -93,7 +94,9 @@ class Instance:
     Sites are indexed ``s``, regions ``r``, GPU types ``t``. Candidate
     region-site pairs (``pair_*``) hold only pairs a region may use: within its
     SLA and, when sovereignty is on, in an allowed country. The verifier never
-    reads ``pair_*``; it recomputes latency from the inputs.
+    reads ``pair_*``; it recomputes latency from the inputs. Every array is
+    read-only, also after :func:`dataclasses.replace`, ``copy`` and pickling:
+    derive a new instance instead of writing into one.
     """
 
     name: str
@@ -143,6 +146,13 @@ class Instance:
     warnings: tuple[str, ...] = ()  # suspicious but valid input, found while loading
     measured: MeasuredPairs | None = None  # [latency] measured, for the pairs it names
     calibration: Calibration | None = None  # [latency] calibration (its model is in `latency`)
+
+    def __post_init__(self) -> None:
+        freeze_arrays(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        freeze_arrays(self)
 
     @property
     def n_sites(self) -> int:
