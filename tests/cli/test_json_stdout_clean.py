@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gpuplace.datasets.orlib import benchmarks_root, convert_orlib
+from gpuplace.datasets.orlib import benchmark_file, convert_orlib
 from gpuplace.solvers.highs import adapter
 
 pytestmark = pytest.mark.skipif(not adapter.available(), reason="highspy not installed")
@@ -23,9 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize("solver", ["fast", "highs"])
 def test_solve_json_stdout_is_only_json(tmp_path, solver):
-    source = benchmarks_root() / "orlib" / "cflp" / "cap41.txt"
-    if not source.exists():
-        pytest.skip("OR-Library benchmarks not found (set GPUPLACE_BENCHMARKS)")
+    source = benchmark_file("cflp", "cap41")
     scenario = tmp_path / "cap41.toml"
     convert_orlib(source, scenario)
     plan = tmp_path / "plan.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gpuplace import solvers
-from gpuplace.datasets.orlib import benchmarks_root, convert_orlib, load_optima
+from gpuplace.datasets.orlib import benchmark_file, convert_orlib, load_optima
 from gpuplace.scenario import load_instance
 from gpuplace.solvers.fast.backend import FastBackend
 from gpuplace.solvers.highs import adapter
@@ -18,9 +18,7 @@ pytestmark = pytest.mark.skipif(not adapter.available(), reason="highspy not ins
 
 @pytest.fixture(scope="module")
 def cap41(tmp_path_factory):
-    source = benchmarks_root() / "orlib" / "cflp" / "cap41.txt"
-    if not source.exists():
-        pytest.skip("OR-Library benchmarks not found (set GPUPLACE_BENCHMARKS)")
+    source = benchmark_file("cflp", "cap41")
     toml = tmp_path_factory.mktemp("cap41") / "cap41.toml"
     convert_orlib(source, toml)
     optimum = next(
