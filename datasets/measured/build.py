@@ -15,6 +15,8 @@ import csv
 import io
 from pathlib import Path
 
+from gpuplace.files import write_text
+
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "azure.csv"
 COLUMNS = (
@@ -54,13 +56,12 @@ def azure_rows() -> list[list[str]]:
 
 
 def build(path: Path = OUTPUT) -> Path:
-    """Write the long table to ``path`` (plain text, LF line ends)."""
+    """Write the long table to ``path`` atomically (plain text, LF line ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     writer.writerows(azure_rows())
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-    return path
+    return write_text(path, buffer.getvalue())
 
 
 if __name__ == "__main__":
