@@ -41,7 +41,7 @@ def usage_error(message: str) -> None:
 
 
 def scenario_files(scenario: Path | None) -> list[Path]:
-    """The scenario TOML and the files it names (topology, tables, latency matrix)."""
+    """The scenario TOML and the files it names (topology, tables, latency files)."""
     if scenario is None:
         return []
     files = [scenario]
@@ -55,6 +55,8 @@ def scenario_files(scenario: Path | None) -> list[Path]:
         ("regions", "file"),
         ("gpus", "file"),
         ("latency", "matrix"),
+        ("latency", "measured"),
+        ("latency", "calibration"),
     ):
         table = document.get(section)
         name = table.get(key) if isinstance(table, dict) else None
