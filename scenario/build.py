@@ -71,6 +71,19 @@ def _overrides(
     return (region, site, rtt), sla
 
 
+def _calibrated(
+    settings: LatencySettings, calibration: Calibration | None
+) -> tuple[LatencySettings, float]:
+    """The settings with the calibration's model in place, and the SLA margin (ms)."""
+    percentile = settings.sla_margin_percentile
+    if calibration is None:
+        if percentile is not None:
+            raise ValueError("sla_margin_percentile needs a calibration")
+        return settings, 0.0
+    settings = dataclasses.replace(settings, **dataclasses.asdict(calibration.parameters))
+    return settings, calibration.margin_ms(percentile) if percentile is not None else 0.0
+
+
 def build_instance(
     *,
     topology: Topology,
@@ -116,16 +129,8 @@ def build_instance(
     A ``calibration`` replaces the four latency parameters of ``latency_settings``;
     ``measured`` RTTs replace the model for their pairs (``matrix`` wins over both).
     """
-    margin_ms = 0.0
+    latency_settings, margin_ms = _calibrated(latency_settings, calibration)
     percentile = latency_settings.sla_margin_percentile
-    if calibration is not None:
-        latency_settings = dataclasses.replace(
-            latency_settings, **dataclasses.asdict(calibration.parameters)
-        )
-        if percentile is not None:
-            margin_ms = calibration.margin_ms(percentile)
-    elif percentile is not None:
-        raise ValueError("sla_margin_percentile needs a calibration")
     n_sites, n_regions, n_types = len(site_ids), len(region_ids), len(gpu_types)
     site_node_arr = np.asarray(site_node, dtype=np.int64)
     lat = np.asarray(region_lat, dtype=float)
