@@ -63,7 +63,10 @@ def _features(
     """Columns D, H, G, K of every row along its current minimum-latency path."""
     src, dst = topology.edge_src, topology.edge_dst
     gc_km = haversine_km(
-        topology.node_lat[src], topology.node_lon[src], topology.node_lat[dst], topology.node_lon[dst]
+        topology.node_lat[src],
+        topology.node_lon[src],
+        topology.node_lat[dst],
+        topology.node_lon[dst],
     )
     distance = topology.edge_distance_km
     km = np.where(np.isnan(distance), gc_km * parameters.link_route_factor, distance)
@@ -87,8 +90,13 @@ def _features(
     )
 
 
-def _lad(features: np.ndarray, rtt_ms: np.ndarray, v0: float) -> np.ndarray:
-    """``argmin Σ |rtt − 2(aD + hH + G + bK)|`` over bounded (a, h, b): an LP."""
+def _lad(features: np.ndarray, rtt_ms: np.ndarray, v0: float, start: np.ndarray) -> np.ndarray:
+    """``argmin Σ |rtt − 2(aD + hH + G + bK)|`` over bounded (a, h, b): an LP.
+
+    A parameter no row informs (its column all zero: no derived link, no access
+    km) keeps its value in ``start``; for ``b`` that is the access route factor
+    ``b / a``.
+    """
     n = len(rtt_ms)
     design = csr_matrix(2.0 * features[:, [0, 1, 3]])
     a_eq = hstack([design, identity(n, format="csr"), -identity(n, format="csr")], format="csr")
@@ -96,16 +104,21 @@ def _lad(features: np.ndarray, rtt_ms: np.ndarray, v0: float) -> np.ndarray:
     cost = np.concatenate([np.zeros(3), np.ones(2 * n)])
     a_low, a_high = _INFLATION[0] / v0, _INFLATION[1] / v0
     bounds = [(a_low, a_high), (0.0, _MAX_PER_HOP_MS), (0.0, _MAX_ACCESS_FACTOR * a_high)]
+    informed = [bool(np.any(features[:, column] > 0)) for column in (0, 1, 3)]
+    for k in range(3):
+        if not informed[k]:
+            bounds[k] = (float(start[k]), float(start[k]))
     bounds += [(0.0, None)] * (2 * n)
     result = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     if result.status != 0 or result.x is None:
         raise RuntimeError(f"the least-absolute-deviation LP failed: {result.message}")
-    return np.asarray(result.x[:3], dtype=float)
+    z = np.asarray(result.x[:3], dtype=float)
+    if not informed[2]:
+        z[2] = start[2] / start[0] * z[0]
+    return z
 
 
-def _abs_error(
-    topology: Topology, measured: MeasuredRtts, parameters: LatencyParameters
-) -> float:
+def _abs_error(topology: Topology, measured: MeasuredRtts, parameters: LatencyParameters) -> float:
     predicted = model_rtt_ms(topology, measured, parameters)
     return float(np.sum(np.abs(predicted - measured.rtt_ms)))
 
@@ -119,9 +132,7 @@ def fit_parameters(
     it). Every row must be reachable under ``start`` (the caller drops others).
     """
     v0 = start.fibre_km_per_ms
-    z = np.array(
-        [1.0 / v0, start.per_hop_ms, start.access_route_factor / v0], dtype=float
-    )
+    z = np.array([1.0 / v0, start.per_hop_ms, start.access_route_factor / v0], dtype=float)
     a_low, a_high = _INFLATION[0] / v0, _INFLATION[1] / v0
     z = np.clip(z, [a_low, 0.0, 0.0], [a_high, _MAX_PER_HOP_MS, _MAX_ACCESS_FACTOR * a_high])
     current = _abs_error(topology, measured, _to_parameters(z, start))
@@ -129,7 +140,7 @@ def fit_parameters(
     while iterations < MAX_ITERATIONS:
         iterations += 1
         features = _features(topology, measured, _to_parameters(z, start))
-        target = _lad(features, measured.rtt_ms, v0)
+        target = _lad(features, measured.rtt_ms, v0, z)
         accepted = False
         for step in _STEPS:
             candidate = z + step * (target - z)

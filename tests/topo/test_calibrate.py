@@ -90,3 +90,15 @@ def test_model_rtt_of_a_node_pair_is_twice_the_path():
     slow = model_rtt_ms(topology, at_nodes, LatencyParameters(fibre_km_per_ms=100.0))
     fast = model_rtt_ms(topology, at_nodes, LatencyParameters(fibre_km_per_ms=200.0))
     assert slow[0] == pytest.approx(2 * fast[0])
+
+
+def test_a_parameter_no_row_informs_keeps_its_starting_value():
+    topology = mesh()
+    rows = measured(topology)
+    zero = np.zeros(len(rows))
+    at_nodes = replace(rows, source_access_km=zero, target_access_km=zero)
+    at_nodes = replace(at_nodes, rtt_ms=model_rtt_ms(topology, at_nodes, TRUTH))
+    got = fit_parameters(topology, at_nodes, LatencyParameters()).parameters
+    assert got.access_route_factor == pytest.approx(1.5)  # no access km: nothing to fit
+    assert got.fibre_km_per_ms == pytest.approx(TRUTH.fibre_km_per_ms, rel=1e-4)
+    assert got.per_hop_ms == pytest.approx(TRUTH.per_hop_ms, abs=1e-3)
