@@ -35,7 +35,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -114,50 +113,45 @@ def cases(quick: bool, world_regions: int = WORLD_REGIONS, cache: Path | None = 
 
 
 def measure(case: Case, plan_name: str, time_limit_s: float, solver: str) -> dict:
-    """Solve one plan of one case, verify it and analyse its single-site failures."""
+    """Solve one plan of one case (``pipeline.solve_plan``) and analyse its single-site failures."""
+    from gpuplace.pipeline import PlanVerificationError, solve_plan
     from gpuplace.planning.failures import analyse_failures
-    from gpuplace.resilience import solve_survivable
-    from gpuplace.solvers import SolveParameters, solve
-    from gpuplace.solvers.model import total_cost
-    from gpuplace.solvers.plan import build_plan
-    from gpuplace.solvers.verify import verify_plan
+    from gpuplace.solvers import SolveParameters
+    from gpuplace.solvers.plan import relative_gap
 
     instance = case.load(PLANS[plan_name])
     params = SolveParameters(time_limit_s=time_limit_s, gap=GAP, threads=2, seed=0)
-    started = time.perf_counter()
-    run = solve_survivable if instance.constraints.survive_site_failure else solve
-    solution = run(instance, solver=solver, params=params)
-    solve_s = time.perf_counter() - started
+    violations: tuple = ()
+    try:
+        plan = solve_plan(instance, solver=solver, params=params)
+    except PlanVerificationError as failed:
+        plan, violations = failed.plan, failed.violations
     row: dict = {
         "instance": case.label,
         "plan": plan_name,
         "regions": instance.n_regions,
         "sites": instance.n_sites,
         "solver": solver,
-        "status": solution.status.value,
-        "solve_s": round(solve_s, 2),
-        "objective": solution.objective,
-        "bound": solution.bound,
-        "gap": None,
+        "status": plan.status.value,
+        "solve_s": round(plan.wall_s, 2),
+        "objective": plan.solver_objective,
+        "bound": plan.bound,
+        "gap": relative_gap(plan.solver_objective, plan.bound),
         "cost": None,
         "open_sites": None,
         "gpus": None,
         "violations": None,
         "failover_unserved_max": None,
-        "notes": list(solution.notes[-2:]),
+        "notes": list(plan.notes or ())[-2:],
         "note": case.note,
     }
-    if solution.objective is None:
+    if not plan.has_decisions:
         return row
-    if solution.bound is not None:
-        row["gap"] = abs(solution.objective - solution.bound) / max(abs(solution.objective), 1e-9)
-    gpus = instance.site_existing_gpus + solution.new_gpus
-    row["cost"] = total_cost(instance, solution.open_sites, solution.new_gpus)
+    gpus = plan.arrays(instance).gpus
+    row["cost"] = plan.kpis.total_cost
     row["open_sites"] = int((gpus.sum(axis=1) > 0).sum())
     row["gpus"] = int(gpus.sum())
-    settings = {"time_limit_s": time_limit_s, "gap": GAP, "threads": 2, "seed": 0}
-    plan = build_plan(instance, solution, solver_settings=settings)
-    row["violations"] = len(verify_plan(instance, plan))
+    row["violations"] = len(violations)
     flagged = instance
     if not instance.constraints.survive_site_failure:
         flagged = dataclasses.replace(

@@ -141,8 +141,6 @@ def register(app: typer.Typer) -> None:
         The text output also reports the demand the plan keeps after losing any one
         site without re-homing: what ``redundancy = k`` guarantees.
         """
-        from dataclasses import replace
-
         from gpuplace.files import write_text
         from gpuplace.planning.failures import analyse_failures, redundancy_guarantee
         from gpuplace.planning.failures_output import failures_csv, failures_json
@@ -167,11 +165,9 @@ def register(app: typer.Typer) -> None:
         groups = load_srlg(srlg) if srlg is not None else None
         params = None
         if mode is FailuresMode.resolve:
-            from gpuplace.solvers import params_from_instance
+            from gpuplace.pipeline import solve_parameters
 
-            params = params_from_instance(instance)
-            if time_limit is not None:
-                params = replace(params, time_limit_s=time_limit)
+            params = solve_parameters(instance, time_limit_s=time_limit)
         impacts = analyse_failures(
             instance,
             loaded,
@@ -184,11 +180,10 @@ def register(app: typer.Typer) -> None:
             progress=is_terminal() and not quiet,
             solver=solver,
             params=params,
-            source=str(plan),
             srlg_source=str(srlg) if srlg is not None else "srlg",
             failover=failover,
         )
-        guarantee = redundancy_guarantee(instance, loaded, source=str(plan))
+        guarantee = redundancy_guarantee(instance, loaded)
         if chosen is FailuresFormat.text:
             _print_text(impacts, guarantee, mode.value, top)
             return

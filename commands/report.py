@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
             from gpuplace.planning.failures import analyse_failures, redundancy_guarantee
             from gpuplace.planning.failures_output import failures_section
 
-            impacts = analyse_failures(instance, loaded, source=str(plan))
+            impacts = analyse_failures(instance, loaded)
             sections.append(failures_section(impacts, redundancy_guarantee(instance, loaded)))
         result = build_report(
             instance,

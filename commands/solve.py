@@ -9,7 +9,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -29,6 +29,9 @@ from gpuplace.commands.common import (
 from gpuplace.commands.shutdown import clear_quit, request_quit
 from gpuplace.errors import InputError, Problem
 from gpuplace.solvers.cancel import CancelToken
+
+if TYPE_CHECKING:
+    from gpuplace.solvers.plan import Plan
 
 TOP_SITES = 10
 
@@ -72,21 +75,16 @@ def interruptible() -> Iterator[CancelToken]:
             signal.signal(signal.SIGINT, previous)
 
 
-def run_solver(instance: Any, solver: str, params: Any, *, spinner: bool) -> Any:
-    """Run ``solvers.solve`` in a worker thread so Ctrl-C reaches the handler meanwhile.
-
-    A scenario with ``survive_site_failure`` runs the survivability cut loop
-    (:func:`gpuplace.resilience.solve_survivable`) instead.
-    """
-    from gpuplace import solvers
-    from gpuplace.resilience import solve_survivable
+def run_pipeline(instance: Any, solver: str, params: Any, *, spinner: bool) -> Plan:
+    """Run :func:`gpuplace.pipeline.solve_plan` in a worker thread so Ctrl-C reaches the
+    handler meanwhile; its exceptions are raised here."""
+    from gpuplace.pipeline import solve_plan
 
     outcome: dict[str, Any] = {}
-    run = solve_survivable if instance.constraints.survive_site_failure else solvers.solve
 
     def work() -> None:
         try:
-            outcome["solution"] = run(instance, solver=solver, params=params)
+            outcome["plan"] = solve_plan(instance, solver=solver, params=params)
         except BaseException as error:  # re-raised in the calling thread
             outcome["error"] = error
 
@@ -98,7 +96,7 @@ def run_solver(instance: Any, solver: str, params: Any, *, spinner: bool) -> Any
             worker.join(0.1)
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["solution"]
+    return outcome["plan"]
 
 
 def _fmt(value: Any, spec: str = ".4g", suffix: str = "") -> str:
@@ -109,47 +107,45 @@ def _fmt(value: Any, spec: str = ".4g", suffix: str = "") -> str:
     return f"{value}{suffix}"
 
 
-def print_summary(plan: dict[str, Any], written: Path | None) -> None:
+def print_summary(plan: Plan, written: Path | None) -> None:
     """Rich summary: status and numbers, then the busiest sites."""
-    k = plan["kpis"]
-    table = Table(title=f"{plan['scenario']['name']}: {plan['solver']['name']}", show_header=False)
+    k = plan.kpis
+    table = Table(title=f"{plan.scenario.name}: {plan.solver.name}", show_header=False)
     table.add_column("metric")
     table.add_column("value", justify="right")
-    status = plan["status"] + (" (interrupted)" if plan.get("interrupted") else "")
+    status = plan.status.value + (" (interrupted)" if plan.interrupted else "")
     rows = [
         ("status", status),
-        (f"objective ({plan.get('objective_kind', 'cost')})", _fmt(plan["objective"], ".6g")),
-        ("bound", _fmt(plan["bound"], ".6g")),
-        ("gap", _fmt(plan["gap"], ".2%")),
-        ("time", _fmt(plan["wall_s"], ".2f", " s")),
-        ("total cost", _fmt(k["total_cost"], ",.0f")),
-        ("sites open", _fmt(k["sites_open"])),
-        ("GPUs", ", ".join(f"{t} {n}" for t, n in k["gpus"].items()) or "-"),
-        ("served", _fmt(k["served_fraction"], ".2%")),
-        ("mean RTT", _fmt(k["mean_rtt_ms"], ".2f", " ms")),
-        ("p95 RTT", _fmt(k["p95_rtt_ms"], ".2f", " ms")),
-        ("max link utilisation", _fmt(k["max_link_utilisation"], ".1%")),
+        (f"objective ({plan.objective_kind or 'cost'})", _fmt(plan.objective, ".6g")),
+        ("bound", _fmt(plan.bound, ".6g")),
+        ("gap", _fmt(plan.gap, ".2%")),
+        ("time", _fmt(plan.wall_s, ".2f", " s")),
+        ("total cost", _fmt(k.total_cost, ",.0f")),
+        ("sites open", _fmt(k.sites_open)),
+        ("GPUs", ", ".join(f"{t} {n}" for t, n in k.gpus.items()) or "-"),
+        ("served", _fmt(k.served_fraction, ".2%")),
+        ("mean RTT", _fmt(k.mean_rtt_ms, ".2f", " ms")),
+        ("p95 RTT", _fmt(k.p95_rtt_ms, ".2f", " ms")),
+        ("max link utilisation", _fmt(k.max_link_utilisation, ".1%")),
     ]
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
 
-    sites = sorted(plan["sites"], key=lambda s: -s["served_demand"])[:TOP_SITES]
+    sites = sorted(plan.sites, key=lambda s: -s.served_demand)[:TOP_SITES]
     if sites:
-        top = Table(title=f"top {len(sites)} of {len(plan['sites'])} sites by served demand")
+        top = Table(title=f"top {len(sites)} of {len(plan.sites)} sites by served demand")
         for column in ("site", "node", "GPUs (new)", "served", "utilisation", "power kW"):
             top.add_column(column, justify="left" if column in ("site", "node") else "right")
         for site in sites:
-            gpus = ", ".join(
-                f"{t} {n} (+{site['new_gpus'].get(t, 0)})" for t, n in site["gpus"].items()
-            )
+            gpus = ", ".join(f"{t} {n} (+{site.new_gpus.get(t, 0)})" for t, n in site.gpus.items())
             top.add_row(
-                site["id"],
-                site["node"],
+                site.id,
+                site.node,
                 gpus or "-",
-                f"{site['served_demand']:.4g}",
-                f"{site['utilisation']:.1%}",
-                f"{site['power_kw']:.4g}",
+                f"{site.served_demand:.4g}",
+                f"{site.utilisation:.1%}",
+                f"{site.power_kw:.4g}",
             )
         console.print(top)
     if written is not None:
@@ -213,10 +209,7 @@ def register(app: typer.Typer) -> None:
             )
 
         from gpuplace import scenario as scenario_pkg
-        from gpuplace import solvers
-        from gpuplace.solvers.plan import build_plan
-        from gpuplace.solvers.planio import plan_json, write_plan
-        from gpuplace.solvers.verify import verify_plan
+        from gpuplace.pipeline import PlanVerificationError, solve_parameters
 
         overrides = scenario_pkg.parse_set_options(set_ or [])
         instance = scenario_pkg.load_instance(scenario, overrides)
@@ -224,59 +217,33 @@ def register(app: typer.Typer) -> None:
             err_console.print(
                 f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True
             )
-        params = solvers.params_from_instance(instance)
-        changes = {
-            key: value
-            for key, value in (
-                ("time_limit_s", time_limit),
-                ("gap", gap),
-                ("threads", threads),
-                ("seed", seed),
-            )
-            if value is not None
-        }
-        params = replace(params, **changes)
+        params = solve_parameters(
+            instance, time_limit_s=time_limit, gap=gap, threads=threads, seed=seed
+        )
         name = solver or instance.solver.name
         spinner = is_terminal() and not quiet and fmt == SolveFormat.text
+        try:
+            with interruptible() as cancel:
+                plan = run_pipeline(instance, name, replace(params, cancel=cancel), spinner=spinner)
+        except PlanVerificationError as failed:
+            err_console.print(f"[bold red]error:[/] {failed}; nothing written", highlight=False)
+            for violation in failed.violations:
+                err_console.print(f"  - {violation}", highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_NEGATIVE) from None
 
-        with interruptible() as cancel:
-            run_params = replace(params, cancel=cancel)
-            solution = run_solver(instance, name, run_params, spinner=spinner)
-            interrupted = cancel.cancelled
-        if interrupted and not solution.interrupted:
-            solution = replace(solution, interrupted=True)
-        settings = {
-            "time_limit_s": params.time_limit_s,
-            "gap": params.gap,
-            "threads": params.threads,
-            "seed": params.seed,
-        }
-        plan = build_plan(instance, solution, solver_settings=settings)
-
-        if plan["objective"] is None:
+        if not plan.has_decisions:
             if fmt == SolveFormat.json:
-                typer.echo(plan_json(plan), nl=False)
+                typer.echo(plan.to_json(), nl=False)
             else:
-                console.print(f"[bold red]no plan[/]: {plan['status']}", highlight=False)
-                for line in plan["diagnosis"] or plan.get("notes", []):
+                console.print(f"[bold red]no plan[/]: {plan.status.value}", highlight=False)
+                for line in plan.diagnosis or plan.notes or ():
                     console.print(f"  - {line}", highlight=False, soft_wrap=True)
                 if output is not None:
                     console.print("nothing written")
             raise typer.Exit(EXIT_NEGATIVE)
 
-        violations = verify_plan(instance, plan)
-        if violations:
-            err_console.print(
-                f"[bold red]error:[/] the {solution.backend} plan fails independent verification "
-                f"({len(violations)} violations); nothing written",
-                highlight=False,
-            )
-            for violation in violations:
-                err_console.print(f"  - {violation}", highlight=False, soft_wrap=True)
-            raise typer.Exit(EXIT_NEGATIVE)
-
-        written = write_plan(output, plan, force=force) if output is not None else None
+        written = plan.write(output, force=force) if output is not None else None
         if fmt == SolveFormat.json:
-            typer.echo(plan_json(plan), nl=False)
+            typer.echo(plan.to_json(), nl=False)
         elif not quiet:
             print_summary(plan, written)

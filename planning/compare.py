@@ -11,14 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gpuplace.planning.plans import as_float, gpu_totals, primary_sites, scenario_sha, site_gpus
+from gpuplace.planning.plans import as_float, gpu_totals, primary_sites, site_gpus
+from gpuplace.solvers.plan import Plan
 
-# (metric key, label, where in the plan) in table order.
+# (metric key, label) in table order.
 KPI_ROWS: tuple[tuple[str, str], ...] = (
     ("status", "status"),
     ("objective", "objective"),
@@ -32,7 +33,7 @@ KPI_ROWS: tuple[tuple[str, str], ...] = (
     ("p95_rtt_ms", "p95 RTT (ms)"),
     ("max_link_utilisation", "max link utilisation"),
 )
-_TOP_LEVEL = {"status", "objective", "bound", "gap", "wall_s"}
+_TOP_LEVEL = {"objective", "bound", "gap", "wall_s"}
 
 
 @dataclass(frozen=True)
@@ -94,24 +95,35 @@ def plan_labels(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
     return [f"{stem}#{i + 1}" for i, stem in enumerate(stems)]
 
 
-def _metric(plan: Mapping[str, Any], key: str) -> Any:
+def _metric(plan: Plan, key: str) -> Any:
     if key == "status":
-        return plan.get("status")
-    source = plan if key in _TOP_LEVEL else (plan.get("kpis") or {})
-    value = source.get(key)
+        return plan.status.value
+    value = getattr(plan if key in _TOP_LEVEL else plan.kpis, key)
     if key == "sites_open":
-        return int(value) if as_float(value) is not None else None
+        return int(value)
     return as_float(value)
 
 
-def compare_plans(
-    plans: Sequence[Mapping[str, Any]], labels: Sequence[str] | None = None
-) -> Comparison:
-    """Compare plans (dicts of PLAN.md) side by side.
+def _scenario_warnings(labels: Sequence[str], scenarios: list[dict[str, Any]]) -> list[str]:
+    """A warning when the plans answer different scenarios (their sha256 differ)."""
+    if len({s["sha256"] for s in scenarios}) <= 1:
+        return []
+    detail = ", ".join(
+        f"{label}: {s['scenario']} ({(s['sha256'] or 'unknown')[:12]})"
+        for label, s in zip(labels, scenarios, strict=True)
+    )
+    return [
+        "the plans answer different scenarios (scenario sha256 differs); "
+        f"their numbers are not directly comparable: {detail}"
+    ]
+
+
+def compare_plans(plans: Sequence[Plan], labels: Sequence[str] | None = None) -> Comparison:
+    """Compare plans side by side.
 
     Parameters
     ----------
-    plans : sequence of mapping
+    plans : sequence of Plan
         At least one plan; the first is the baseline for deltas and agreement.
     labels : sequence of str, optional
         One name per plan (default ``plan1``, ``plan2``, ...).
@@ -119,18 +131,6 @@ def compare_plans(
     Returns
     -------
     Comparison
-
-    Examples
-    --------
-    >>> a = {"status": "optimal", "kpis": {"total_cost": 10.0}, "sites": [
-    ...     {"id": "s1", "gpus": {"H100": 2}}], "assignments": [
-    ...     {"region": "r1", "site": "s1", "share": 1.0}]}
-    >>> b = {"status": "optimal", "kpis": {"total_cost": 12.0}, "sites": [
-    ...     {"id": "s2", "gpus": {"H100": 2}}], "assignments": [
-    ...     {"region": "r1", "site": "s2", "share": 1.0}]}
-    >>> c = compare_plans([a, b], ["a", "b"])
-    >>> c.metrics["total_cost"], c.pool_changes
-    ([10.0, 12.0], [{'region': 'r1', 'sites': ['s1', 's2']}])
     """
     if not plans:
         raise ValueError("compare_plans needs at least one plan")
@@ -180,34 +180,17 @@ def compare_plans(
                     }
                 )
 
-    scenarios = []
-    for plan in plans:
-        scenario = plan.get("scenario") or {}
-        scenarios.append(
-            {
-                "scenario": scenario.get("name") if isinstance(scenario, dict) else None,
-                "sha256": scenario_sha(plan),
-                "solver": (plan.get("solver") or {}).get("name"),
-            }
-        )
-    warnings = []
-    shas = {s["sha256"] for s in scenarios}
-    if len(shas) > 1:
-        detail = ", ".join(
-            f"{label}: {s['scenario']} ({(s['sha256'] or 'unknown')[:12]})"
-            for label, s in zip(labels, scenarios, strict=True)
-        )
-        warnings.append(
-            "the plans answer different scenarios (scenario sha256 differs); "
-            f"their numbers are not directly comparable: {detail}"
-        )
+    scenarios = [
+        {"scenario": p.scenario.name, "sha256": p.scenario.sha256, "solver": p.solver.name}
+        for p in plans
+    ]
     return Comparison(
         labels=labels,
         metrics=metrics,
         site_presence=site_presence,
         gpu_deltas=gpu_deltas,
         pool_changes=pool_changes,
-        warnings=warnings,
+        warnings=_scenario_warnings(labels, scenarios),
         scenarios=scenarios,
     )
 

@@ -24,6 +24,7 @@ from gpuplace.resilience.impact import (
 )
 from gpuplace.resilience.plan_arrays import plan_arrays
 from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.plan import Plan
 
 MODES = ("rehome", "resolve")
 
@@ -88,7 +89,7 @@ def _run(
 
 def analyse_failures(
     instance: Instance,
-    plan: dict,
+    plan: Plan,
     *,
     mode: str = "rehome",
     srlg: SrlgGroups | None = None,
@@ -99,7 +100,6 @@ def analyse_failures(
     progress: bool = False,
     solver: str = "auto",
     params: Any = None,
-    source: str = "plan",
     srlg_source: str = "srlg",
     failover: bool = False,
 ) -> list[FailureImpact]:
@@ -109,8 +109,8 @@ def analyse_failures(
     ----------
     instance : Instance
         The scenario the plan was made for.
-    plan : dict
-        The plan (PLAN.md).
+    plan : Plan
+        The plan (its ``source`` names it in messages).
     mode : {"rehome", "resolve"}
         ``rehome``: how much demand the surviving GPUs can still serve within SLA.
         ``resolve``: also the cheapest repair (GPUs to add, sites to open).
@@ -131,8 +131,8 @@ def analyse_failures(
         Backend for ``resolve`` repairs.
     params : solvers.result.SolveParameters, optional
         Parameters for ``resolve`` repairs.
-    source, srlg_source : str
-        File names for messages.
+    srlg_source : str
+        File name of the SRLG groups, for messages.
     failover : bool
         Re-home as ``survive_site_failure`` does: within ``sla_rtt_ms x
         failover_sla_factor``, link capacities not enforced (default: within the SLA,
@@ -151,7 +151,7 @@ def analyse_failures(
     """
     if mode not in MODES:
         raise InputError(Problem("--mode", "", f"must be one of {', '.join(MODES)}, not {mode!r}"))
-    arrays = plan_arrays(instance, plan, source=source)
+    arrays = plan_arrays(instance, plan)
     cases = failure_cases(
         instance, arrays.open_sites, sites=sites, links=links, srlg=srlg, srlg_source=srlg_source
     )

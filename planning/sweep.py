@@ -301,9 +301,7 @@ def run_sweep(
 
     def record(result: CaseResult) -> None:
         if result.plan is not None:
-            from gpuplace.solvers.planio import write_plan
-
-            write_plan(target / PLANS_DIR / f"{result.key}.json", result.plan, force=True)
+            result.plan.write(target / PLANS_DIR / f"{result.key}.json", force=True)
         if result.row.get("status") != ERROR:
             write_json(
                 target / CASES_DIR / f"{result.key}.json", {"key": result.key, "row": result.row}

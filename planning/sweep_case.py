@@ -14,6 +14,7 @@ from typing import Any
 
 from gpuplace.errors import InputError
 from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.plan import Plan
 from gpuplace.solvers.result import SolveParameters
 
 ERROR = "error"
@@ -62,7 +63,7 @@ class CaseResult:
 
     key: str
     row: dict[str, Any]
-    plan: dict[str, Any] | None
+    plan: Plan | None
 
 
 def case_key(scenario_sha256: str, solver: str, params: SolveParameters) -> str:
@@ -90,53 +91,43 @@ def error_result(key: str, message: str, solver: str = "") -> CaseResult:
     return CaseResult(key=key, row=row, plan=None)
 
 
-def summary_row(plan: dict[str, Any]) -> dict[str, Any]:
+def summary_row(plan: Plan) -> dict[str, Any]:
     """The result columns of a plan."""
-    kpis = plan.get("kpis") or {}
     row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS)
     row.update(
-        status=plan.get("status"),
-        objective=plan.get("objective"),
-        bound=plan.get("bound"),
-        gap=plan.get("gap"),
-        wall_s=plan.get("wall_s"),
-        solver=(plan.get("solver") or {}).get("name"),
-        diagnosis=_short("; ".join(plan.get("diagnosis") or [])) or None,
+        status=plan.status.value,
+        objective=plan.objective,
+        bound=plan.bound,
+        gap=plan.gap,
+        wall_s=plan.wall_s,
+        solver=plan.solver.name,
+        diagnosis=_short("; ".join(plan.diagnosis)) or None,
     )
     for column in _KPI_COLUMNS:
-        row[column] = kpis.get(column)
+        row[column] = getattr(plan.kpis, column)
     return row
 
 
 def solve_case(task: CaseTask) -> CaseResult:
-    """Solve, build and verify one case; never raises (errors become an ``error`` row)."""
-    try:
-        from gpuplace.resilience import solve_survivable
-        from gpuplace.solvers import solve
-        from gpuplace.solvers.plan import build_plan
-        from gpuplace.solvers.verify import verify_plan
+    """Solve, build and verify one case (:func:`gpuplace.pipeline.solve_plan`); never raises.
 
-        run = solve_survivable if task.instance.constraints.survive_site_failure else solve
-        solution = run(task.instance, task.solver, task.params)
-        settings = {
-            "time_limit_s": task.params.time_limit_s,
-            "gap": task.params.gap,
-            "threads": task.params.threads,
-            "seed": task.params.seed,
-        }
-        plan = build_plan(task.instance, solution, solver_settings=settings)
-        if plan.get("status") not in HAS_PLAN:
-            # No plan to write (as for ``solve``): the row keeps status and diagnosis.
-            return CaseResult(key=task.key, row=summary_row(plan), plan=None)
-        violations = verify_plan(task.instance, plan)
-        if violations:
-            detail = "; ".join(str(v) for v in violations[:3])
+    Errors, a plan failing verification among them, become an ``error`` row.
+    """
+    try:
+        from gpuplace.pipeline import PlanVerificationError, solve_plan
+
+        try:
+            plan = solve_plan(task.instance, solver=task.solver, params=task.params)
+        except PlanVerificationError as failed:
+            detail = "; ".join(str(v) for v in failed.violations[:3])
             return error_result(
                 task.key,
-                f"plan fails verify ({len(violations)} violations): {detail}",
-                str(solution.backend),
+                f"plan fails verify ({len(failed.violations)} violations): {detail}",
+                failed.plan.solver.name,
             )
-        return CaseResult(key=task.key, row=summary_row(plan), plan=plan)
+        # No plan to write (as for ``solve``): the row keeps status and diagnosis.
+        kept = plan if plan.has_decisions else None
+        return CaseResult(key=task.key, row=summary_row(plan), plan=kept)
     except InputError as error:
         return error_result(task.key, str(error), task.solver)
     except Exception as error:  # noqa: BLE001 - a case reports its failure, the sweep goes on

@@ -15,6 +15,7 @@ import numpy as np
 
 from gpuplace.resilience.plan_arrays import plan_arrays
 from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.plan import Plan
 
 __all__ = ["FailureImpact", "LinkOverload", "RedundancyGuarantee", "redundancy_guarantee"]
 
@@ -94,25 +95,21 @@ class RedundancyGuarantee:
         return data
 
 
-def redundancy_guarantee(
-    instance: Instance, plan: dict, *, source: str = "plan"
-) -> RedundancyGuarantee:
+def redundancy_guarantee(instance: Instance, plan: Plan) -> RedundancyGuarantee:
     """What ``redundancy = k`` buys: demand still served after losing any single site.
 
     Parameters
     ----------
     instance : Instance
         The scenario.
-    plan : dict
-        The plan (PLAN.md).
-    source : str
-        Name of the plan file, for messages.
+    plan : Plan
+        The plan.
 
     Returns
     -------
     RedundancyGuarantee
     """
-    arrays = plan_arrays(instance, plan, source=source)
+    arrays = plan_arrays(instance, plan)
     demand = instance.region_demand
     served = arrays.served(demand)
     max_share = arrays.share.max(axis=1) if instance.n_sites else np.zeros(instance.n_regions)

@@ -2,8 +2,7 @@
 
 Importing the package loads no backend (so ``solvers.verify`` and
 ``solvers.plan`` stay independent of them): ``solve``, ``available_solvers``
-and ``params_from_instance`` load the backends, and register the ``fast``
-solver, on first use.
+and ``params_from_instance`` load the backends on first use.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ def __getattr__(name: str) -> Any:
     if name not in _API:
         raise AttributeError(f"module 'gpuplace.solvers' has no attribute {name!r}")
     api = importlib.import_module("gpuplace.solvers.api")
-    importlib.import_module("gpuplace.solvers.fast")  # registers the "fast" solver
     for entry in _API:
         globals().setdefault(entry, getattr(api, entry))
     return globals()[name]

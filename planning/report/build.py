@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from gpuplace.files import check_folder_output, folder_output, write_bytes
-from gpuplace.planning.plans import scenario_sha
 from gpuplace.planning.report.data import report_data
 from gpuplace.planning.report.geojson import geojson_layers
 from gpuplace.planning.report.index import ReportSection, index_html
@@ -18,6 +16,7 @@ from gpuplace.planning.report.maps import build_map
 from gpuplace.planning.report.plots import MEASURED_PLOT, PLOTS, measured_plot
 from gpuplace.planning.report.tables import assignments_csv, links_csv, sites_csv
 from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.plan import Plan
 
 MAP_FILE = "map.html"
 INDEX_FILE = "index.html"
@@ -67,7 +66,7 @@ def _section_files(sections: Sequence[ReportSection]) -> dict[str, bytes | str]:
 
 def build_report(
     instance: Instance,
-    plan: Mapping[str, Any],
+    plan: Plan,
     out_dir: str | os.PathLike[str],
     *,
     force: bool = False,
@@ -83,8 +82,8 @@ def build_report(
     ----------
     instance : Instance
         The scenario the plan answers.
-    plan : mapping
-        The plan (PLAN.md).
+    plan : Plan
+        The plan.
     out_dir : path-like
         Destination folder; must not exist or be empty unless ``force``.
     force : bool
@@ -107,13 +106,13 @@ def build_report(
     check_folder_output(out_dir, force=force)
     section_files = _section_files(extra_sections)
     warnings = []
-    sha = scenario_sha(plan)
+    sha = plan.scenario.sha256
     if sha and sha != instance.sha256:
         warnings.append(
             f"the plan was made for scenario sha256 {sha[:12]}…, not this scenario "
             f"({instance.sha256[:12]}…): sites and regions it names may not match"
         )
-    unknown = sorted({str(s["id"]) for s in plan.get("sites", [])} - set(instance.site_ids))
+    unknown = sorted({s.id for s in plan.sites} - set(instance.site_ids))
     if unknown:
         warnings.append(f"sites of the plan not in the scenario (not drawn): {', '.join(unknown)}")
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from gpuplace.planning.plans import as_float
 from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class EdgeRecord:
 @dataclass(frozen=True)
 class ReportData:
     scenario_name: str
-    plan: Mapping[str, Any]
+    plan: Plan
     sites: list[SiteRecord]
     regions: list[RegionRecord]
     assignments: list[AssignmentRecord]
@@ -123,15 +124,15 @@ def _counts(value: Any) -> dict[str, int]:
     return {str(t): int(n) for t, n in value.items() if int(n) != 0}
 
 
-def report_data(instance: Instance, plan: Mapping[str, Any]) -> ReportData:
+def report_data(instance: Instance, plan: Plan) -> ReportData:
     """Join a plan with its instance: coordinates, SLAs, costs, per-region RTT.
 
     Parameters
     ----------
     instance : Instance
         The scenario the plan answers.
-    plan : mapping
-        A plan (PLAN.md). Sites, regions or nodes it names that the instance
+    plan : Plan
+        The plan. Sites, regions or nodes it names that the instance
         does not know get no coordinates (and are left off the map).
 
     Returns
@@ -157,14 +158,14 @@ def report_data(instance: Instance, plan: Mapping[str, Any]) -> ReportData:
         n = int(instance.site_node[s])
         return _coord(topology.node_lat[n]), _coord(topology.node_lon[n])
 
-    plan_sites = {str(row["id"]): row for row in plan.get("sites", [])}
+    plan_sites = {row.id: row for row in plan.sites}
     sites = []
     for site_id in [*instance.site_ids, *[s for s in plan_sites if s not in site_index]]:
         row = plan_sites.get(site_id)
         s = site_index.get(site_id)
         lat, lon = site_coord(site_id)
-        gpus = _counts(row.get("gpus")) if row else {}
-        new_gpus = _counts(row.get("new_gpus")) if row else {}
+        gpus = _counts(row.gpus) if row else {}
+        new_gpus = _counts(row.new_gpus) if row else {}
         gpu_cost: dict[str, float] = {}
         fixed = 0.0
         if row is not None and s is not None:
@@ -173,9 +174,9 @@ def report_data(instance: Instance, plan: Mapping[str, Any]) -> ReportData:
                 t = type_index.get(gpu_type)
                 if t is not None:
                     gpu_cost[gpu_type] = count * float(instance.gpu_capex[t]) * factor
-            if row.get("open", True):
+            if row.open is not False:
                 fixed = float(instance.site_fixed_cost[s])
-        node = str(row.get("node")) if row and row.get("node") is not None else ""
+        node = row.node if row else ""
         if not node and s is not None:
             node = topology.node_ids[int(instance.site_node[s])]
         sites.append(
@@ -188,10 +189,10 @@ def report_data(instance: Instance, plan: Mapping[str, Any]) -> ReportData:
                 gpus=gpus,
                 new_gpus=new_gpus,
                 gpus_total=sum(gpus.values()),
-                power_kw=as_float(row.get("power_kw")) if row else None,
+                power_kw=as_float(row.power_kw) if row else None,
                 power_limit_kw=float(instance.site_power_kw[s]) if s is not None else math.nan,
-                served_demand=as_float(row.get("served_demand")) if row else None,
-                utilisation=as_float(row.get("utilisation")) if row else None,
+                served_demand=as_float(row.served_demand) if row else None,
+                utilisation=as_float(row.utilisation) if row else None,
                 fixed_cost=fixed,
                 gpu_cost=gpu_cost,
             )
@@ -199,16 +200,16 @@ def report_data(instance: Instance, plan: Mapping[str, Any]) -> ReportData:
 
     assignments = []
     per_region: dict[str, list[AssignmentRecord]] = {}
-    for row in plan.get("assignments", []):
-        region, site = str(row["region"]), str(row["site"])
+    for row in plan.assignments:
+        region, site = row.region, row.site
         r = region_index.get(region)
         site_lat, site_lon = site_coord(site)
         record = AssignmentRecord(
             region=region,
             site=site,
-            share=as_float(row.get("share")) or 0.0,
-            demand=as_float(row.get("demand")) or 0.0,
-            rtt_ms=as_float(row.get("rtt_ms")),
+            share=as_float(row.share) or 0.0,
+            demand=as_float(row.demand) or 0.0,
+            rtt_ms=as_float(row.rtt_ms),
             sla_rtt_ms=float(instance.region_sla_rtt_ms[r]) if r is not None else None,
             region_lat=_coord(instance.region_lat[r]) if r is not None else None,
             region_lon=_coord(instance.region_lon[r]) if r is not None else None,
@@ -218,9 +219,7 @@ def report_data(instance: Instance, plan: Mapping[str, Any]) -> ReportData:
         assignments.append(record)
         per_region.setdefault(region, []).append(record)
 
-    unserved = {
-        str(u["region"]): as_float(u.get("demand")) or 0.0 for u in plan.get("unserved", [])
-    }
+    unserved = {u.region: as_float(u.demand) or 0.0 for u in plan.unserved}
     regions = []
     for r, region_id in enumerate(instance.region_ids):
         rows = per_region.get(region_id, [])
@@ -246,10 +245,10 @@ def report_data(instance: Instance, plan: Mapping[str, Any]) -> ReportData:
 
     links = []
     directed: dict[tuple[str, str], float] = {}
-    for row in plan.get("links", []):
-        source, target = str(row["source"]), str(row["target"])
-        load = as_float(row.get("load_gbps")) or 0.0
-        capacity = as_float(row.get("capacity_gbps"))
+    for row in plan.links:
+        source, target = row.source, row.target
+        load = as_float(row.load_gbps) or 0.0
+        capacity = as_float(row.capacity_gbps)
         directed[(source, target)] = directed.get((source, target), 0.0) + load
         source_lat, source_lon = node_coord(source)
         target_lat, target_lon = node_coord(target)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gpuplace.planning.plans import as_float, gpu_totals
+from gpuplace.solvers.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -47,32 +48,31 @@ def _esc(value: Any) -> str:
     return html.escape(str(value))
 
 
-def kpi_rows(plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+def kpi_rows(plan: Plan) -> list[tuple[str, str]]:
     """(label, formatted value) rows of the KPI table."""
-    kpis = plan.get("kpis") or {}
+    kpis = plan.kpis
 
     def num(value: Any, spec: str, suffix: str = "") -> str:
         number = as_float(value)
         return "-" if number is None else f"{number:{spec}}{suffix}"
 
-    solver = plan.get("solver") or {}
     rows = [
-        ("status", str(plan.get("status", "-"))),
-        ("solver", f"{solver.get('name', '-')} {solver.get('version', '')}".strip()),
-        ("objective", num(plan.get("objective"), ",.6g")),
-        ("bound", num(plan.get("bound"), ",.6g")),
-        ("gap", num(plan.get("gap"), ".2%")),
-        ("wall time", num(plan.get("wall_s"), ".2f", " s")),
-        ("total cost", num(kpis.get("total_cost"), ",.0f")),
-        ("sites open", num(kpis.get("sites_open"), ".0f")),
+        ("status", plan.status.value),
+        ("solver", f"{plan.solver.name} {plan.solver.version}".strip()),
+        ("objective", num(plan.objective, ",.6g")),
+        ("bound", num(plan.bound, ",.6g")),
+        ("gap", num(plan.gap, ".2%")),
+        ("wall time", num(plan.wall_s, ".2f", " s")),
+        ("total cost", num(kpis.total_cost, ",.0f")),
+        ("sites open", num(kpis.sites_open, ".0f")),
     ]
     for gpu_type, count in sorted(gpu_totals(plan).items()):
         rows.append((f"GPUs {gpu_type}", f"{count:,}"))
     rows += [
-        ("served fraction", num(kpis.get("served_fraction"), ".2%")),
-        ("mean RTT", num(kpis.get("mean_rtt_ms"), ".2f", " ms")),
-        ("p95 RTT", num(kpis.get("p95_rtt_ms"), ".2f", " ms")),
-        ("max link utilisation", num(kpis.get("max_link_utilisation"), ".1%")),
+        ("served fraction", num(kpis.served_fraction, ".2%")),
+        ("mean RTT", num(kpis.mean_rtt_ms, ".2f", " ms")),
+        ("p95 RTT", num(kpis.p95_rtt_ms, ".2f", " ms")),
+        ("max link utilisation", num(kpis.max_link_utilisation, ".1%")),
     ]
     return rows
 
@@ -80,7 +80,7 @@ def kpi_rows(plan: Mapping[str, Any]) -> list[tuple[str, str]]:
 def index_html(
     *,
     scenario_name: str,
-    plan: Mapping[str, Any],
+    plan: Plan,
     map_file: str,
     plots: Sequence[tuple[str, str]],
     downloads: Sequence[tuple[str, str]],
@@ -93,7 +93,7 @@ def index_html(
     ----------
     scenario_name : str
         Shown in the title.
-    plan : mapping
+    plan : Plan
         The plan reported (KPIs, status, diagnosis).
     map_file : str
         Relative name of the map, embedded in an iframe and linked.
@@ -113,8 +113,7 @@ def index_html(
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>Plan report: {_esc(scenario_name)}</h1>",
     ]
-    scenario = plan.get("scenario") or {}
-    sha = scenario.get("sha256") if isinstance(scenario, dict) else None
+    sha = plan.scenario.sha256
     if sha:
         parts.append(f'<p class="sub">scenario sha256 <code>{_esc(sha)}</code></p>')
     parts.extend(f'<p class="warning">{_esc(w)}</p>' for w in warnings)
@@ -123,7 +122,7 @@ def index_html(
     for label, value in kpi_rows(plan):
         parts.append(f'<tr><th>{_esc(label)}</th><td class="num">{_esc(value)}</td></tr>')
     parts.append("</table>")
-    diagnosis = plan.get("diagnosis") or []
+    diagnosis = plan.diagnosis
     if diagnosis:
         parts.append("<h3>Diagnosis</h3><ul>")
         parts.extend(f"<li>{_esc(line)}</li>" for line in diagnosis)

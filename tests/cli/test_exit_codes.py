@@ -182,7 +182,7 @@ def test_bad_usage_in_a_real_process_prints_no_traceback(tmp_path):
 def test_second_ctrl_c_quits_with_130_and_writes_nothing(tmp_path, monkeypatch):
     release = threading.Event()
 
-    def stuck_solve(instance, solver="auto", params=None, warm_start=None):
+    def stuck_solve(instance, solver="auto", params=None, warm_start=None, extra_pieces=()):
         os.kill(os.getpid(), signal.SIGINT)  # first: asks the solve to stop
         deadline = time.monotonic() + 10.0
         while not params.cancel.cancelled and time.monotonic() < deadline:

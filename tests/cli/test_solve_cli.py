@@ -183,7 +183,7 @@ def test_bad_input_exits_2(scenario, args):
 def test_plan_failing_verification_is_not_written(scenario, tmp_path, monkeypatch):
     real = solvers.solve
 
-    def too_few_gpus(instance, solver="auto", params=None, warm_start=None):
+    def too_few_gpus(instance, solver="auto", params=None, warm_start=None, extra_pieces=()):
         good = real(instance, solver="highs", params=params)
         return dataclasses.replace(good, new_gpus=good.new_gpus // 2)
 
@@ -234,7 +234,7 @@ def test_verify_bad_plan_file(scenario, tmp_path):
 def test_first_ctrl_c_keeps_the_best_plan(scenario, tmp_path, monkeypatch):
     real = solvers.solve
 
-    def interrupted_solve(instance, solver="auto", params=None, warm_start=None):
+    def interrupted_solve(instance, solver="auto", params=None, warm_start=None, extra_pieces=()):
         good = real(instance, solver="highs", params=params)
         os.kill(os.getpid(), signal.SIGINT)  # delivered to the main thread's handler
         deadline = time.monotonic() + 10.0

@@ -13,6 +13,7 @@ from gpuplace.cli import app
 from gpuplace.errors import InputError
 from gpuplace.planning.compare import compare_plans, plan_labels
 from gpuplace.planning.plans import load_plan, primary_sites
+from gpuplace.solvers.plan import Plan
 from support.plan_samples import plan_a, plan_b
 
 runner = CliRunner()
@@ -24,7 +25,7 @@ def _write(path, plan):
 
 
 def test_metrics_one_value_per_plan():
-    comparison = compare_plans([plan_a(), plan_b()], ["a", "b"])
+    comparison = compare_plans([Plan.from_dict(plan_a()), Plan.from_dict(plan_b())], ["a", "b"])
     assert comparison.metrics["objective"] == [2_620_000.0, 3_000_000.0]
     assert comparison.metrics["gpus.H100"] == [36, 38]
     assert comparison.metrics["gpus.L40S"] == [4, 0]
@@ -34,7 +35,7 @@ def test_metrics_one_value_per_plan():
 
 
 def test_differences_found():
-    comparison = compare_plans([plan_a(), plan_b()], ["a", "b"])
+    comparison = compare_plans([Plan.from_dict(plan_a()), Plan.from_dict(plan_b())], ["a", "b"])
     assert comparison.site_presence == [
         {"site": "akl1", "in": ["a"]},
         {"site": "mel1", "in": ["b"]},
@@ -53,7 +54,7 @@ def test_differences_found():
 
 
 def test_identical_plans_have_no_differences():
-    comparison = compare_plans([plan_a(), plan_a()])
+    comparison = compare_plans([Plan.from_dict(plan_a()), Plan.from_dict(plan_a())])
     assert comparison.site_presence == comparison.gpu_deltas == comparison.pool_changes == []
     assert comparison.labels == ("plan1", "plan2")
 
@@ -61,24 +62,20 @@ def test_identical_plans_have_no_differences():
 def test_unserved_region_counts_as_pool_change():
     b = plan_b()
     b["assignments"] = [a for a in b["assignments"] if a["region"] != "GoldCoast"]
-    comparison = compare_plans([plan_a(), b])
+    comparison = compare_plans([Plan.from_dict(plan_a()), Plan.from_dict(b)])
     assert {"region": "GoldCoast", "sites": ["syd1", None]} in comparison.pool_changes
 
 
 def test_primary_site_ties_pick_smallest_id():
-    plan = {
-        "assignments": [
-            {"region": "r", "site": "s2", "share": 0.5},
-            {"region": "r", "site": "s1", "share": 0.5},
-        ]
-    }
-    assert primary_sites(plan) == {"r": "s1"}
+    half = {"region": "Geelong", "share": 0.5, "demand": 10.0, "rtt_ms": 1.0}
+    plan = dict(plan_a(), assignments=[dict(half, site="syd1"), dict(half, site="akl1")])
+    assert primary_sites(Plan.from_dict(plan)) == {"Geelong": "akl1"}
 
 
 def test_different_scenarios_warn():
     b = plan_b()
     b["scenario"]["sha256"] = "b" * 64
-    comparison = compare_plans([plan_a(), b], ["a", "b"])
+    comparison = compare_plans([Plan.from_dict(plan_a()), Plan.from_dict(b)], ["a", "b"])
     assert len(comparison.warnings) == 1
     assert "different scenarios" in comparison.warnings[0]
 

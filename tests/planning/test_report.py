@@ -15,6 +15,7 @@ from gpuplace.errors import InputError
 from gpuplace.planning.report import ReportSection, build_report
 from gpuplace.planning.report.data import report_data
 from gpuplace.planning.report.maps import build_map
+from gpuplace.solvers.plan import Plan
 from support.plan_samples import plan_a, plan_b, tiny_instance, write_tiny_scenario
 
 runner = CliRunner()
@@ -29,7 +30,7 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("r") / "report"
-    build_report(tiny_instance(), plan_a(), out, tiles=None)
+    build_report(tiny_instance(), Plan.from_dict(plan_a()), out, tiles=None)
     return out
 
 
@@ -115,18 +116,18 @@ def test_map_is_self_contained(report_dir):
 
 
 def test_map_reproducible():
-    data = report_data(tiny_instance(), plan_a())
+    data = report_data(tiny_instance(), Plan.from_dict(plan_a()))
     assert build_map(data, tiles=None) == build_map(data, tiles=None)
 
 
 def test_map_background_tiles_optional():
-    data = report_data(tiny_instance(), plan_a())
+    data = report_data(tiny_instance(), Plan.from_dict(plan_a()))
     html = build_map(data, tiles="OpenStreetMap")
     assert "tile.openstreetmap.org" in html  # background tiles optional, data inline
 
 
 def test_region_rtt_and_primary():
-    data = report_data(tiny_instance(), plan_b())
+    data = report_data(tiny_instance(), Plan.from_dict(plan_b()))
     geelong = next(r for r in data.regions if r.id == "Geelong")
     assert geelong.primary_site == "mel1"
     assert math.isclose(geelong.mean_rtt_ms, (15 * 1.2 + 5 * 9.9) / 20)
@@ -137,14 +138,16 @@ def test_unserved_plan_renders(tmp_path):
     plan = plan_a()
     plan["sites"], plan["assignments"], plan["links"] = [], [], []
     plan["unserved"] = [{"region": "Geelong", "demand": 20.0}]
-    report = build_report(tiny_instance(), plan, tmp_path / "out", tiles=None)
+    report = build_report(tiny_instance(), Plan.from_dict(plan), tmp_path / "out", tiles=None)
     assert "index.html" in report.files
     assert (tmp_path / "out/rtt.png").read_bytes().startswith(PNG_MAGIC)
 
 
 def test_extra_section(tmp_path):
     section = ReportSection("Failure impact", "<p id='fx'>see</p>", {"failures/table.csv": "a,b\n"})
-    report = build_report(tiny_instance(), plan_a(), tmp_path / "out", extra_sections=[section])
+    report = build_report(
+        tiny_instance(), Plan.from_dict(plan_a()), tmp_path / "out", extra_sections=[section]
+    )
     assert "failures/table.csv" in report.files
     assert (tmp_path / "out/failures/table.csv").read_text() == "a,b\n"
     index = (tmp_path / "out/index.html").read_text()
@@ -154,7 +157,9 @@ def test_extra_section(tmp_path):
 def test_extra_section_rejects_reserved_name(tmp_path):
     section = ReportSection("bad", "", {"map.html": "x"})
     with pytest.raises(ValueError, match="reserved"):
-        build_report(tiny_instance(), plan_a(), tmp_path / "out", extra_sections=[section])
+        build_report(
+            tiny_instance(), Plan.from_dict(plan_a()), tmp_path / "out", extra_sections=[section]
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -163,9 +168,9 @@ def test_refuses_nonempty_dir_without_force(tmp_path):
     out.mkdir()
     (out / "keep.txt").write_text("x")
     with pytest.raises(InputError):
-        build_report(tiny_instance(), plan_a(), out, tiles=None)
+        build_report(tiny_instance(), Plan.from_dict(plan_a()), out, tiles=None)
     assert (out / "keep.txt").exists()
-    build_report(tiny_instance(), plan_a(), out, tiles=None, force=True)
+    build_report(tiny_instance(), Plan.from_dict(plan_a()), out, tiles=None, force=True)
     assert not (out / "keep.txt").exists()
     assert (out / "index.html").exists()
 
@@ -176,7 +181,7 @@ def test_other_scenario_warns():
     plan = plan_a()
     plan["scenario"]["sha256"] = "f" * 64
     with tempfile.TemporaryDirectory() as folder:
-        report = build_report(tiny_instance(), plan, f"{folder}/out", tiles=None)
+        report = build_report(tiny_instance(), Plan.from_dict(plan), f"{folder}/out", tiles=None)
     assert any("not this scenario" in w for w in report.warnings)
 
 
@@ -232,10 +237,10 @@ def test_map_across_the_antimeridian():
         region_sla_rtt_ms=(100.0,), gpu_types=("H100",), gpu_capex=(1.0,), gpu_power_kw=(1.0,),
         gpu_throughput=(1.0,), region_node=(1,),
     )  # fmt: skip
-    plan = {
-        "sites": [{"id": "fj1", "node": "Fiji", "gpus": {"H100": 1}, "utilisation": 1.0}],
-        "assignments": [{"region": "Apia", "site": "fj1", "share": 1.0, "demand": 1.0}],
-    }
+    site = {"id": "fj1", "node": "Fiji", "gpus": {"H100": 1}, "new_gpus": {"H100": 1}}
+    site.update(power_kw=1.0, served_demand=1.0, utilisation=1.0)
+    served = {"region": "Apia", "site": "fj1", "share": 1.0, "demand": 1.0, "rtt_ms": 1.0}
+    plan = Plan.from_dict(dict(plan_a(), sites=[site], assignments=[served], links=[], unserved=[]))
     html = build_map(report_data(instance, plan), tiles=None)
     # Drawn east of 180 degrees rather than across the whole map.
     assert "[-13.83, 188.24]" in html and "[-13.8, 188.2]" in html

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from gpuplace.planning.report import build_report
+from gpuplace.solvers.plan import Plan
 from support.plan_samples import plan_a, tiny_instance
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -43,7 +44,7 @@ def _dump_dom(url: str, profile) -> str:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
-    build_report(tiny_instance(), plan_a(), folder / "report", tiles=None)
+    build_report(tiny_instance(), Plan.from_dict(plan_a()), folder / "report", tiles=None)
     return _dump_dom((folder / "report" / "map.html").as_uri(), folder / "profile")
 
 

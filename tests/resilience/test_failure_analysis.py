@@ -7,9 +7,15 @@ import pytest
 
 from gpuplace.errors import InputError
 from gpuplace.planning.failures import analyse_failures, redundancy_guarantee
-from gpuplace.scenario.instance import Constraints
 from gpuplace.resilience import ReachablePairs, rehome
-from support.resilience_cases import PLAIN_PLAN, REDUNDANT_PLAN, SURVIVABLE_PLAN, line_instance
+from gpuplace.scenario.instance import Constraints
+from gpuplace.solvers.plan import Plan
+from support import resilience_cases
+from support.resilience_cases import line_instance, plan_dict
+
+PLAIN_PLAN = Plan.from_dict(resilience_cases.PLAIN_PLAN)
+REDUNDANT_PLAN = Plan.from_dict(resilience_cases.REDUNDANT_PLAN)
+SURVIVABLE_PLAN = Plan.from_dict(resilience_cases.SURVIVABLE_PLAN)
 
 
 def _by_name(impacts):
@@ -121,12 +127,11 @@ def test_redundancy_two_guarantees_half_the_demand():
 
 
 def test_plan_naming_unknown_ids_is_an_input_error():
-    bad = {
-        "sites": [{"id": "nowhere", "gpus": {"G": 1}}, {"id": "sA", "gpus": {"X": 2}}],
-        "assignments": [{"region": "rZ", "site": "sA", "share": 2.0}],
-    }
+    bad = plan_dict({"sA": 1, "sB": 2}, [("rZ", "sA", 2.0)])
+    bad["sites"][0]["id"] = "nowhere"
+    bad["sites"][1]["gpus"] = {"X": 2}
     with pytest.raises(InputError) as caught:
-        analyse_failures(line_instance(), bad, source="p.json")
+        analyse_failures(line_instance(), Plan.from_dict(bad, source="p.json"))
     wheres = {p.where for p in caught.value.problems}
     assert {
         "sites[0].id",
@@ -158,9 +163,7 @@ def test_rehome_lp_prefers_low_rtt_among_max_served_answers():
 
 
 def test_failover_mode_rehomes_within_the_failover_sla():
-    from support.resilience_cases import plan_dict
-
-    plan = plan_dict({"sB": 20, "sC": 20}, [("rA", "sB", 1.0), ("rC", "sC", 1.0)])
+    plan = Plan.from_dict(plan_dict({"sB": 20, "sC": 20}, [("rA", "sB", 1.0), ("rC", "sC", 1.0)]))
     instance = line_instance(Constraints(failover_sla_factor=2.0))
     normal = _by_name(analyse_failures(instance, plan, links=False))
     # Within the 12 ms SLA rA cannot reach sC (20 ms): losing sB strands it.

@@ -15,6 +15,7 @@ from gpuplace.solvers import SolveParameters, Status, solve
 from gpuplace.solvers.constraints import survivability
 from gpuplace.solvers.constraints.registry import custom_kinds, families
 from gpuplace.solvers.model import build_model
+from gpuplace.solvers.plan import Plan
 from gpuplace.solvers.reachable import reachable_pairs
 from support.resilience_cases import PLAIN_PLAN, REDUNDANT_PLAN, SURVIVABLE_PLAN, line_instance
 
@@ -133,7 +134,7 @@ def test_failover_lp_agrees_with_the_verifier_max_flow():
     expected = {"PLAIN": {"sB"}, "SURVIVABLE": set(), "REDUNDANT": {"sA", "sB", "sC"}}
     plans = {"PLAIN": PLAIN_PLAN, "SURVIVABLE": SURVIVABLE_PLAN, "REDUNDANT": REDUNDANT_PLAN}
     for label, plan in plans.items():
-        arrays = plan_arrays(instance, plan)
+        arrays = plan_arrays(instance, Plan.from_dict(plan))
         served = arrays.served(instance.region_demand)
         lp = {
             instance.site_ids[f]

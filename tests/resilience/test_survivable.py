@@ -11,7 +11,7 @@ from gpuplace.resilience.cut_rows import CapacityCutRows
 from gpuplace.scenario.instance import Constraints
 from gpuplace.solvers import SolveParameters, Status, available_solvers, solve
 from gpuplace.solvers.constraints import survivability
-from gpuplace.solvers.plan import build_plan
+from gpuplace.solvers.plan import Plan, build_plan
 from gpuplace.solvers.verify import verify_plan
 from support.resilience_cases import line_instance
 
@@ -37,7 +37,7 @@ def test_survivable_plan_costs_5500_and_survives_every_site(solver):
     assert survivability.check(instance, plan) == []
     assert verify_plan(instance, plan) == []
     # Failure analysis agrees: no single site loss leaves demand unserved.
-    impacts = analyse_failures(instance, plan, links=False)
+    impacts = analyse_failures(instance, Plan.from_dict(plan), links=False)
     assert [i.unserved_demand for i in impacts] == [0.0, 0.0, 0.0]
 
 
@@ -49,7 +49,7 @@ def test_plain_plan_breaks_at_its_only_site_and_the_verifier_says_so():
     flagged = line_instance(Constraints(survive_site_failure=True))
     assert biting_failures(flagged, solution) == [1]
     assert [m.split(":")[0] for m in survivability.check(flagged, plan)] == ["site sB"]
-    impacts = analyse_failures(plain, plan, links=False)
+    impacts = analyse_failures(plain, Plan.from_dict(plan), links=False)
     assert [(i.name, i.unserved_demand) for i in impacts] == [("sB", pytest.approx(20.0))]
 
 
@@ -86,7 +86,7 @@ def test_redundancy_two_solves_to_4500_and_guarantees_half():
     instance = line_instance(Constraints(redundancy=2))
     solution = solve(instance, solver="highs", params=PARAMS)
     assert solution.objective == pytest.approx(4500.0)
-    plan = _plan(instance, solution)
+    plan = Plan.from_dict(_plan(instance, solution))
     guarantee = redundancy_guarantee(instance, plan)
     assert guarantee.guaranteed_fraction == pytest.approx(0.5)
     impacts = analyse_failures(instance, plan, links=False)
@@ -102,7 +102,7 @@ def test_failures_section_plugs_into_the_report(tmp_path):
     from gpuplace.planning.report import build_report
 
     instance = line_instance()
-    plan = _plan(instance, solve(instance, solver="highs", params=PARAMS))
+    plan = Plan.from_dict(_plan(instance, solve(instance, solver="highs", params=PARAMS)))
     impacts = analyse_failures(instance, plan)
     section = failures_section(impacts, redundancy_guarantee(instance, plan))
     report = build_report(instance, plan, tmp_path / "report", tiles=None, extra_sections=[section])

@@ -66,20 +66,40 @@ def line_instance(
 
 
 def plan_dict(gpus: dict[str, int], assignments: list[tuple[str, str, float]]) -> dict:
-    """A minimal plan (the fields failure analysis reads)."""
+    """A plan file's object with the given GPUs and assignments (the fields failure analysis
+    reads; the other fields PLAN.md requires hold placeholders)."""
+    kpis = dict.fromkeys(("total_cost", "served_fraction", "mean_rtt_ms", "p95_rtt_ms"))
+    kpis.update(sites_open=len(gpus), gpus={"G": sum(gpus.values())}, max_link_utilisation=None)
+    solver = {"name": "hand", "version": "1", "time_limit_s": None, "gap": None}
     return {
         "schema": "gpuplace.plan/1",
+        "scenario": {"name": "line", "sha256": ""},
+        "solver": dict(solver, threads=None, seed=None),
         "status": "optimal",
+        "objective": 0.0,
+        "bound": None,
+        "gap": None,
+        "wall_s": 0.0,
+        "kpis": kpis,
         "sites": [
-            {"id": s, "node": "ABC"["sAsBsC".index(s) // 2], "gpus": {"G": n}, "new_gpus": {"G": n}}
+            {
+                "id": s,
+                "node": "ABC"["sAsBsC".index(s) // 2],
+                "gpus": {"G": n},
+                "new_gpus": {"G": n},
+                "power_kw": 0.0,
+                "served_demand": 0.0,
+                "utilisation": 0.0,
+            }
             for s, n in gpus.items()
         ],
         "assignments": [
-            {"region": r, "site": s, "share": share, "demand": 10.0, "rtt_ms": None}
+            {"region": r, "site": s, "share": share, "demand": 10.0, "rtt_ms": 0.0}
             for r, s, share in assignments
         ],
         "unserved": [],
         "links": [],
+        "diagnosis": [],
     }
 
 
