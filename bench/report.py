@@ -20,8 +20,8 @@ worker process (`bench/worker.py`) with a wall-clock limit; per-solve CSVs are i
 continuous variable per region-site pair, `x <= y`, capacity, integer GPUs, no
 presolve, built with OR-Tools `pywraplp` and solved by HiGHS; bound and trajectory
 read from HiGHS's log) and, for p-median, spopt's `PMedian` with its default CBC.
-*gpuplace* is `solvers.solve(..., solver="fast")` followed by `build_plan` and
-`verify_plan`: every gpuplace plan in these tables passed the independent verifier
+*gpuplace* is `pipeline.solve_plan(..., solver="fast")` (solve, plan building and
+`verify_plan`): every gpuplace plan in these tables passed the independent verifier
 unless a row says otherwise.
 """
 
