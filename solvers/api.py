@@ -10,11 +10,9 @@ from typing import Any
 from gpuplace.errors import InputError, Problem
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.backends.base import Backend
-from gpuplace.solvers.backends.greedy_exact import GreedyExactBackend
 from gpuplace.solvers.backends.registry import BACKENDS
 from gpuplace.solvers.backends.solution import empty_solution
 from gpuplace.solvers.diagnose import diagnose, explain_infeasible
-from gpuplace.solvers.fast.backend import FastBackend
 from gpuplace.solvers.model.formulation import build_model
 from gpuplace.solvers.result import Solution, SolveParameters, Status
 
@@ -53,21 +51,6 @@ def backend_class(instance: Instance, solver: str) -> type[Backend]:
     return cls
 
 
-def reads_model(cls: type[Backend], instance: Instance) -> type[Backend]:
-    """A backend that solves the model as built, for a model holding extra pieces.
-
-    The facility-location routes (``fast``, and ``auto`` on a facility-location core:
-    :meth:`solvers.fast.backend.FastBackend.handles`) derive their problem from the
-    instance alone and would not see rows the instance does not describe; those
-    calls run ``auto``'s greedy-then-exact rule
-    (:class:`solvers.backends.greedy_exact.GreedyExactBackend`) on the model instead.
-    Every other backend is returned as it is.
-    """
-    if issubclass(cls, FastBackend) or (cls.name == "auto" and FastBackend.handles(instance)):
-        return GreedyExactBackend
-    return cls
-
-
 def solve(
     instance: Instance,
     solver: str = "auto",
@@ -91,8 +74,7 @@ def solve(
         Constraint pieces (``name``, ``applies``, ``add``: rows over the model's blocks)
         added after the registered families and the instance's custom pieces, without
         being registered (see :func:`solvers.model.formulation.build_model`); how the
-        survivability cut loop (:mod:`gpuplace.resilience`) passes its cuts. With
-        extra pieces the facility-location routes are bypassed (:func:`reads_model`).
+        survivability cut loop (:mod:`gpuplace.resilience`) passes its cuts.
 
     Returns
     -------
@@ -134,8 +116,6 @@ def solve(
             notes=("not started: a cancel was requested",),
         )
     model = build_model(instance, extra_pieces=extra_pieces)
-    if extra_pieces:
-        cls = reads_model(cls, instance)
     reasons = diagnose(instance)
     if reasons:
         return empty_solution(

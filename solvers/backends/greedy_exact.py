@@ -13,7 +13,7 @@ Rule (documented in ``docs/extending.md`` too):
    returned (FEASIBLE, with the exact backend's bound when it proved one).
 
 A cancel request after step 1 skips step 3 and returns the greedy plan,
-marked interrupted. :class:`~solvers.backends.auto.AutoBackend` adds the
+marked interrupted. The engine (:mod:`gpuplace.solvers.engine`) adds the
 facility-location route in front; :mod:`solvers.fast` falls back to this rule
 on the instances its own methods leave without a plan.
 """

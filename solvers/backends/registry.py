@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from gpuplace.solvers.backends.auto import AutoBackend
 from gpuplace.solvers.backends.base import Backend
 from gpuplace.solvers.backends.cpsat import CpSatBackend
 from gpuplace.solvers.backends.greedy import GreedyBackend
 from gpuplace.solvers.backends.highs import HighsBackend
 from gpuplace.solvers.backends.scip import ScipBackend
-from gpuplace.solvers.fast.backend import FastBackend
+from gpuplace.solvers.engine.backend import EngineBackend, FastAliasBackend
 
 BACKENDS: dict[str, type[Backend]] = {
-    "auto": AutoBackend,
+    "auto": EngineBackend,
     "cpsat": CpSatBackend,
     "highs": HighsBackend,
     "scip": ScipBackend,
     "greedy": GreedyBackend,
-    "fast": FastBackend,
+    "fast": FastAliasBackend,
 }
 
 

@@ -19,6 +19,8 @@ from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import diag, region_pair_matrix
 
 name = "assignment"
+# rows of one region each: kept apart by the engine's decomposition
+decomposition = "region"
 
 
 def applies(instance) -> bool:

@@ -16,6 +16,8 @@ from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import pair_demand, site_gpu_matrix, site_pair_matrix
 
 name = "capacity"
+# rows of one site each: kept apart by the engine's decomposition
+decomposition = "site"
 
 
 def applies(instance) -> bool:

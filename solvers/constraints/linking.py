@@ -17,6 +17,8 @@ from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.model.builder import ModelBuilder
 
 name = "linking"
+# rows of one site each: kept apart by the engine's decomposition
+decomposition = "site"
 
 
 def applies(instance) -> bool:

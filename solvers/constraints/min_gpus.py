@@ -14,6 +14,8 @@ from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import diag, site_gpu_matrix
 
 name = "min_gpus"
+# rows of one site each: kept apart by the engine's decomposition
+decomposition = "site"
 
 
 def applies(instance) -> bool:

@@ -17,6 +17,8 @@ from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import diag
 
 name = "site_status"
+# rows of one site each: kept apart by the engine's decomposition
+decomposition = "site"
 
 _OPEN, _CLOSED = 1, 2
 

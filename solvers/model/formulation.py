@@ -9,6 +9,10 @@ Steps (each a named function so extensions can reuse them):
 
 A caller may pass extra pieces (objects with ``applies``/``add``) to add rows
 between build steps without registering them.
+
+``model.meta["roles"]`` maps each family that added rows to the role it declares
+in the engine's decomposition (a piece's ``decomposition`` attribute: ``"region"``,
+``"site"`` or ``"coupling"``, the default; see :mod:`gpuplace.solvers.engine.structure`).
 """
 
 from __future__ import annotations
@@ -53,8 +57,11 @@ def build_model(
         Unknown custom kinds, bad custom parameters, unsupported flags.
     """
     builder = make_builder(instance, quanta=quanta)
+    roles = builder.meta.setdefault("roles", {})
     for piece in list(all_pieces(instance)) + list(extra_pieces):
         if piece.applies(instance):
             piece.add(builder, instance)
+            roles[piece.name] = getattr(piece, "decomposition", "coupling")
+    builder.meta["extra_families"] = tuple(p.name for p in extra_pieces if p.applies(instance))
     add_objective(builder, instance)
     return builder.build()

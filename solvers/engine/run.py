@@ -1,0 +1,308 @@
+"""The engine's plan: which method runs, on what, for how long.
+
+Given a model and the instance it was built from (:class:`EngineRun`):
+
+1. **Decompose** (:mod:`structure <gpuplace.solvers.engine.structure>`,
+   :mod:`site_model <gpuplace.solvers.engine.site_model>`): rows to regions,
+   sites and coupling. When the site subproblems cannot be formed (a column
+   serving without its site open, unbounded columns of no site), the whole
+   model goes to the exact MIP: correct, only slower.
+2. **Bound and plans together** (:meth:`LagrangianDual.ascend
+   <gpuplace.solvers.engine.dual.LagrangianDual.ascend>`): every L(π) is a
+   proven bound; the open sites of the points at steps 1, 1 + EVERY, ... (further
+   apart as attempts accumulate, so the run is repeatable) become plans through
+   restricted models (:mod:`primal <gpuplace.solvers.engine.primal>`).
+3. **Phase one**, when no plan exists after ``FIRST_SHARE`` of the time: the
+   coupling row the dual's points break most (a budget, say) is made the
+   objective (its left-hand side minimised, the row itself dropped) and that
+   model is solved by the same engine. Its plans satisfy every other row; one
+   within the row's bound is a plan of the model, and a proven bound beyond it
+   proves that no plan exists.
+4. **Improve**: neighbourhood searches around the incumbent while the gap is
+   open and time is left.
+5. **Exact finish** on small models (``A.nnz <= EXACT_NNZ``): HiGHS on the
+   whole model with the incumbent as its start and the time left; its bound and
+   the Lagrangian bound together bound the optimum.
+
+The result is in the model's own sense: ``values`` (None without a plan),
+``bound`` (the best proven bound), ``infeasible`` (proven).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.engine.dual import LE, DualPoint, LagrangianDual
+from gpuplace.solvers.engine.mip import run_mip
+from gpuplace.solvers.engine.oracle import SiteOracle
+from gpuplace.solvers.engine.pool_hull import MAX_POOL_COLUMNS, vertices
+from gpuplace.solvers.engine.primal import Incumbent, Primal
+from gpuplace.solvers.engine.site_model import site_model
+from gpuplace.solvers.engine.structure import structure_of
+from gpuplace.solvers.model.builder import LinearModel
+from gpuplace.solvers.result import SolveParameters
+
+__all__ = ["EngineResult", "EngineRun", "run_engine"]
+
+EXACT_NNZ = 400_000
+FIRST_SHARE = 0.35
+EVERY = 5
+SMALL_STEPS = 150
+MAX_STEPS = 100_000
+
+
+@dataclass
+class EngineResult:
+    values: np.ndarray | None
+    bound: float | None
+    infeasible: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def run_engine(
+    model: LinearModel,
+    instance: Instance,
+    params: SolveParameters,
+    *,
+    deadline: float,
+    warm: np.ndarray | None = None,
+    phase_one: bool = True,
+) -> EngineResult:
+    """Bound and plan ``model`` (see the module docstring)."""
+    return EngineRun(model, instance, params, deadline, warm, phase_one).run()
+
+
+def _gap(value: float, bound: float) -> float:
+    if not np.isfinite(value) or not np.isfinite(bound):
+        return np.inf
+    return abs(value - bound) / max(abs(value), 1e-9)
+
+
+class EngineRun:
+    """One engine solve (see the module docstring)."""
+
+    def __init__(self, model, instance, params, deadline, warm, phase_one) -> None:
+        self.model, self.instance, self.params = model, instance, params
+        self.deadline = deadline
+        self.started = time.perf_counter()
+        self.sign = -1.0 if model.sense == "max" else 1.0
+        self.inc = Incumbent(self.sign)
+        self.notes: list[str] = []
+        self.allow_phase_one = phase_one
+        self.bound_min = -np.inf  # best proven bound, minimisation form
+        self.attempts = 0
+        self.next_attempt = 1
+        self.step_base = 0
+        if warm is not None:
+            self.inc.offer(model, warm, "first plan", 0.0)
+
+    def stop(self) -> bool:
+        return self.params.cancel.is_set() or time.perf_counter() >= self.deadline
+
+    # -- the steps ---------------------------------------------------------------------------
+    def run(self) -> EngineResult:
+        structure = structure_of(self.model, self.instance)
+        sites = site_model(structure, self.instance.n_sites)
+        dual = None
+        if sites.usable and int(np.diff(sites.z_start).max(initial=0)) <= MAX_POOL_COLUMNS:
+            candidate = LagrangianDual(
+                self.model, structure, sites, SiteOracle(sites, vertices(sites))
+            )
+            if candidate.bounded:
+                dual = candidate
+        if dual is None:
+            why = sites.why_unusable or "columns without finite bounds outside the sites"
+            self.notes.append(f"auto: exact MIP (no site decomposition: {why})")
+            return self.exact()
+        self.notes.append(
+            "auto: Lagrangian decomposition"
+            + (" and exact MIP" if self.model.A.nnz <= EXACT_NNZ else "")
+        )
+        self.notes.append(
+            f"decomposition: {structure.region_rows.size} region rows, "
+            f"{structure.site_rows.size - sites.demoted_rows.size} site rows, "
+            f"{structure.coupling_rows.size + sites.demoted_rows.size} coupling rows"
+            + (
+                f" ({', '.join(structure.coupling_families)})"
+                if structure.coupling_families
+                else ""
+            )
+        )
+        plain = dual.oracle.solve(dual.c).hull  # pool capacities at the plain costs
+        capacity = np.where(np.isfinite(sites.pool_extra), sites.pool_extra, np.inf) + plain.max_cap
+        self.dual, self.primal = dual, Primal(structure, sites, self.params, capacity)
+        small = self.model.A.nnz <= EXACT_NNZ
+        span = self.deadline - self.started
+        first = self.started + (0.3 if small else FIRST_SHARE) * span
+        # small models: a fixed number of steps, so that a run that ends before its
+        # time limit is repeatable; the exact MIP does the rest
+        best = self.ascend(first, None, SMALL_STEPS if small else MAX_STEPS)
+        if self.inc.values is None and self.allow_phase_one and not self.stop():
+            self.phase_one(best)
+        if not small and not self.stop():
+            best = self.ascend(self.deadline - 0.1, best, MAX_STEPS)
+        self.improve(best)
+        if small and not self.stop():
+            return self.exact()
+        return self.result()
+
+    def ascend(self, until: float, start: DualPoint | None, max_steps: int) -> DualPoint:
+        """Subgradient steps with plan attempts until ``until`` (or the gap closes)."""
+        dual, primal, inc = self.dual, self.primal, self.inc
+
+        def on_point(it: int, point: DualPoint) -> float | None:
+            now = time.perf_counter()
+            spent = now - self.started
+            step = self.step_base + it
+            if step < self.next_attempt or self.stop():
+                return None
+            # attempts at fixed steps (deterministic), further apart as they accumulate
+            self.attempts += 1
+            self.next_attempt = step + max(EVERY, self.attempts)
+            n_open = int(point.sites.open_sites.sum())
+            if inc.values is not None and n_open > 2 * int(primal.open_of(inc.values).sum()) + 10:
+                return None  # far from a good plan and costly to solve
+            primal.pair_cost = _pair_cost(dual, point)
+            primal.from_open(
+                point.sites.open_sites,
+                _score(point),
+                inc,
+                limit_s=max(0.2, min(0.25 * (self.deadline - now), 20.0)),
+                gap=self.params.gap / 4,
+                clock=spent,
+            )
+            return inc.value if np.isfinite(inc.value) else None
+
+        ascent = dual.ascend(
+            deadline=until,
+            upper=inc.value,
+            pi0=None if start is None else start.pi,
+            target_gap=self.params.gap,
+            max_iter=max_steps,
+            stop=self.params.cancel.is_set,
+            on_point=on_point,
+        )
+        self.step_base += ascent.iterations
+        best = ascent.best if start is None or ascent.best.value > start.value else start
+        self.bound_min = max(self.bound_min, best.value)
+        self.notes.append(
+            f"Lagrangian bound {self.sign * best.value:.6g} after {ascent.iterations} step(s); "
+            f"{len(primal.tried)} plan attempt(s) so far"
+        )
+        return best
+
+    def phase_one(self, point: DualPoint) -> None:
+        """Plans from the model with its most broken coupling row as the objective."""
+        dual = self.dual
+        viol = np.where(dual.kind == LE, -point.subgradient, point.subgradient)
+        viol[dual.region_part] = -np.inf
+        if not np.any(viol > 1e-9):
+            return
+        k = int(np.argmax(viol))
+        row = int(dual.rows[k])
+        a = self.model.A.getrow(row).toarray().ravel()
+        minimise = dual.kind[k] == LE
+        row_lb, row_ub = self.model.row_lb.copy(), self.model.row_ub.copy()
+        limit = row_ub[row] if minimise else row_lb[row]
+        row_lb[row], row_ub[row] = -np.inf, np.inf
+        relaxed = replace(
+            self.model, c=a if minimise else -a, c0=0.0, sense="min", row_lb=row_lb, row_ub=row_ub
+        )
+        left = self.deadline - time.perf_counter()
+        sub = run_engine(
+            relaxed,
+            self.instance,
+            self.params,
+            deadline=time.perf_counter() + 0.5 * left,
+            phase_one=False,
+        )
+        family = next(b.family for b in self.model.con_blocks if b.start <= row < b.stop)
+        lhs = None if sub.values is None else float(a @ sub.values)
+        self.notes.append(
+            f"phase one on {family}: "
+            + (
+                "no plan"
+                if lhs is None
+                else f"least left-hand side found {lhs:.6g} (bound {limit:.6g})"
+            )
+        )
+        if sub.values is not None:
+            self.inc.offer(self.model, sub.values, f"phase one ({family})", time.perf_counter())
+        if sub.bound is not None:
+            best_possible = sub.bound if minimise else -sub.bound
+            if (minimise and best_possible > limit * (1 + 1e-9) + 1e-9) or (
+                not minimise and best_possible < limit * (1 - 1e-9) - 1e-9
+            ):
+                self.infeasible = True
+
+    def improve(self, best: DualPoint) -> None:
+        """Neighbourhood searches around the incumbent while they improve it."""
+        self.primal.pair_cost = _pair_cost(self.dual, best)
+        score = _score(best)
+        while (
+            self.inc.values is not None
+            and _gap(self.inc.value, self.bound_min) > self.params.gap
+            and time.perf_counter() < self.deadline - 1.0
+            and not self.stop()
+        ):
+            before = self.inc.value
+            self.primal.neighbourhood(
+                self.primal.open_of(self.inc.values),
+                score,
+                self.inc,
+                limit_s=min(self.deadline - time.perf_counter(), 30.0),
+                gap=self.params.gap / 4,
+                clock=time.perf_counter() - self.started,
+            )
+            if self.inc.value >= before:
+                break
+
+    def exact(self) -> EngineResult:
+        """HiGHS on the whole model from the incumbent; bounds combined."""
+        left = self.deadline - time.perf_counter()
+        run = run_mip(self.model, self.params, time_limit_s=max(left, 0.1), start=self.inc.values)
+        if run.values is not None:
+            self.inc.offer(self.model, run.values, "exact MIP", time.perf_counter())
+        if run.bound is not None:
+            self.bound_min = max(self.bound_min, self.sign * run.bound)
+        self.notes.append("exact MIP from the best plan")
+        if run.infeasible and self.inc.values is None:
+            self.infeasible = True
+        return self.result()
+
+    infeasible = False
+
+    def result(self) -> EngineResult:
+        inc = self.inc
+        if inc.rejected:
+            by, broken = inc.rejected[-1]
+            self.notes.append(
+                f"{len(inc.rejected)} plan(s) rejected for breaking rows, e.g. {by}: "
+                + ", ".join(f"{k} {v:.2g}" for k, v in broken.items())
+            )
+        if inc.values is None and not self.infeasible:
+            self.notes.append("no plan found in time")
+        if inc.values is not None:
+            self.notes.append(f"best plan from {inc.found_by}")
+        bound = self.sign * self.bound_min if np.isfinite(self.bound_min) else None
+        infeasible = self.infeasible and inc.values is None
+        return EngineResult(inc.values, None if infeasible else bound, infeasible, self.notes)
+
+
+def _score(point: DualPoint) -> np.ndarray:
+    """Sites by subproblem value (lower is more attractive); inf where a site cannot open."""
+    return np.where(np.isfinite(point.sites.value), point.sites.value, np.inf)
+
+
+def _pair_cost(dual: LagrangianDual, point: DualPoint) -> np.ndarray:
+    """Reduced cost of each column, shares charged their load at their site's marginal pool cost."""
+    cost = dual.reduced_costs(point.pi)
+    sites = dual.sites
+    slope = point.sites.hull.slope[:, 0]
+    slope = np.where(np.isfinite(slope), slope, 0.0)
+    cost[sites.item_col] += sites.item_weight * slope[sites.item_site]
+    return cost
