@@ -7,11 +7,11 @@ Route, by what the model is:
    methods (p-median branch-and-bound, radius formulation, capacitated
    branch-and-bound: :mod:`gpuplace.solvers.fast`);
 2. everything else -> exact region aggregation where it is exact
-   (:mod:`gpuplace.solvers.presolve`: no extra rows, no per-region rules), a short
-   greedy construction as the first plan, then :func:`run_engine
-   <gpuplace.solvers.engine.run.run_engine>` (Lagrangian bound and plans from
-   restricted models, every plan checked against every row), mapped back to the
-   original regions.
+   (:mod:`gpuplace.solvers.presolve`: no extra rows, no per-region rules), then
+   :func:`run_engine <gpuplace.solvers.engine.run.run_engine>` (Lagrangian bound and
+   plans from restricted models, every plan checked against every row; a short
+   greedy construction when the engine has no plan of its own after its first
+   ascent), mapped back to the original regions.
 
 Every bound is a proven bound of the original model; every plan is a plan of it.
 """
@@ -106,8 +106,17 @@ class EngineBackend(Backend):
                 )
             else:
                 agg = None
-        warm = self._first_plan(run, model, instance, agg)
-        result = run_engine(model, instance, run.params, deadline=run.deadline - 0.2, warm=warm)
+        warm = None
+        if run.warm is not None and agg is None:
+            warm = warm_start_vector(model, instance, run.warm)
+        result = run_engine(
+            model,
+            instance,
+            run.params,
+            deadline=run.deadline - 0.2,
+            warm=warm,
+            fallback=lambda: self._greedy(run, model, instance),
+        )
         run.notes.extend(result.notes)
         interrupted = run.params.cancel.cancelled
         if result.values is None:
@@ -118,19 +127,15 @@ class EngineBackend(Backend):
         )
         return run.plan(values, result.bound, interrupted=interrupted)
 
-    def _first_plan(
-        self, run: Run, model: LinearModel, instance: Instance, agg
-    ) -> np.ndarray | None:
-        """The caller's warm start (same regions only), else a short greedy construction."""
-        if run.warm is not None and agg is None:
-            return warm_start_vector(model, instance, run.warm)
+    def _greedy(self, run: Run, model: LinearModel, instance: Instance) -> np.ndarray | None:
+        """A short greedy construction (when the engine has no plan of its own yet)."""
         limit = min(GREEDY_SHARE * run.params.time_limit_s, GREEDY_MAX_S, run.remaining_s())
         if limit <= 0.05:
             return None
         greedy = GreedyBackend().solve(model, instance, replace(run.params, time_limit_s=limit))
         if greedy.objective is None:
             return None
-        run.notes.append(f"first plan: greedy {greedy.objective:.6g}")
+        run.notes.append(f"greedy construction {greedy.objective:.6g}")
         return warm_start_vector(model, instance, greedy)
 
 

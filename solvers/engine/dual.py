@@ -36,6 +36,9 @@ from gpuplace.solvers.model.builder import LinearModel
 __all__ = ["DualPoint", "LagrangianDual", "AscentResult"]
 
 EQ, GE, LE = 0, 1, -1
+THETA0 = 0.2  # first step-length factor; grows after progress, halves after stalls
+TARGET_STEP = 0.05  # Polyak target: the best bound plus this fraction, at most the best plan
+RESET_DROP = 0.05  # a point this far below the best bound restarts the direction from it
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,12 +153,12 @@ class LagrangianDual:
         est[self.other] = self.c[self.other]
         region = np.flatnonzero(self.region_part & (self.kind == EQ))
         A = self.A[region].tocsr()
-        for k, i in enumerate(region):
-            cols = A.indices[A.indptr[k] : A.indptr[k + 1]]
-            vals = A.data[A.indptr[k] : A.indptr[k + 1]]
-            per = est[cols] / np.where(vals > 0, vals, np.nan)
-            finite = per[np.isfinite(per)]
-            pi[i] = float(finite.min()) if finite.size else 0.0
+        nonempty = np.flatnonzero(np.diff(A.indptr) > 0)
+        if nonempty.size:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                per = np.where(A.data > 0, est[A.indices] / A.data, np.inf)
+            cheapest = np.minimum.reduceat(per, A.indptr[nonempty])
+            pi[region[nonempty]] = np.where(np.isfinite(cheapest), cheapest, 0.0)
         return pi
 
     def ascend(
@@ -178,7 +181,7 @@ class LagrangianDual:
         """
         pi = self.project(self.initial_multipliers() if pi0 is None else pi0)
         best: DualPoint | None = None
-        theta, stall, alpha = 1.0, 0, 0.7
+        theta, stall, streak, alpha = THETA0, 0, 0, 0.7
         direction: np.ndarray | None = None
         it = 0
         for it in range(1, max_iter + 1):  # noqa: B007 (reported)
@@ -187,15 +190,24 @@ class LagrangianDual:
                 found = on_point(it, point)
                 if found is not None and found < upper:
                     upper = float(found)
-            if best is None or point.value > best.value + 1e-9 * max(1.0, abs(best.value)):
-                if best is None or point.value > best.value + 1e-4 * max(1.0, abs(point.value)):
+            scale = max(1.0, abs(point.value), abs(best.value) if best is not None else 0.0)
+            if best is None or point.value > best.value + 1e-9 * scale:
+                if best is None or point.value > best.value + 1e-4 * scale:
                     stall = 0
+                    streak += 1
                 best = point
             else:
-                stall += 1
-            if stall >= 8:
-                theta *= 0.6
+                stall, streak = stall + 1, 0
+            if streak >= 3:
+                theta, streak = min(2.0 * THETA0 * 10, theta * 1.5), 0
+            if stall >= 5:
+                theta *= 0.5
                 stall = 0
+            if point.value < best.value - RESET_DROP * scale:
+                # a step that lost much of the bound: start again from the best point
+                point, direction = best, None
+                pi = best.pi
+                theta *= 0.5
             closed = np.isfinite(upper) and upper - best.value <= target_gap * abs(upper)
             if closed or time.perf_counter() >= deadline:
                 break
@@ -209,7 +221,8 @@ class LagrangianDual:
             norm = float(direction @ direction)
             if norm <= 1e-18 or theta < 1e-8:
                 break
-            target = upper if np.isfinite(upper) else point.value + 0.05 * abs(point.value) + 1.0
+            # aim a little above the best bound, never beyond the best plan
+            target = min(upper, best.value + TARGET_STEP * max(1.0, abs(best.value)))
             step = theta * max(target - point.value, 1e-6 * abs(target)) / norm
             pi = self.project(pi + step * direction)
         assert best is not None

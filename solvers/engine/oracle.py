@@ -52,6 +52,8 @@ class SiteOracle:
         self._site_sorted = site[self._order]
         self._starts = np.searchsorted(self._site_sorted, np.arange(S + 1))
         self._cap_w = (w * sites.item_ub)[self._weighted]  # weight of the whole item
+        self._col_w = sites.item_col[self._weighted]
+        self._inv_w = 1.0 / w[self._weighted]
         self._z_index = self._z_layout()
 
     def _z_layout(self) -> np.ndarray:
@@ -71,28 +73,30 @@ class SiteOracle:
         S = sites.n_sites
         h = hull(self.vx, self.pool_costs(c_red))
         extra = sites.pool_extra
-        rho_all = -c_red[sites.item_col]
         x = np.zeros(sites.item_col.size)
         # free items: no pool weight
-        fr = self._free[rho_all[self._free] > 0]
+        rho_free = -c_red[sites.item_col[self._free]]
+        fr = self._free[rho_free > 0]
         x[fr] = sites.item_ub[fr]
-        revenue = np.bincount(sites.item_site[fr], weights=rho_all[fr] * x[fr], minlength=S).astype(
-            float
-        )
-        # weighted items, by value per unit of load within each site
+        revenue = np.bincount(
+            sites.item_site[fr], weights=rho_free[rho_free > 0] * x[fr], minlength=S
+        ).astype(float)
+        # weighted items, by value per unit of load within each site (warm-started sort)
         wi = self._weighted
-        dens = rho_all[wi] / sites.item_weight[wi]
+        dens = -c_red[self._col_w] * self._inv_w
         span = float(np.ptp(dens)) + 1.0 if dens.size else 1.0
-        site = sites.item_site[wi]
-        key = site * (4.0 * span) - dens
-        order = self._order[np.argsort(key[self._order], kind="stable")]
-        self._order = order
-        d_sorted = self._cap_w[order]
-        v_sorted = dens[order]
         s_sorted = self._site_sorted
-        cum = np.concatenate([[0.0], np.cumsum(d_sorted)])
-        sizes = np.diff(self._starts)
-        before = cum[:-1] - np.repeat(cum[self._starts[:-1]], sizes)
+        prev = self._order
+        v_prev = dens[prev]
+        perm = np.argsort(s_sorted * (4.0 * span) - v_prev, kind="stable")
+        order = prev[perm]
+        self._order = order
+        v_sorted = v_prev[perm]
+        d_sorted = self._cap_w[order]
+        cum = np.cumsum(d_sorted)
+        before = cum - d_sorted
+        first = np.append(before, 0.0)[self._starts[:-1]]  # load before each site's first item
+        before -= np.repeat(first, np.diff(self._starts))
         # load up to which the marginal cost stays below each item's value
         free_load = extra + h.q0
         room = free_load + h.max_cap

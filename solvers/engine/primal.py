@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gpuplace.solvers.engine.mip import run_mip
-from gpuplace.solvers.engine.restricted import restrict
+from gpuplace.solvers.engine.restricted import Restrictor
 from gpuplace.solvers.engine.site_model import SiteModel
 from gpuplace.solvers.engine.structure import Structure
 from gpuplace.solvers.result import SolveParameters
@@ -82,6 +82,7 @@ class Primal:
         self.structure = structure
         self.model = structure.model
         self.open_col = sites.open_col
+        self.restrictor = Restrictor(structure, sites.open_col)
         self.params = params
         self.capacity = capacity  # most pool load each site can take (inf: no pool row)
         self.pair_cost: np.ndarray | None = None  # ranks the pairs kept per region
@@ -164,15 +165,16 @@ class Primal:
     def _solve(
         self, sites: np.ndarray, fix: bool, limit_s: float, gap: float, start, widen: int = 1
     ):
-        r = restrict(
-            self.structure,
-            self.open_col,
+        r = self.restrictor.restrict(
             sites,
             fix_open=fix,
             pair_cost=self.pair_cost,
             pairs_per_region=self.pairs_per_region * widen,
             keep=None if start is None else start > 0,
         )
+        if r is None:
+            self.log.append((int(sites.sum()), "infeasible", 0.0))
+            return None
         warm = None if start is None else r.restrict_values(start)
         run = run_mip(r.model, self.params, time_limit_s=limit_s, gap=gap, start=warm)
         outcome = "plan" if run.values is not None else ("infeasible" if run.infeasible else "none")

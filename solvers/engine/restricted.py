@@ -5,12 +5,15 @@ A plan that opens only sites in K is a point of the restricted model:
 - the ``open`` column of every site outside K is fixed to 0, and its pool (GPU)
   and share columns are removed (their value is 0);
 - inside K, ``open`` keeps its bounds, or is fixed to 1 when asked (``fix_open``);
-- every other column (unserved demand, blocks of no site) and every row stay.
+- every other column (unserved demand, blocks of no site) and every row that
+  still has a column stay (a row left empty must hold at 0, or the restricted
+  model has no point: :meth:`Restrictor.restrict` returns None).
 
 So an optimal point of the restricted model is the best plan among those that
 open only sites of K, under *every* row of the model, including rows of
-families the engine knows nothing about. :func:`solve_restricted` solves it with
-HiGHS and maps the answer back to a full value vector.
+families the engine knows nothing about. Each region may further keep only its
+``pairs_per_region`` cheapest share columns: fewer columns, and every point of
+the smaller model is still a plan of the model.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import scipy.sparse as sp
 from gpuplace.solvers.engine.structure import Structure
 from gpuplace.solvers.model.builder import LinearModel
 
-__all__ = ["Restricted", "restrict"]
+__all__ = ["Restricted", "Restrictor"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,80 +46,110 @@ class Restricted:
         return full[self.keep]
 
 
-def restrict(
-    structure: Structure,
-    open_col: np.ndarray,
-    sites: np.ndarray,
-    *,
-    fix_open: bool = False,
-    relax: bool = False,
-    pair_cost: np.ndarray | None = None,
-    pairs_per_region: int | None = None,
-    keep: np.ndarray | None = None,
-) -> Restricted:
-    """The model with only the sites in ``sites`` (bool [S]) able to open.
+class Restrictor:
+    """Builds restricted models of one model (the column-wise matrix is made once)."""
 
-    ``fix_open`` fixes their ``open`` columns to 1; ``relax`` drops integrality.
-    With ``pair_cost`` (one value per column) and ``pairs_per_region``, each region
-    keeps only that many of its share columns at those sites, the cheapest first,
-    plus the columns flagged in ``keep`` (e.g. a warm start's): fewer columns, and
-    every plan of the smaller model is still a plan of the model.
+    def __init__(self, structure: Structure, open_col: np.ndarray) -> None:
+        model = structure.model
+        self.model = model
+        self.open_col = open_col
+        self.A = model.A.tocsc()
+        owner, region = structure.col_site, structure.col_region
+        self.share_cols = np.flatnonzero((owner >= 0) & (region >= 0))
+        self.share_site = owner[self.share_cols]
+        self.share_region = region[self.share_cols]
+        other = (owner >= 0) & (region < 0)
+        other[open_col] = False
+        self.site_cols = np.flatnonzero(other)  # pool columns (GPUs): kept at sites in K
+        self.site_col_site = owner[self.site_cols]
+        self.free_cols = np.flatnonzero(owner < 0)  # columns of no site: always kept
+
+    def restrict(
+        self,
+        sites: np.ndarray,
+        *,
+        fix_open: bool = False,
+        pair_cost: np.ndarray | None = None,
+        pairs_per_region: int | None = None,
+        keep: np.ndarray | None = None,
+    ) -> Restricted | None:
+        """The model with only the sites in ``sites`` (bool [S]) able to open.
+
+        ``fix_open`` fixes their ``open`` columns to 1. With ``pair_cost`` (one value per
+        column of the model) and ``pairs_per_region``, each region keeps that many of its
+        share columns at those sites, the cheapest first, plus the columns flagged in
+        ``keep`` (e.g. a warm start's). None when a row left without columns cannot hold.
+        """
+        model = self.model
+        at_k = sites[self.share_site]
+        shares = self.share_cols[at_k]
+        if pair_cost is not None and pairs_per_region:
+            shares = self._cheapest(shares, self.share_region[at_k], pair_cost, pairs_per_region)
+            if keep is not None:
+                extra = self.share_cols[keep[self.share_cols]]
+                shares = np.union1d(shares, extra)
+        cols = np.concatenate(
+            [self.open_col, self.site_cols[sites[self.site_col_site]], shares, self.free_cols]
+        )
+        cols.sort()
+        col_lb, col_ub = model.col_lb[cols].copy(), model.col_ub[cols].copy()
+        open_pos = np.searchsorted(cols, self.open_col)
+        col_ub[open_pos[~sites]] = 0.0
+        if fix_open:
+            col_lb[open_pos[sites & (model.col_ub[self.open_col] >= 1)]] = 1.0
+        A = self.A[:, cols].tocsr()
+        rows = _binding_rows(A, model.row_lb, model.row_ub, col_lb, col_ub)
+        if rows is None:
+            return None
+        sub = LinearModel(
+            A=sp.csr_matrix(A[rows]),
+            row_lb=model.row_lb[rows],
+            row_ub=model.row_ub[rows],
+            col_lb=col_lb,
+            col_ub=col_ub,
+            integer=model.integer[cols],
+            step=model.step[cols],
+            c=model.c[cols],
+            c0=model.c0,
+            sense=model.sense,
+            var_blocks={},
+            con_blocks=(),
+            meta={},
+        )
+        return Restricted(sub, cols)
+
+    @staticmethod
+    def _cheapest(shares: np.ndarray, region: np.ndarray, cost: np.ndarray, n: int) -> np.ndarray:
+        """Each region's ``n`` cheapest of ``shares``."""
+        order = np.lexsort((cost[shares], region))
+        reg = region[order]
+        rank = np.arange(order.size) - np.searchsorted(reg, reg, side="left")
+        return np.sort(shares[order[rank < n]])
+
+
+def _binding_rows(
+    A: sp.csr_matrix, row_lb: np.ndarray, row_ub: np.ndarray, lb: np.ndarray, ub: np.ndarray
+) -> np.ndarray | None:
+    """Rows that can bind given the column bounds; None when some row cannot hold at all.
+
+    A row whose activity range over the box already lies within its bounds (an empty
+    row holding at 0, a link to a closed site, ...) is left out.
     """
-    model = structure.model
-    owner = structure.col_site
-    in_k = np.zeros(open_col.size + 1, dtype=bool)
-    in_k[:-1] = sites
-    site_of = np.where(owner >= 0, owner, open_col.size)  # columns of no site -> "kept"
-    is_open = np.zeros(model.n_vars, dtype=bool)
-    is_open[open_col] = True
-    keep_mask = in_k[site_of] | (owner < 0) | is_open
-    if pair_cost is not None and pairs_per_region:
-        keep_mask &= _cheapest_pairs(structure, keep_mask, pair_cost, pairs_per_region, keep)
-    keep = np.flatnonzero(keep_mask)
-    col_lb = model.col_lb[keep].copy()
-    col_ub = model.col_ub[keep].copy()
-    open_pos = np.searchsorted(keep, open_col)
-    col_ub[open_pos[~sites]] = 0.0
-    if fix_open:
-        usable = sites & (model.col_ub[open_col] >= 1)
-        col_lb[open_pos[usable]] = 1.0
-    A = model.A.tocsc()[:, keep].tocsr()
-    integer = model.integer[keep] & (not relax)
-    sub = LinearModel(
-        A=sp.csr_matrix(A),
-        row_lb=model.row_lb,
-        row_ub=model.row_ub,
-        col_lb=col_lb,
-        col_ub=col_ub,
-        integer=integer,
-        step=model.step[keep],
-        c=model.c[keep],
-        c0=model.c0,
-        sense=model.sense,
-        var_blocks={},
-        con_blocks=model.con_blocks,
-        meta={},
-    )
-    return Restricted(sub, keep)
-
-
-def _cheapest_pairs(
-    structure: Structure,
-    candidates: np.ndarray,
-    cost: np.ndarray,
-    n: int,
-    keep: np.ndarray | None,
-) -> np.ndarray:
-    """Mask: every non-share column, and each region's ``n`` cheapest candidate shares."""
-    region = structure.col_region
-    share = (structure.col_site >= 0) & (region >= 0)
-    cols = np.flatnonzero(share & candidates)
-    order = cols[np.lexsort((cost[cols], region[cols]))]
-    reg = region[order]
-    first = np.searchsorted(reg, reg, side="left")
-    rank = np.arange(order.size) - first
-    mask = ~share
-    mask[order[rank < n]] = True
-    if keep is not None:
-        mask |= keep & share
-    return mask
+    lo_part = np.where(A.data > 0, A.data * lb[A.indices], A.data * ub[A.indices])
+    hi_part = np.where(A.data > 0, A.data * ub[A.indices], A.data * lb[A.indices])
+    n = A.shape[0]
+    act_lo = np.zeros(n)
+    act_hi = np.zeros(n)
+    nonempty = np.flatnonzero(np.diff(A.indptr) > 0)
+    if nonempty.size:
+        with np.errstate(invalid="ignore"):
+            act_lo[nonempty] = np.add.reduceat(lo_part, A.indptr[nonempty])
+            act_hi[nonempty] = np.add.reduceat(hi_part, A.indptr[nonempty])
+    act_lo = np.nan_to_num(act_lo, nan=-np.inf)
+    act_hi = np.nan_to_num(act_hi, nan=np.inf)
+    tol_lb = 1e-9 * np.maximum(1.0, np.abs(row_lb))
+    tol_ub = 1e-9 * np.maximum(1.0, np.abs(row_ub))
+    if np.any(act_hi < row_lb - tol_lb) or np.any(act_lo > row_ub + tol_ub):
+        return None
+    always = (act_lo >= row_lb - tol_lb) & (act_hi <= row_ub + tol_ub)
+    return np.flatnonzero(~always)

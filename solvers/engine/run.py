@@ -12,7 +12,8 @@ Given a model and the instance it was built from (:class:`EngineRun`):
    proven bound; the open sites of the points at steps 1, 1 + EVERY, ... (further
    apart as attempts accumulate, so the run is repeatable) become plans through
    restricted models (:mod:`primal <gpuplace.solvers.engine.primal>`).
-3. **Phase one**, when no plan exists after ``FIRST_SHARE`` of the time: the
+3. **Phase one**, when no plan exists after ``FIRST_SHARE`` of the time (and the
+   caller's fallback construction found none either): the
    coupling row the dual's points break most (a budget, say) is made the
    objective (its left-hand side minimised, the row itself dropped) and that
    model is solved by the same engine. Its plans satisfy every other row; one
@@ -31,6 +32,7 @@ The result is in the model's own sense: ``values`` (None without a plan),
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -52,6 +54,8 @@ EXACT_NNZ = 400_000
 FIRST_SHARE = 0.35
 EVERY = 5
 SMALL_STEPS = 150
+ATTEMPT_SHARE = 0.15
+LARGE_PLAN_SHARE = 0.35  # of the time limit, at most, per plan attempt
 MAX_STEPS = 100_000
 
 
@@ -71,9 +75,16 @@ def run_engine(
     deadline: float,
     warm: np.ndarray | None = None,
     phase_one: bool = True,
+    fallback: Callable[[], np.ndarray | None] | None = None,
 ) -> EngineResult:
-    """Bound and plan ``model`` (see the module docstring)."""
-    return EngineRun(model, instance, params, deadline, warm, phase_one).run()
+    """Bound and plan ``model`` (see the module docstring).
+
+    ``fallback`` (e.g. a greedy construction) is asked for a plan when the first
+    ascent ends without one, before phase one.
+    """
+    run = EngineRun(model, instance, params, deadline, warm, phase_one)
+    run.fallback = fallback
+    return run.run()
 
 
 def _gap(value: float, bound: float) -> float:
@@ -97,6 +108,8 @@ class EngineRun:
         self.attempts = 0
         self.next_attempt = 1
         self.step_base = 0
+        self.plan_s = 0.0
+        self.small = model.A.nnz <= EXACT_NNZ
         if warm is not None:
             self.inc.offer(model, warm, "first plan", 0.0)
 
@@ -135,12 +148,13 @@ class EngineRun:
         plain = dual.oracle.solve(dual.c).hull  # pool capacities at the plain costs
         capacity = np.where(np.isfinite(sites.pool_extra), sites.pool_extra, np.inf) + plain.max_cap
         self.dual, self.primal = dual, Primal(structure, sites, self.params, capacity)
-        small = self.model.A.nnz <= EXACT_NNZ
+        small = self.small
         span = self.deadline - self.started
         first = self.started + (0.3 if small else FIRST_SHARE) * span
         # small models: a fixed number of steps, so that a run that ends before its
         # time limit is repeatable; the exact MIP does the rest
         best = self.ascend(first, None, SMALL_STEPS if small else MAX_STEPS)
+        self.ask_fallback()
         if self.inc.values is None and self.allow_phase_one and not self.stop():
             self.phase_one(best)
         if not small and not self.stop():
@@ -150,9 +164,19 @@ class EngineRun:
             return self.exact()
         return self.result()
 
+    def ask_fallback(self) -> None:
+        """The caller's construction, when there is no plan yet (it plans even when stopped)."""
+        if self.inc.values is None and self.fallback is not None:
+            values = self.fallback()
+            self.fallback = None
+            if values is not None:
+                self.inc.offer(self.model, values, "greedy construction", time.perf_counter())
+
     def ascend(self, until: float, start: DualPoint | None, max_steps: int) -> DualPoint:
         """Subgradient steps with plan attempts until ``until`` (or the gap closes)."""
         dual, primal, inc = self.dual, self.primal, self.inc
+
+        span = self.deadline - self.started
 
         def on_point(it: int, point: DualPoint) -> float | None:
             now = time.perf_counter()
@@ -160,9 +184,15 @@ class EngineRun:
             step = self.step_base + it
             if step < self.next_attempt or self.stop():
                 return None
+            if step == 1 and inc.values is not None:
+                self.next_attempt = EVERY  # the first point's sites rarely beat a plan in hand
+                return None
+            if not self.small and self.plan_s > LARGE_PLAN_SHARE * spent:
+                return None  # large models: plan attempts take at most this share of the time
             # attempts at fixed steps (deterministic), further apart as they accumulate
             self.attempts += 1
             self.next_attempt = step + max(EVERY, self.attempts)
+            began = time.perf_counter()
             n_open = int(point.sites.open_sites.sum())
             if inc.values is not None and n_open > 2 * int(primal.open_of(inc.values).sum()) + 10:
                 return None  # far from a good plan and costly to solve
@@ -171,10 +201,11 @@ class EngineRun:
                 point.sites.open_sites,
                 _score(point),
                 inc,
-                limit_s=max(0.2, min(0.25 * (self.deadline - now), 20.0)),
+                limit_s=max(0.2, min(0.25 * (self.deadline - now), ATTEMPT_SHARE * span)),
                 gap=self.params.gap / 4,
                 clock=spent,
             )
+            self.plan_s += time.perf_counter() - began
             return inc.value if np.isfinite(inc.value) else None
 
         ascent = dual.ascend(
@@ -275,8 +306,11 @@ class EngineRun:
         return self.result()
 
     infeasible = False
+    fallback: Callable[[], np.ndarray | None] | None = None
 
     def result(self) -> EngineResult:
+        if not self.infeasible:
+            self.ask_fallback()  # stopped early (a cancel, the deadline) without a plan of its own
         inc = self.inc
         if inc.rejected:
             by, broken = inc.rejected[-1]
@@ -299,10 +333,16 @@ def _score(point: DualPoint) -> np.ndarray:
 
 
 def _pair_cost(dual: LagrangianDual, point: DualPoint) -> np.ndarray:
-    """Reduced cost of each column, shares charged their load at their site's marginal pool cost."""
+    """Reduced cost of each column, shares charged their load at their site's marginal pool
+    cost at the load the subproblem gives it (0 within the site's free capacity)."""
     cost = dual.reduced_costs(point.pi)
-    sites = dual.sites
-    slope = point.sites.hull.slope[:, 0]
+    sites, h = dual.sites, point.sites.hull
+    extra = np.where(np.isfinite(sites.pool_extra), sites.pool_extra, np.inf)
+    used = np.maximum(point.sites.load - extra - h.q0, 0.0)  # load beyond the free part
+    ends = np.cumsum(h.length, axis=1)
+    k = np.minimum((ends <= used[:, None]).sum(axis=1), h.length.shape[1] - 1)
+    slope = h.slope[np.arange(h.slope.shape[0]), k]
     slope = np.where(np.isfinite(slope), slope, 0.0)
+    slope = np.where(point.sites.load < extra + h.q0, 0.0, slope)
     cost[sites.item_col] += sites.item_weight * slope[sites.item_site]
     return cost
