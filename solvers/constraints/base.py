@@ -1,20 +1,27 @@
 """The constraint-piece interface.
 
-A *piece* adds one constraint family to the model and can check it
-independently on a finished plan:
+A *piece* adds one constraint family to the model:
 
 - ``name: str`` — the family name (used in diagnosis and messages);
 - ``applies(instance) -> bool`` — whether the family is active for an instance;
 - ``add(model: ModelBuilder, instance) -> None`` — add variable/constraint
   blocks (vectorised: numpy / scipy.sparse, no loop per pair);
+- ``decomposition`` (optional) — ``"region"``, ``"site"`` or ``"coupling"`` (the
+  default): where the engine may put the family's rows
+  (:mod:`gpuplace.solvers.engine.structure`);
 - ``check(instance, plan: dict) -> list[str]`` — recompute the constraint from
   the plan dict (PLAN.md) and the instance *inputs*, sharing no code with
-  ``add``; one message per violation, empty when satisfied.
+  ``add``; one message per violation, empty when satisfied. The verifier
+  (:func:`gpuplace.solvers.verify.verify_plan`) runs it.
 
-Built-in families are modules exposing these four names. Custom kinds
-(``[[constraints.custom]]``) are classes constructed as ``Kind(params, where)``
-whose constructor validates ``params`` (raising ``InputError`` naming
-``where``), registered with :func:`solvers.constraints.registry.register_constraint`.
+Built-in families are modules exposing ``name``, ``applies`` and ``add``: their
+rules live in the verifier, once (``survive_site_failure``'s ``check`` is the
+verifier's rule, for the resilience tools). A family registered from outside
+(:func:`solvers.constraints.registry.register_family`) and every custom kind
+must supply ``check``. Custom kinds (``[[constraints.custom]]``) are classes
+constructed as ``Kind(params, where)`` whose constructor validates ``params``
+(raising ``InputError`` naming ``where``), registered with
+:func:`solvers.constraints.registry.register_constraint`.
 """
 
 from __future__ import annotations
@@ -23,17 +30,23 @@ from typing import Any, Protocol, runtime_checkable
 
 from gpuplace.errors import InputError, Problem
 
-# Relative tolerance the checks use (plans are written with float shares).
-CHECK_TOL = 1e-6
+__all__ = ["CheckedPiece", "ConstraintPiece", "param_error", "require_params", "scenario_file"]
 
 
 @runtime_checkable
 class ConstraintPiece(Protocol):
+    """What the model builder needs of every piece."""
+
     name: str
 
     def applies(self, instance: Any) -> bool: ...
 
     def add(self, model: Any, instance: Any) -> None: ...
+
+
+@runtime_checkable
+class CheckedPiece(ConstraintPiece, Protocol):
+    """A piece with its own independent check (registered families, custom kinds)."""
 
     def check(self, instance: Any, plan: dict) -> list[str]: ...
 

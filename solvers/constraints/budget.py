@@ -5,13 +5,13 @@ Formulation::
     Σ_s fixed_cost_s open_s + Σ_{s,t} capex_t cost_factor_s g_st  <=  budget
 
 Existing GPUs are free.
+
+The rule is checked once, by the verifier:
+:func:`gpuplace.solvers.verify.totals.check_totals` (violations ``budget``).
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.model.builder import ModelBuilder
 
 name = "budget"
@@ -30,18 +30,4 @@ def add(model: ModelBuilder, instance) -> None:
             (model.var("gpus"), capex[None, :]),
         ],
         ub=float(instance.constraints.budget),
-    )
-
-
-def check(instance, plan: dict) -> list[str]:
-    new = _plan.gpu_counts(instance, plan, key="new_gpus")
-    opened = _plan.open_sites(instance, plan)
-    cost = float(np.dot(instance.site_fixed_cost, opened)) + float(
-        (new * instance.gpu_capex[None, :] * instance.site_cost_factor[:, None]).sum()
-    )
-    budget = float(instance.constraints.budget)
-    return (
-        [f"total cost {cost:.6g} exceeds budget {budget:.6g}"]
-        if _plan.exceeds(cost, budget)
-        else []
     )

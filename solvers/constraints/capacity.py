@@ -5,13 +5,15 @@ Formulation, for each site s::
     Σ_{p at s} D_r x_p  <=  max_utilisation × Σ_t throughput_t (E_st + g_st)
 
 with E the existing GPUs (constant) and g the new ones.
+
+The rule is checked once, by the verifier:
+:func:`gpuplace.solvers.verify.sites.check_sites` (violations ``capacity``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import pair_demand, site_gpu_matrix, site_pair_matrix
 
@@ -36,15 +38,3 @@ def add(model: ModelBuilder, instance) -> None:
         ],
         ub=existing,
     )
-
-
-def check(instance, plan: dict) -> list[str]:
-    gpus = _plan.gpu_counts(instance, plan)
-    cap = instance.constraints.max_utilisation * (gpus @ instance.gpu_throughput)
-    served = _plan.served_per_site(instance, plan)
-    return [
-        f"site {instance.site_ids[s]}: serves {served[s]:g} demand units, capacity at "
-        f"max_utilisation is {cap[s]:g}"
-        for s in range(instance.n_sites)
-        if _plan.exceeds(served[s], cap[s])
-    ]

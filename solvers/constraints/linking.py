@@ -6,6 +6,9 @@ Formulation, for each candidate pair p = (r, s)::
 
 (the strong, per-pair form; the capacity rows already imply the aggregated
 form Σ_{p at s} D_r x_p <= M open_s).
+
+The rule is checked once, by the verifier:
+:func:`gpuplace.solvers.verify.sites.check_sites` (violations ``open_flag``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.model.builder import ModelBuilder
 
 name = "linking"
@@ -32,15 +34,3 @@ def add(model: ModelBuilder, instance) -> None:
         (-np.ones(P), (np.arange(P), instance.pair_site)), shape=(P, instance.n_sites)
     )
     model.add_rows(name, [(model.var("share"), eye), (model.var("open"), to_site)], ub=0.0)
-
-
-def check(instance, plan: dict) -> list[str]:
-    gpus = _plan.gpu_counts(instance, plan).sum(axis=1)
-    out = []
-    for r, s, share in _plan.assignments(instance, plan):
-        if gpus[s] <= 0:
-            out.append(
-                f"region {instance.region_ids[r]} is served by site {instance.site_ids[s]} "
-                f"(share {share:g}) which holds no GPUs"
-            )
-    return out

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.constraints.base import param_error, require_params
 from gpuplace.solvers.constraints.registry import register_constraint
 from gpuplace.solvers.model.builder import ModelBuilder
+from gpuplace.solvers.verify.parsed import parse_plan
+from gpuplace.solvers.verify.tolerance import excess
+
+CHECK_TOL = 1e-6
 
 
 @register_constraint("max_gpus_per_country")
@@ -44,10 +47,11 @@ class MaxGpusPerCountry:
         model.add_rows(self.name, [(model.var("gpus"), row)], ub=self.max_gpus - existing)
 
     def check(self, instance, plan: dict) -> list[str]:
-        gpus = _plan.gpu_counts(instance, plan).sum(axis=1)
-        total = sum(
-            g for g, c in zip(gpus, instance.site_country, strict=True) if c == self.country
+        """GPUs held (existing + new) at the plan's sites in ``country``, read from the plan."""
+        gpus = parse_plan(instance, plan).gpus.sum(axis=1)
+        total = float(
+            sum(g for g, c in zip(gpus, instance.site_country, strict=True) if c == self.country)
         )
-        if total > self.max_gpus + 1e-9:
+        if excess(total, float(self.max_gpus), CHECK_TOL):
             return [f"{self.where}: {total:g} GPUs in {self.country}, at most {self.max_gpus}"]
         return []

@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.constraints.base import param_error, require_params
 from gpuplace.solvers.constraints.registry import register_constraint
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import pair_demand
 from gpuplace.solvers.model.links import pair_link_matrix
+from gpuplace.solvers.verify.network import Network
+from gpuplace.solvers.verify.parsed import parse_plan
+from gpuplace.solvers.verify.tolerance import excess
+
+CHECK_TOL = 1e-6
 
 
 @register_constraint("max_share_through_link")
@@ -74,38 +78,20 @@ class MaxShareThroughLink:
         )
 
     def check(self, instance, plan: dict) -> list[str]:
-        import networkx as nx
-
-        topo, s = instance.topology, instance.latency
-        g = nx.Graph()
-        lat, lon = np.radians(topo.node_lat), np.radians(topo.node_lon)
-        for e in range(topo.n_edges):
-            a, b = int(topo.edge_src[e]), int(topo.edge_dst[e])
-            h = (
-                np.sin((lat[b] - lat[a]) / 2) ** 2
-                + np.cos(lat[a]) * np.cos(lat[b]) * np.sin((lon[b] - lon[a]) / 2) ** 2
-            )
-            km = 2 * 6371.0088 * np.arcsin(np.sqrt(min(1.0, h)))
-            if not np.isnan(topo.edge_distance_km[e]):
-                km = topo.edge_distance_km[e]
-            else:
-                km *= s.link_route_factor
-            ms = (
-                topo.edge_latency_ms[e]
-                if not np.isnan(topo.edge_latency_ms[e])
-                else km / s.fibre_km_per_ms + s.per_hop_ms
-            )
-            g.add_edge(a, b, weight=max(float(ms), 1e-9))
-        index = topo.node_index()
+        """Demand whose minimum-latency path crosses the link, recomputed by the verifier's
+        network (:class:`gpuplace.solvers.verify.network.Network`), never the model's matrix."""
+        network = Network(instance)
+        index = instance.topology.node_index()
         link = {index[self.source], index[self.target]}
         through = 0.0
-        for r, site, share in _plan.assignments(instance, plan):
-            path = nx.dijkstra_path(g, int(instance.site_node[site]), int(instance.region_node[r]))
-            if any({u, v} == link for u, v in zip(path[:-1], path[1:], strict=True)):
-                through += share * float(instance.region_demand[r])
+        for a in parse_plan(instance, plan).assignments:
+            path = network.path(a.region, a.site) or []
+            if any({u, v} == link for u, v in zip(path[:-1], path[1:], strict=False)):
+                through += a.share * float(instance.region_demand[a.region])
         limit = self.max_fraction * float(instance.region_demand.sum())
-        if _plan.exceeds(through, limit):
+        if excess(through, limit, CHECK_TOL):
             return [
-                f"{self.where}: {through:g} demand units cross {self.source}-{self.target}, at most {limit:g}"
+                f"{self.where}: {through:g} demand units cross {self.source}-{self.target}, "
+                f"at most {limit:g}"
             ]
         return []

@@ -3,13 +3,15 @@
 Formulation, for each site s::
 
     Σ_t (E_st + g_st)  >=  min_gpus_per_site × open_s
+
+The rule is checked once, by the verifier:
+:func:`gpuplace.solvers.verify.sites.check_sites` (violations ``min_gpus_per_site``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import diag, site_gpu_matrix
 
@@ -33,14 +35,3 @@ def add(model: ModelBuilder, instance) -> None:
         ],
         lb=-instance.site_existing_gpus.sum(axis=1).astype(float),
     )
-
-
-def check(instance, plan: dict) -> list[str]:
-    m = instance.constraints.min_gpus_per_site
-    total = _plan.gpu_counts(instance, plan).sum(axis=1)
-    opened = _plan.open_sites(instance, plan)
-    return [
-        f"site {instance.site_ids[s]}: open with {total[s]:g} GPUs, min_gpus_per_site is {m}"
-        for s in range(instance.n_sites)
-        if opened[s] and total[s] + 1e-9 < m
-    ]

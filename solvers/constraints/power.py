@@ -3,14 +3,15 @@
 Formulation, for each site s::
 
     Σ_t power_kw_t × pue_s × (E_st + g_st)  <=  power_kw_s × open_s
+
+The rule is checked once, by the verifier:
+:func:`gpuplace.solvers.verify.sites.check_sites` (violations ``power``).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import scipy.sparse as sp
 
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import diag, site_gpu_matrix
 
@@ -34,18 +35,3 @@ def add(model: ModelBuilder, instance) -> None:
         ],
         ub=-existing,
     )
-
-
-def check(instance, plan: dict) -> list[str]:
-    gpus = _plan.gpu_counts(instance, plan)
-    used = (gpus * instance.gpu_power_kw[None, :]).sum(axis=1) * instance.site_pue
-    return [
-        f"site {instance.site_ids[s]}: GPUs draw {used[s]:g} kW (with pue), power is "
-        f"{instance.site_power_kw[s]:g} kW"
-        for s in range(instance.n_sites)
-        if _plan.exceeds(used[s], float(instance.site_power_kw[s]))
-    ] + [
-        f"site {instance.site_ids[s]}: closed but holds GPUs"
-        for s in np.flatnonzero(instance.site_status == 2)
-        if gpus[s].sum() > 0
-    ]

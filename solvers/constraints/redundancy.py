@@ -6,11 +6,13 @@ Formulation, for each pair p (k > 1)::
 
 added as an upper bound on the share variables (no rows), which keeps the
 model small; the pre-solve diagnosis reports regions with fewer than k sites.
+
+The rule is checked once, by the verifier:
+:func:`gpuplace.solvers.verify.regions.check_regions` (violations ``redundancy``).
 """
 
 from __future__ import annotations
 
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.model.builder import ModelBuilder
 
 name = "redundancy"
@@ -23,12 +25,3 @@ def applies(instance) -> bool:
 def add(model: ModelBuilder, instance) -> None:
     k = float(instance.constraints.redundancy)
     model.tighten_bounds(model.var("share"), ub=1.0 / k)
-
-
-def check(instance, plan: dict) -> list[str]:
-    k = instance.constraints.redundancy
-    return [
-        f"region {instance.region_ids[r]}: site {instance.site_ids[s]} serves share {share:g} > 1/{k}"
-        for r, s, share in _plan.assignments(instance, plan)
-        if share > 1.0 / k + 1e-6
-    ]

@@ -1,11 +1,14 @@
 """Registry of constraint families (built-in) and custom constraint kinds.
 
 - Families (:func:`register_family`) are always considered; each decides with
-  ``applies(instance)`` whether it adds rows. ``survive_site_failure`` is a
-  family an extension registers: until one is registered, an instance with
-  that flag set is refused (InputError) rather than silently solved without it.
+  ``applies(instance)`` whether it adds rows. The built-in families (this
+  package's modules, :data:`BUILTIN_FAMILIES`) have no ``check``: the verifier
+  (:mod:`gpuplace.solvers.verify`) holds their rules. Every other family must
+  supply ``check(instance, plan)``, its independent check, which the verifier
+  runs whenever the family applies; one without it is refused at registration.
 - Custom kinds (:func:`register_constraint`) are named by scenarios in
-  ``[[constraints.custom]]`` and built as ``Kind(params, where)``.
+  ``[[constraints.custom]]`` and built as ``Kind(params, where)``; a kind
+  must supply ``check`` too, which the verifier runs for every piece.
 - Third-party packages expose kinds through the entry-point group
   ``gpuplace.constraints`` (each entry point loads a module or class; loading
   it is enough when it registers itself with the decorator, and a loaded
@@ -35,6 +38,20 @@ from typing import Any
 from gpuplace.errors import InputError, Problem
 from gpuplace.solvers.constraints.base import ConstraintPiece, scenario_file
 
+__all__ = [
+    "BUILTIN_CUSTOM",
+    "BUILTIN_FAMILIES",
+    "ENTRY_POINT_GROUP",
+    "active_families",
+    "all_pieces",
+    "custom_kinds",
+    "custom_pieces",
+    "extension_families",
+    "families",
+    "register_constraint",
+    "register_family",
+]
+
 ENTRY_POINT_GROUP = "gpuplace.constraints"
 
 # Built-in family modules, in the order their rows are added.
@@ -57,8 +74,23 @@ BUILTIN_FAMILIES = (
 BUILTIN_CUSTOM = ("max_gpus_per_country", "max_share_through_link")
 
 _families: dict[str, ConstraintPiece] = {}
+_builtin: dict[str, Any] = {}  # name -> module of the built-in families
 _custom: dict[str, Callable[[dict, str], ConstraintPiece]] = {}
 _loaded = False
+
+
+def _require_check(obj: Any, what: str) -> None:
+    if not callable(getattr(obj, "check", None)):
+        raise TypeError(
+            f"{what} has no check(instance, plan): a family or kind registered from outside "
+            "gpuplace must supply its independent check, which the verifier runs on every plan"
+        )
+
+
+def _add_family(piece: Any, key: str, replace: bool) -> None:
+    if key in _families and not replace and _families[key] is not piece:
+        raise ValueError(f"constraint family {key!r} is already registered")
+    _families[key] = piece
 
 
 def register_family(piece: Any, name: str | None = None, replace: bool = False) -> Any:
@@ -67,16 +99,24 @@ def register_family(piece: Any, name: str | None = None, replace: bool = False) 
     Parameters
     ----------
     piece
-        Object with ``name``, ``applies``, ``add``, ``check``.
+        Object with ``name``, ``applies``, ``add`` and ``check(instance, plan) ->
+        list[str]`` (one message per violation, recomputed from the plan dict and the
+        instance's inputs; :func:`gpuplace.solvers.verify.verify_plan` runs it).
     name
         Registry key; defaults to ``piece.name``.
     replace
         Allow replacing an existing family of the same name.
+
+    Raises
+    ------
+    TypeError
+        ``piece`` has no callable ``check``.
+    ValueError
+        A family of that name is registered already (and ``replace`` is false).
     """
     key = name or piece.name
-    if key in _families and not replace and _families[key] is not piece:
-        raise ValueError(f"constraint family {key!r} is already registered")
-    _families[key] = piece
+    _require_check(piece, f"constraint family {key!r}")
+    _add_family(piece, key, replace)
     return piece
 
 
@@ -85,9 +125,11 @@ def register_constraint(kind: str, replace: bool = False) -> Callable[[type], ty
 
     The class is constructed as ``cls(params: dict, where: str)``; its
     constructor validates ``params`` and raises ``InputError`` naming ``where``.
+    It must define ``check(instance, plan)`` (else ``TypeError``).
     """
 
     def decorator(cls: type) -> type:
+        _require_check(cls, f"constraint kind {kind!r}")
         if kind in _custom and not replace and _custom[kind] is not cls:
             raise ValueError(f"constraint kind {kind!r} is already registered")
         _custom[kind] = cls
@@ -105,21 +147,36 @@ def _load_builtins() -> None:
     _loaded = True
     for module in BUILTIN_FAMILIES:
         mod = importlib.import_module(f"gpuplace.solvers.constraints.{module}")
+        _builtin[mod.name] = mod
         if mod.name not in _families:
-            register_family(mod)
+            _add_family(mod, mod.name, replace=False)
     for module in BUILTIN_CUSTOM:
         importlib.import_module(f"gpuplace.solvers.constraints.{module}")
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         obj = ep.load()
         kind = getattr(obj, "kind", None)
         if isinstance(obj, type) and isinstance(kind, str) and kind not in _custom:
-            _custom[kind] = obj
+            register_constraint(kind)(obj)
 
 
 def families() -> dict[str, ConstraintPiece]:
     """All registered families by name (built-ins first)."""
     _load_builtins()
     return dict(_families)
+
+
+def extension_families(instance: Any) -> list[ConstraintPiece]:
+    """The registered families other than the built-in modules that apply to ``instance``.
+
+    Each brings its own ``check`` (the built-ins' rules are the verifier's); a
+    family registered under a built-in name with ``replace=True`` is not the
+    built-in one, so it is listed too.
+    """
+    return [
+        piece
+        for key, piece in families().items()
+        if _builtin.get(key) is not piece and piece.applies(instance)
+    ]
 
 
 def custom_kinds() -> dict[str, Callable[[dict, str], ConstraintPiece]]:

@@ -2,11 +2,13 @@
 
 Formulation: the share variables are binary, ``x_p ∈ {0, 1}`` (with the
 assignment rows, exactly one pair per served region has x_p = 1). No rows.
+
+The rule is checked once, by the verifier:
+:func:`gpuplace.solvers.verify.regions.check_regions` (violations ``single_sourcing``).
 """
 
 from __future__ import annotations
 
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.model.builder import ModelBuilder
 
 name = "single_sourcing"
@@ -18,13 +20,3 @@ def applies(instance) -> bool:
 
 def add(model: ModelBuilder, instance) -> None:
     model.set_integer(model.var("share"))
-
-
-def check(instance, plan: dict) -> list[str]:
-    out = []
-    for r, items in _plan.shares_by_region(instance, plan).items():
-        if len(items) > 1 or any(abs(share - 1.0) > 1e-6 for _, share in items):
-            out.append(
-                f"region {instance.region_ids[r]}: served by {len(items)} sites with shares {[s for _, s in items]}"
-            )
-    return out

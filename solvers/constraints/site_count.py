@@ -3,13 +3,15 @@
 Formulation::
 
     min_sites  <=  Σ_s open_s  <=  max_sites
+
+The rule is checked once, by the verifier:
+:func:`gpuplace.solvers.verify.totals.check_totals` (violations ``max_sites``, ``min_sites``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.model.builder import ModelBuilder
 
 name = "site_count"
@@ -25,14 +27,3 @@ def add(model: ModelBuilder, instance) -> None:
     lb = float(c.min_sites) if c.min_sites is not None else -np.inf
     ub = float(c.max_sites) if c.max_sites is not None else np.inf
     model.add_rows(name, [(model.var("open"), np.ones((1, instance.n_sites)))], lb=lb, ub=ub)
-
-
-def check(instance, plan: dict) -> list[str]:
-    c = instance.constraints
-    n_open = int(_plan.open_sites(instance, plan).sum())
-    out = []
-    if c.max_sites is not None and n_open > c.max_sites:
-        out.append(f"{n_open} sites open, max_sites is {c.max_sites}")
-    if c.min_sites is not None and n_open < c.min_sites:
-        out.append(f"{n_open} sites open, min_sites is {c.min_sites}")
-    return out

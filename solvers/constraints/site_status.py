@@ -6,13 +6,15 @@ Formulation::
     open_s = 0   for status closed
 
 A closed site then has no GPUs (power rows) and serves nobody (linking rows).
+
+The rule is checked once, by the verifier:
+:func:`gpuplace.solvers.verify.sites.check_sites` (violations ``closed_site``, ``open_site``, ``existing_gpus``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import diag
 
@@ -41,17 +43,3 @@ def add(model: ModelBuilder, instance) -> None:
     model.add_rows(
         name, [(model.var("open"), diag(np.ones(instance.n_sites))[rows])], lb=value, ub=value
     )
-
-
-def check(instance, plan: dict) -> list[str]:
-    opened = _plan.open_sites(instance, plan)
-    gpus = _plan.gpu_counts(instance, plan).sum(axis=1)
-    out = []
-    for s, sid in enumerate(instance.site_ids):
-        status = int(instance.site_status[s])
-        if status == _CLOSED and (opened[s] or gpus[s] > 0):
-            out.append(f"site {sid}: status closed but used by the plan")
-        existing = float(instance.site_existing_gpus[s].sum())
-        if existing > 0 and gpus[s] + 1e-9 < existing:
-            out.append(f"site {sid}: has {existing:g} existing GPUs, the plan lists {gpus[s]:g}")
-    return out

@@ -2,13 +2,14 @@
 
 Formulation: no rows. Candidate pairs (``instance.pair_*``) are built by
 ``scenario.build`` from ``allowed_countries`` when ``sovereignty`` is on, so
-disallowed (r, s) pairs have no share variable at all. The check recomputes
-it from the inputs.
+disallowed (r, s) pairs have no share variable at all.
+
+The rule is checked once, by the verifier:
+:func:`gpuplace.solvers.verify.regions.check_assignments` (violations ``sovereignty``).
 """
 
 from __future__ import annotations
 
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.model.builder import ModelBuilder
 
 name = "sovereignty"
@@ -20,17 +21,3 @@ def applies(instance) -> bool:
 
 def add(model: ModelBuilder, instance) -> None:
     return None
-
-
-def check(instance, plan: dict) -> list[str]:
-    if not instance.constraints.sovereignty:
-        return []
-    out = []
-    for r, s, _share in _plan.assignments(instance, plan):
-        allowed = instance.region_allowed_countries[r]
-        if allowed is not None and instance.site_country[s] not in allowed:
-            out.append(
-                f"region {instance.region_ids[r]} served by site {instance.site_ids[s]} in "
-                f"{instance.site_country[s] or '?'}, allowed: {';'.join(sorted(allowed))}"
-            )
-    return out

@@ -3,13 +3,15 @@
 Formulation, for each site s with finite max_gpus::
 
     Σ_t (E_st + g_st)  <=  max_gpus_s × open_s
+
+The rule is checked once, by the verifier:
+:func:`gpuplace.solvers.verify.sites.check_sites` (violations ``space``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gpuplace.solvers.constraints import _plan
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import diag, site_gpu_matrix
 
@@ -35,12 +37,3 @@ def add(model: ModelBuilder, instance) -> None:
         ],
         ub=-existing[rows],
     )
-
-
-def check(instance, plan: dict) -> list[str]:
-    total = _plan.gpu_counts(instance, plan).sum(axis=1)
-    return [
-        f"site {instance.site_ids[s]}: {total[s]:g} GPUs, space for {instance.site_max_gpus[s]:g}"
-        for s in range(instance.n_sites)
-        if _plan.exceeds(total[s], float(instance.site_max_gpus[s]))
-    ]

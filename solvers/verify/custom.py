@@ -1,33 +1,52 @@
-"""Custom constraints named in the scenario: each kind's own ``check(instance, plan)``."""
+"""Rules the verifier does not hold itself: each registered family's and custom kind's ``check``.
+
+The built-in families' rules live in this package (sites, regions, links,
+totals, failover). Every other family registered with
+:func:`gpuplace.solvers.constraints.registry.register_family`, and every
+``[[constraints.custom]]`` piece, brings its own independent
+``check(instance, plan) -> list[str]`` (registration refuses one without it);
+:func:`check_custom` runs those that apply to the instance.
+"""
 
 from __future__ import annotations
 
-import importlib
-
 from gpuplace.errors import InputError
 from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.constraints.registry import extension_families, custom_pieces
 from gpuplace.solvers.verify.violation import Violation
+
+__all__ = ["check_custom"]
 
 
 def check_custom(instance: Instance, plan: dict) -> list[Violation]:
-    """Run each ``[[constraints.custom]]`` piece's check (one violation per message).
+    """One violation per message of each applying registered family and custom piece.
 
-    Skipped when no constraint registry is installed; an unknown kind or bad
-    parameters become violations naming the scenario key.
+    A family's violations are named ``family:<name>``; a custom piece's
+    ``custom:<kind>`` with the scenario key (``constraints.custom[i]``) as subject.
+    An unknown kind or bad parameters become violations naming the scenario key.
     """
+    out = [
+        Violation(f"family:{piece.name}", piece.name, str(message))
+        for piece in extension_families(instance)
+        for message in piece.check(instance, plan) or ()
+    ]
     specs = instance.constraints.custom
     if not specs:
-        return []
+        return out
     try:
-        registry = importlib.import_module("gpuplace.solvers.constraints.registry")
-    except ModuleNotFoundError:
-        return []
-    try:
-        pieces = registry.custom_pieces(instance)
+        pieces = custom_pieces(instance)
     except InputError as error:
-        return [Violation("custom", p.where, p.what) for p in error.problems]
-    out = []
-    for spec, piece in zip(specs, pieces, strict=True):
-        for message in piece.check(instance, plan) or ():
-            out.append(Violation(f"custom:{spec.kind}", spec.where, str(message)))
+        return out + [Violation("custom", p.where, p.what) for p in error.problems]
+    for i, (spec, piece) in enumerate(zip(specs, pieces, strict=True)):
+        where = spec.where or f"constraints.custom[{i}]"
+        try:
+            active = piece.applies(instance)
+        except InputError as error:
+            out.extend(Violation("custom", p.where, p.what) for p in error.problems)
+            continue
+        if active:
+            out.extend(
+                Violation(f"custom:{spec.kind}", where, str(message))
+                for message in piece.check(instance, plan) or ()
+            )
     return out
