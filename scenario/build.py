@@ -20,6 +20,8 @@ from gpuplace.scenario.instance import (
     Objective,
     SolverSettings,
 )
+from gpuplace.scenario.serving import Serving
+from gpuplace.scenario.serving_pairs import expand_pairs, serving_defaults
 from gpuplace.topo import latency
 from gpuplace.topo.calibration import Calibration
 from gpuplace.topo.graph import Topology
@@ -114,6 +116,7 @@ def build_instance(
     matrix_only: bool = False,
     measured: MeasuredPairs | None = None,
     calibration: Calibration | None = None,
+    serving: Serving | None = None,
     latency_settings: LatencySettings = LatencySettings(),
     constraints: Constraints = Constraints(),
     objective: Objective = Objective(),
@@ -128,8 +131,19 @@ def build_instance(
     the nearest non-waypoint node. ``site_country`` defaults to the node's country.
     A ``calibration`` replaces the four latency parameters of ``latency_settings``;
     ``measured`` RTTs replace the model for their pairs (``matrix`` wins over both).
+
+    With ``serving`` (models, deployments, profiles, tiers, demand items) the
+    candidate pairs are (item, site, deployment) triples with an operating point
+    (:func:`gpuplace.scenario.serving_pairs.expand_pairs`), ``region_demand`` is
+    the sum of each region's items, and NaN in ``region_sla_rtt_ms`` or
+    ``gpu_throughput`` takes the value of
+    :func:`gpuplace.scenario.serving_pairs.serving_defaults`.
     """
     latency_settings, margin_ms = _calibrated(latency_settings, calibration)
+    if serving is not None:
+        region_sla_rtt_ms, region_demand, gpu_throughput = serving_defaults(
+            serving, np.asarray(region_sla_rtt_ms, dtype=float), gpu_throughput, len(region_ids)
+        )
     percentile = latency_settings.sla_margin_percentile
     n_sites, n_regions, n_types = len(site_ids), len(region_ids), len(gpu_types)
     site_node_arr = np.asarray(site_node, dtype=np.int64)
@@ -205,6 +219,12 @@ def build_instance(
         )
     )
 
+    pair_serving = None
+    if serving is not None:
+        base, pair_serving = expand_pairs(
+            serving, pairs.region, pairs.site, pairs.rtt_ms, n_regions
+        )
+        pairs = latency.CandidatePairs(pairs.region[base], pairs.site[base], pairs.rtt_ms[base])
     existing = (
         np.zeros((n_sites, n_types), dtype=np.int64)
         if site_existing_gpus is None
@@ -256,4 +276,6 @@ def build_instance(
         solver=solver,
         measured=measured,
         calibration=calibration,
+        serving=serving,
+        pair_serving=pair_serving,
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from gpuplace.scenario.serving import Serving, ServingPairs
 from gpuplace.topo.calibration import Calibration
 from gpuplace.topo.graph import Topology, freeze_arrays
 
@@ -146,9 +147,17 @@ class Instance:
     warnings: tuple[str, ...] = ()  # suspicious but valid input, found while loading
     measured: MeasuredPairs | None = None  # [latency] measured, for the pairs it names
     calibration: Calibration | None = None  # [latency] calibration (its model is in `latency`)
+    # serving models ([models] ... [demand]): the tables, and per candidate pair its demand
+    # item, deployment and operating point (pairs are then (item, site, deployment) triples)
+    serving: Serving | None = None
+    pair_serving: ServingPairs | None = None
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
+        if (self.serving is None) != (self.pair_serving is None):
+            raise ValueError("serving and pair_serving go together")
+        if self.pair_serving is not None and len(self.pair_serving) != self.n_pairs:
+            raise ValueError("pair_serving must be aligned with pair_region and pair_site")
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -169,3 +178,42 @@ class Instance:
     @property
     def n_pairs(self) -> int:
         return int(self.pair_region.shape[0])
+
+    # Demand items: what the assignment rows balance. Without serving tables every region
+    # is one item (k = r); with them an item is one region's demand for one model and tier.
+    @property
+    def n_items(self) -> int:
+        return self.serving.n_items if self.serving is not None else self.n_regions
+
+    @property
+    def item_region(self) -> np.ndarray:
+        """Region of each demand item, int [K]."""
+        if self.serving is not None:
+            return self.serving.item_region
+        return np.arange(self.n_regions, dtype=np.int64)
+
+    @property
+    def item_demand(self) -> np.ndarray:
+        """Demand of each item, float [K] (output tokens/s with serving tables)."""
+        return self.serving.item_demand if self.serving is not None else self.region_demand
+
+    @property
+    def pair_item(self) -> np.ndarray:
+        """Demand item of each candidate pair, int [P] (``pair_region`` without serving tables)."""
+        return self.pair_serving.item if self.pair_serving is not None else self.pair_region
+
+    @property
+    def pair_deployment(self) -> np.ndarray:
+        """Deployment of each candidate pair, int [P] (-1 without serving tables)."""
+        if self.pair_serving is not None:
+            return self.pair_serving.deployment
+        return np.full(self.n_pairs, -1, dtype=np.int64)
+
+    @property
+    def pair_throughput(self) -> np.ndarray | None:
+        """Output tokens/s of one replica at each pair's operating point (None without serving)."""
+        return self.pair_serving.throughput if self.pair_serving is not None else None
+
+    @property
+    def n_deployments(self) -> int:
+        return self.serving.n_deployments if self.serving is not None else 0

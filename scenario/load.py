@@ -31,6 +31,8 @@ from gpuplace.scenario.regions import (
     read_regions,
 )
 from gpuplace.scenario.schema import ScenarioSettings, normalised, validate_settings
+from gpuplace.scenario.serving import Serving
+from gpuplace.scenario.serving_read import SERVING_TABLES, read_serving
 from gpuplace.scenario.sites import GpuTable, SiteTable, check_existing_fit, read_gpus, read_sites
 from gpuplace.scenario.tables import read_bytes, read_table
 from gpuplace.topo.calibration import Calibration, read_calibration
@@ -130,6 +132,7 @@ def _assemble(
     latency_inputs: tuple[MeasuredPairs | None, Calibration | None],
     sha256: str,
     path: Path,
+    serving: Serving | None = None,
 ) -> Instance:
     measured, calibration = latency_inputs
     return build_instance(
@@ -161,6 +164,7 @@ def _assemble(
         matrix_only=settings.matrix_only,
         measured=measured,
         calibration=calibration,
+        serving=serving,
         latency_settings=settings.latency,
         constraints=settings.constraints,
         objective=settings.objective,
@@ -211,9 +215,16 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
         tables["matrix"] = read_table(base / settings.matrix_file, problems)
     if settings.measured_file is not None:
         tables["measured"] = read_table(base / settings.measured_file, problems)
+    for name, file in (settings.serving_files or {}).items():
+        tables[name] = read_table(base / file, problems)
+    serving_mode = settings.serving_files is not None
     calibration, calibration_stamp = _read_calibration(settings.calibration_file, base, problems)
     measured_columns = _parse_measured(tables, problems)
-    gpus = read_gpus(tables["gpus"], problems) if tables["gpus"] is not None else None
+    gpus = (
+        read_gpus(tables["gpus"], problems, serving=serving_mode)
+        if tables["gpus"] is not None
+        else None
+    )
     gpu_types = gpus.types if gpus is not None else None
     sites = (
         read_sites(tables["sites"], topology, gpu_types, problems)
@@ -221,10 +232,26 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
         else None
     )
     regions = (
-        read_regions(tables["regions"], topology, settings.regions_gbps_per_unit, problems)
+        read_regions(
+            tables["regions"],
+            topology,
+            settings.regions_gbps_per_unit,
+            problems,
+            serving=serving_mode,
+        )
         if tables["regions"] is not None
         else None
     )
+    serving = None
+    if serving_mode:
+        serving = read_serving(
+            {name: tables[name] for name in SERVING_TABLES},
+            regions.ids if regions is not None else None,
+            gpu_types,
+            gpus.memory_gb if gpus is not None else None,
+            tables["gpus"],
+            problems,
+        )
     matrix = None
     if tables.get("matrix") is not None:
         matrix = read_matrix(
@@ -247,5 +274,7 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
     inputs += [("calibration", calibration_stamp)] if calibration is not None else []
     sha256 = scenario_hash(normalised(data), inputs)
     latency = (measured, calibration)
-    instance = _assemble(settings, topology, sites, regions, gpus, matrix, latency, sha256, path)
+    instance = _assemble(
+        settings, topology, sites, regions, gpus, matrix, latency, sha256, path, serving
+    )
     return dataclasses.replace(instance, warnings=tuple(warnings))

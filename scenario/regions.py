@@ -26,6 +26,7 @@ from gpuplace.topo.latency import nearest_nodes
 
 REGION_REQUIRED = ("id", "lat", "lon", "demand", "sla_rtt_ms")
 REGION_OPTIONAL = ("node", "country", "allowed_countries", "gbps_per_unit")
+SERVING_OPTIONAL = ("demand", "sla_rtt_ms")  # optional when demand.csv gives the demand
 MATRIX_REQUIRED = ("region", "site", "rtt_ms")
 # A region this far from every usable node is suspicious (likely a data error).
 FAR_KM = 2000.0
@@ -83,10 +84,20 @@ def read_regions(
     topology: Topology | None,
     default_gbps_per_unit: float,
     problems: ProblemCollector,
+    *,
+    serving: bool = False,
 ) -> RegionTable | None:
-    """Validate ``regions.csv``: ids, coordinates, demand >= 0, sla_rtt_ms > 0, nodes, countries."""
-    if not check_columns(table, REGION_REQUIRED, REGION_OPTIONAL, problems):
+    """Validate ``regions.csv``: ids, coordinates, demand >= 0, sla_rtt_ms > 0, nodes, countries.
+
+    With ``serving`` (demand comes from ``demand.csv``) ``demand`` and ``sla_rtt_ms``
+    are optional: ``demand`` is not used, an empty ``sla_rtt_ms`` is NaN (the
+    loader fills it in from the SLO tiers).
+    """
+    required = tuple(c for c in REGION_REQUIRED if not serving or c not in SERVING_OPTIONAL)
+    optional = REGION_OPTIONAL + (SERVING_OPTIONAL if serving else ())
+    if not check_columns(table, required, optional, problems):
         return None
+    default = np.nan if serving else None
     node_index = topology.node_index() if topology is not None else None
     lat, lon = _coordinates(table, problems)
     country = None
@@ -99,8 +110,8 @@ def read_regions(
         ids=unique_ids(table, "id", problems),
         lat=lat,
         lon=lon,
-        demand=numbers(table, "demand", problems, check=NON_NEGATIVE),
-        sla_rtt_ms=numbers(table, "sla_rtt_ms", problems, check=POSITIVE),
+        demand=numbers(table, "demand", problems, default=default, check=NON_NEGATIVE),
+        sla_rtt_ms=numbers(table, "sla_rtt_ms", problems, default=default, check=POSITIVE),
         node=node_indices(table, "node", node_index, problems, required=False),
         country=country,
         allowed=_allowed(table, problems),

@@ -78,6 +78,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "gbps_per_unit": Key("number", rule=NON_NEGATIVE),
     },
     "gpus": {"file": Key("str", required=True)},
+    # serving models (SCENARIO.md, "Serving models"): all five or none
+    "models": {"file": Key("str", required=True)},
+    "deployments": {"file": Key("str", required=True)},
+    "profiles": {"file": Key("str", required=True)},
+    "slo": {"file": Key("str", required=True)},
+    "demand": {"file": Key("str", required=True)},
     "latency": {
         "matrix": Key("str"),
         "matrix_only": Key("bool"),
@@ -114,6 +120,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
 }
 REQUIRED_SECTIONS = ("topology", "sites", "regions", "gpus")
+SERVING_SECTIONS = ("models", "deployments", "profiles", "slo", "demand")
 SECTIONS = tuple(name for name in SCHEMA if name)
 # Sections that do not describe the problem, only how to solve it: left out of the hash.
 SOLVER_SECTIONS = ("solver",)
@@ -138,6 +145,8 @@ class ScenarioSettings:
     solver: SolverSettings
     measured_file: str | None = None
     calibration_file: str | None = None
+    # the serving tables by section name (models, deployments, profiles, slo, demand), or None
+    serving_files: dict[str, str] | None = None
 
 
 def key_spec(dotted: str) -> Key | None:
@@ -291,6 +300,7 @@ def validate_settings(
             "latency.sla_margin_percentile",
             "sla_margin_percentile needs [latency] calibration (the error it adds comes from there)",
         )
+    serving = _serving_files(data, sections, file, problems)
     if len(problems.problems) > before:
         return None
     topo, regions = sections["topology"], sections["regions"]
@@ -314,4 +324,30 @@ def validate_settings(
         solver=SolverSettings(**sections["solver"]),
         measured_file=lat.get("measured"),
         calibration_file=lat.get("calibration"),
+        serving_files=serving,
     )
+
+
+def _serving_files(
+    data: dict[str, Any], sections: dict[str, dict[str, Any]], file: str, problems: ProblemCollector
+) -> dict[str, str] | None:
+    """The five serving tables when all are named; a problem when only some are."""
+    named = [name for name in SERVING_SECTIONS if name in data]
+    if not named:
+        return None
+    for name in SERVING_SECTIONS:
+        if name not in data:
+            problems.add(
+                file,
+                name,
+                f"missing section [{name}]: serving models need all of "
+                + ", ".join(f"[{s}]" for s in SERVING_SECTIONS),
+            )
+    if sections.get("constraints", {}).get("survive_site_failure"):
+        problems.add(
+            file,
+            "constraints.survive_site_failure",
+            "is not supported with serving models ([deployments]) in this version; set it to false",
+        )
+    files = {name: str(sections.get(name, {}).get("file", "")).strip() for name in named}
+    return files if len(files) == len(SERVING_SECTIONS) else None

@@ -25,6 +25,7 @@ from gpuplace.topo.graph import Topology
 
 EXISTING_PREFIX = "existing_"
 GPU_REQUIRED = ("type", "capex", "power_kw", "throughput")
+GPU_OPTIONAL = ("memory_gb",)
 SITE_REQUIRED = ("id", "node", "power_kw")
 SITE_OPTIONAL = ("max_gpus", "fixed_cost", "cost_factor", "pue", "country", "status")
 STATUS = {"candidate": SiteStatus.CANDIDATE, "open": SiteStatus.OPEN, "closed": SiteStatus.CLOSED}
@@ -35,7 +36,8 @@ class GpuTable:
     types: list[str]
     capex: np.ndarray
     power_kw: np.ndarray
-    throughput: np.ndarray
+    throughput: np.ndarray  # NaN where not given (serving scenarios)
+    memory_gb: np.ndarray  # NaN where not given
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,15 +54,24 @@ class SiteTable:
     existing: np.ndarray  # int [S, T]
 
 
-def read_gpus(table: Table, problems: ProblemCollector) -> GpuTable | None:
-    """Validate the GPU catalogue: unique types, capex >= 0, power_kw > 0, throughput > 0."""
-    if not check_columns(table, GPU_REQUIRED, (), problems):
+def read_gpus(table: Table, problems: ProblemCollector, *, serving: bool = False) -> GpuTable | None:
+    """Validate the GPU catalogue: unique types, capex >= 0, power_kw > 0, throughput > 0.
+
+    With ``serving`` (the scenario has deployments) ``throughput`` is optional:
+    deployments' profiles say what a GPU serves. ``memory_gb`` (> 0) is optional.
+    """
+    required = tuple(c for c in GPU_REQUIRED if not (serving and c == "throughput"))
+    optional = GPU_OPTIONAL + (("throughput",) if serving else ())
+    if not check_columns(table, required, optional, problems):
         return None
     return GpuTable(
         types=unique_ids(table, "type", problems),
         capex=numbers(table, "capex", problems, check=NON_NEGATIVE),
         power_kw=numbers(table, "power_kw", problems, check=POSITIVE),
-        throughput=numbers(table, "throughput", problems, check=POSITIVE),
+        throughput=numbers(
+            table, "throughput", problems, default=np.nan if serving else None, check=POSITIVE
+        ),
+        memory_gb=numbers(table, "memory_gb", problems, default=np.nan, check=POSITIVE),
     )
 
 

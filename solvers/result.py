@@ -42,7 +42,8 @@ class Solution:
     """Decisions aligned with an :class:`~scenario.instance.Instance`.
 
     ``pair_share`` is aligned with ``instance.pair_*``; ``unserved`` is in
-    demand units per region. ``bound`` is a proven bound on the objective in
+    demand units per demand item (``instance.item_demand``: per region
+    without serving tables). ``bound`` is a proven bound on the objective in
     the same units as ``objective`` (lower for minimisation), or None.
     """
 
@@ -52,7 +53,7 @@ class Solution:
     open_sites: np.ndarray  # bool [S]
     new_gpus: np.ndarray  # int [S, T]
     pair_share: np.ndarray  # float [P]
-    unserved: np.ndarray  # float [R]
+    unserved: np.ndarray  # float [K], per demand item (per region without serving tables)
     wall_s: float
     backend: str
     backend_version: str

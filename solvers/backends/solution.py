@@ -38,7 +38,7 @@ def warm_start_vector(model: LinearModel, instance: Instance, warm: Solution) ->
 
 
 def decisions(model: LinearModel, instance: Instance, v: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(open [S] bool, new_gpus [S, T] int, pair_share [P], unserved [R]) from a value vector.
+    """(open [S] bool, new_gpus [S, T] int, pair_share [P], unserved [K]) from a value vector.
 
     Numerical noise is cleaned: shares clipped to [0, 1] (exactly 0/1 within
     1e-9 and, with single sourcing, rounded), GPUs rounded, a site serving
@@ -54,10 +54,10 @@ def decisions(model: LinearModel, instance: Instance, v: np.ndarray) -> tuple[np
     if instance.constraints.single_sourcing:
         share = np.rint(share)
     if "unserved" in model.var_blocks:
-        unserved = np.clip(model.values(v, "unserved"), 0.0, instance.region_demand)
-        unserved[unserved < SHARE_EPS * np.maximum(instance.region_demand, 1.0)] = 0.0
+        unserved = np.clip(model.values(v, "unserved"), 0.0, instance.item_demand)
+        unserved[unserved < SHARE_EPS * np.maximum(instance.item_demand, 1.0)] = 0.0
     else:
-        unserved = np.zeros(instance.n_regions)
+        unserved = np.zeros(instance.n_items)
     used = gpus.sum(axis=1) > 0
     if instance.n_pairs:
         used |= np.bincount(instance.pair_site, weights=share, minlength=S) > 0
@@ -121,7 +121,7 @@ def empty_solution(
         open_sites=np.zeros(instance.n_sites, dtype=bool),
         new_gpus=np.zeros((instance.n_sites, instance.n_types), dtype=np.int64),
         pair_share=np.zeros(instance.n_pairs),
-        unserved=np.zeros(instance.n_regions),
+        unserved=np.zeros(instance.n_items),
         wall_s=time.perf_counter() - started,
         backend=backend,
         backend_version=version,

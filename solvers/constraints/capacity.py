@@ -4,7 +4,8 @@ Formulation, for each site s::
 
     Σ_{p at s} D_r x_p  <=  max_utilisation × Σ_t throughput_t (E_st + g_st)
 
-with E the existing GPUs (constant) and g the new ones.
+with E the existing GPUs (constant) and g the new ones. Not with serving
+tables: there :mod:`solvers.constraints.serving` sizes replicas instead.
 
 The rule is checked once, by the verifier:
 :func:`gpuplace.solvers.verify.sites.check_sites` (violations ``capacity``).
@@ -23,7 +24,8 @@ decomposition = "site"
 
 
 def applies(instance) -> bool:
-    return instance.n_sites > 0
+    # with serving tables, replicas of deployments carry the demand (solvers.constraints.serving)
+    return instance.n_sites > 0 and instance.serving is None
 
 
 def add(model: ModelBuilder, instance) -> None:

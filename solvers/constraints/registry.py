@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
@@ -59,6 +60,7 @@ BUILTIN_FAMILIES = (
     "assignment",
     "linking",
     "capacity",
+    "serving",
     "power",
     "space",
     "site_status",
@@ -76,7 +78,9 @@ BUILTIN_CUSTOM = ("max_gpus_per_country", "max_share_through_link")
 _families: dict[str, ConstraintPiece] = {}
 _builtin: dict[str, Any] = {}  # name -> module of the built-in families
 _custom: dict[str, Callable[[dict, str], ConstraintPiece]] = {}
-_loaded = False
+_loaded = False  # set once every built-in is registered, never before
+_loading = False  # true while the thread holding _load_lock imports them
+_load_lock = threading.RLock()
 
 
 def _require_check(obj: Any, what: str) -> None:
@@ -141,10 +145,27 @@ def register_constraint(kind: str, replace: bool = False) -> Callable[[type], ty
 
 
 def _load_builtins() -> None:
-    global _loaded
+    """Import the built-in families and kinds and the entry points, once per process.
+
+    Thread-safe: other threads wait under the lock until loading is complete, so
+    none sees a partial registry (a model missing families). A call from within
+    loading (a module that asks the registry while it is imported) returns at once.
+    """
+    global _loaded, _loading
     if _loaded:
         return
-    _loaded = True
+    with _load_lock:
+        if _loaded or _loading:
+            return
+        _loading = True
+        try:
+            _import_builtins()
+        finally:
+            _loading = False
+        _loaded = True
+
+
+def _import_builtins() -> None:
     for module in BUILTIN_FAMILIES:
         mod = importlib.import_module(f"gpuplace.solvers.constraints.{module}")
         _builtin[mod.name] = mod

@@ -4,8 +4,9 @@ Every column of a :class:`~gpuplace.solvers.model.builder.LinearModel` is owned 
 at most one site and at most one region:
 
 - ``open[s]`` and ``gpus[s, t]`` belong to site s;
-- ``share[p]`` belongs to site ``pair_site[p]`` and region ``pair_region[p]``;
-- ``unserved[r]`` belongs to region r;
+- ``share[p]`` belongs to site ``pair_site[p]`` and "region" ``pair_item[p]`` (the
+  demand item: the region itself unless the scenario has serving tables);
+- ``unserved[k]`` belongs to "region" (demand item) k;
 - a block a family adds may declare its site in ``model.meta["block_site"][name]``
   (an int array, -1 for none); otherwise its columns belong to no site.
 
@@ -54,10 +55,10 @@ def column_owners(model: LinearModel, instance: Instance) -> tuple[np.ndarray, n
     if "share" in blocks:
         b = blocks["share"]
         site[b.start : b.stop] = instance.pair_site
-        region[b.start : b.stop] = instance.pair_region
+        region[b.start : b.stop] = instance.pair_item
     if "unserved" in blocks:
         b = blocks["unserved"]
-        region[b.start : b.stop] = np.arange(instance.n_regions)
+        region[b.start : b.stop] = np.arange(instance.n_items)
     for name, owners in dict(model.meta.get("block_site", {})).items():
         b = blocks[name]
         site[b.start : b.stop] = np.asarray(owners, dtype=np.int64)

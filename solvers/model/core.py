@@ -5,16 +5,24 @@ Variable blocks (names are the API constraint pieces use):
 - ``open``     [S]      binary, 1 when site s is open;
 - ``gpus``     [S*T]    integer >= 0, new GPUs of type t at site s, flattened
   row-major (index ``s*T + t``);
-- ``share``    [P]      continuous in [0, 1], share of region r's demand served
+- ``share``    [P]      continuous in [0, 1], share of demand item k's demand served
   by the pair's site (binary with single sourcing), aligned with ``pair_*``;
-- ``unserved`` [R]      continuous in [0, D_r], demand units left unserved;
+- ``unserved`` [K]      continuous in [0, D_k], demand units left unserved;
   only present when ``allow_unserved`` or the objective is ``served``.
+
+Demand items k are the regions (k = r) unless the scenario has serving tables;
+then an item is one region's demand for one model and tier, pairs are (item,
+site, deployment) triples and :mod:`solvers.constraints.serving` adds the
+``replicas`` block.
 
 Upper bounds on ``gpus`` come from power (floor(power_kw_s / (power_kw_t pue_s)))
 and space (max_gpus_s); they are implied by the power and space rows and only
 help backends that need finite domains. A type drawing no power at a site with
 no space limit is capped at max(ceil(Σ D / (max_utilisation × throughput_t)), m):
 more GPUs than that can always be removed without losing feasibility or cost.
+With serving tables the cap is instead ``Σ_d gpus_per_replica_d × R_sd + m``
+over the deployments d of the type, with ``R_sd`` the replica bound of
+:func:`replica_upper_bounds`.
 
 Integer-only backends quantise ``share`` in steps of ``1 / share_quanta`` and
 ``unserved`` in steps of ``D_r / share_quanta`` (``meta["share_quanta"]``), so the
@@ -46,6 +54,22 @@ def share_quanta(instance: Instance, base: int = DEFAULT_SHARE_QUANTA) -> int:
     return int(k * math.ceil(base / k))
 
 
+def replica_upper_bounds(instance: Instance) -> np.ndarray:
+    """Replicas per (site, deployment) that can ever be needed, float [S, D].
+
+    ``ceil(Σ_{pairs at (s, d)} D_k / (max_utilisation × throughput_p))``: all the
+    demand the pool may serve at its slowest operating point.
+    """
+    S, D = instance.n_sites, instance.n_deployments
+    if instance.pair_throughput is None or instance.n_pairs == 0:
+        return np.zeros((S, D))
+    load = pair_demand(instance) / instance.pair_throughput
+    pool = instance.pair_site * D + instance.pair_deployment
+    total = np.bincount(pool, weights=load, minlength=S * D).reshape(S, D)
+    mu = float(instance.constraints.max_utilisation)
+    return np.ceil(total / mu - 1e-9)
+
+
 def gpu_upper_bounds(instance: Instance) -> np.ndarray:
     """Upper bound on new GPUs per (site, type), float [S, T] (finite)."""
     pue = instance.site_pue[:, None]
@@ -64,7 +88,14 @@ def gpu_upper_bounds(instance: Instance) -> np.ndarray:
             0.0,
         )
     useful = np.maximum(useful, float(instance.constraints.min_gpus_per_site))
-    cap = np.where(np.isinf(cap), np.broadcast_to(useful[None, :], cap.shape), cap)
+    useful = np.broadcast_to(useful[None, :], cap.shape)
+    if instance.serving is not None:
+        serving = instance.serving
+        gpus = replica_upper_bounds(instance) * serving.deployment_gpus_per_replica[None, :]
+        to_type = np.zeros((instance.n_deployments, instance.n_types))
+        to_type[np.arange(instance.n_deployments), serving.deployment_gpu] = 1.0
+        useful = gpus @ to_type + float(instance.constraints.min_gpus_per_site)
+    cap = np.where(np.isinf(cap), useful, cap)
     cap = cap - instance.site_existing_gpus
     return np.clip(np.minimum(cap, _BIG_GPU_CAP), 0.0, None)
 
@@ -73,15 +104,15 @@ def add_core_variables(model: ModelBuilder, instance: Instance, quanta: int | No
     """Add the ``open``, ``gpus``, ``share`` (and ``unserved``) blocks."""
     q = share_quanta(instance) if quanta is None else int(quanta)
     model.meta["share_quanta"] = q
-    S, T, P, R = instance.n_sites, instance.n_types, instance.n_pairs, instance.n_regions
+    S, T, P = instance.n_sites, instance.n_types, instance.n_pairs
     model.add_vars("open", S, lb=0.0, ub=1.0, integer=True)
     model.add_vars("gpus", S * T, lb=0.0, ub=gpu_upper_bounds(instance).ravel(), integer=True)
-    demand = instance.region_demand
-    share_ub = np.where(demand[instance.pair_region] > 0, 1.0, 0.0)
+    demand = instance.item_demand
+    share_ub = np.where(demand[instance.pair_item] > 0, 1.0, 0.0)
     model.add_vars("share", P, lb=0.0, ub=share_ub, step=1.0 / q)
     if has_unserved(instance):
         step = np.where(demand > 0, demand / q, 1.0)
-        model.add_vars("unserved", R, lb=0.0, ub=demand, step=step)
+        model.add_vars("unserved", instance.n_items, lb=0.0, ub=demand, step=step)
 
 
 # Incidence helpers (vectorised; shared by pieces that add rows) --------------
@@ -90,6 +121,13 @@ def site_pair_matrix(instance: Instance, weights: np.ndarray | None = None) -> s
     P = instance.n_pairs
     w = np.ones(P) if weights is None else np.asarray(weights, dtype=float)
     return sp.csr_matrix((w, (instance.pair_site, np.arange(P))), shape=(instance.n_sites, P))
+
+
+def item_pair_matrix(instance: Instance, weights: np.ndarray | None = None) -> sp.csr_matrix:
+    """[K, P] matrix with ``weights[p]`` (default 1) at (pair_item[p], p)."""
+    P = instance.n_pairs
+    w = np.ones(P) if weights is None else np.asarray(weights, dtype=float)
+    return sp.csr_matrix((w, (instance.pair_item, np.arange(P))), shape=(instance.n_items, P))
 
 
 def region_pair_matrix(instance: Instance, weights: np.ndarray | None = None) -> sp.csr_matrix:
@@ -113,5 +151,5 @@ def diag(values: np.ndarray) -> sp.csr_matrix:
 
 
 def pair_demand(instance: Instance) -> np.ndarray:
-    """Demand of each pair's region, float [P]."""
-    return instance.region_demand[instance.pair_region]
+    """Demand of each pair's item (its region's demand without serving tables), float [P]."""
+    return instance.item_demand[instance.pair_item]

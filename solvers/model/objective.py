@@ -1,23 +1,24 @@
 """The objective, as model coefficients and as a float evaluation of a plan's decisions.
 
-With D_r demand, rtt_p the pair RTT (ms), u_r unserved demand units:
+With D_k the demand of pair p's item (its region's demand without serving
+tables), rtt_p the pair RTT (ms), u_k unserved demand units:
 
 - ``cost`` (minimise, currency units)::
 
       Σ_s fixed_cost_s open_s + Σ_{s,t} capex_t cost_factor_s g_st
-      + latency_weight × Σ_p D_r rtt_p x_p + unserved_penalty × Σ_r u_r
+      + latency_weight × Σ_p D_k rtt_p x_p + unserved_penalty × Σ_k u_k
 
 - ``latency`` (minimise, ms): the demand-weighted mean RTT over all demand::
 
-      ( Σ_p D_r rtt_p x_p + unserved_penalty × Σ_r u_r ) / Σ_r D_r
+      ( Σ_p D_k rtt_p x_p + unserved_penalty × Σ_k u_k ) / Σ_k D_k
 
   the penalty term (present only when ``allow_unserved``) keeps "serve
   nothing" from being free; the budget applies as a constraint.
 - ``served`` (maximise, demand units)::
 
-      Σ_r (D_r - u_r)
+      Σ_k (D_k - u_k)
 
-  u_r exists implicitly; the budget applies as a constraint.
+  u_k exists implicitly; the budget applies as a constraint.
 
 ``Solution.objective`` is always :func:`objective_value` of the returned
 decisions, so every backend reports the same units.
@@ -57,9 +58,9 @@ def add_objective(model: ModelBuilder, instance: Instance) -> None:
     _check_kind(instance)
     kind = instance.objective.kind
     c = instance.constraints
-    demand = instance.region_demand
+    demand = instance.item_demand
     total = float(demand.sum())
-    weighted_rtt = demand[instance.pair_region] * instance.pair_rtt_ms
+    weighted_rtt = demand[instance.pair_item] * instance.pair_rtt_ms
     has_u = model.has_var("unserved")
     if kind == "cost":
         model.add_objective(model.var("open"), instance.site_fixed_cost)
@@ -100,9 +101,9 @@ def objective_value(
     """The objective of a set of decisions, in float from the instance data."""
     _check_kind(instance)
     kind = instance.objective.kind
-    demand = instance.region_demand
+    demand = instance.item_demand
     total = float(demand.sum())
-    rtt_term = float(np.dot(demand[instance.pair_region] * instance.pair_rtt_ms, pair_share))
+    rtt_term = float(np.dot(demand[instance.pair_item] * instance.pair_rtt_ms, pair_share))
     u = float(np.sum(unserved))
     if kind == "cost":
         value = total_cost(instance, open_sites, new_gpus)

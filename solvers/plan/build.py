@@ -26,6 +26,7 @@ import numpy as np
 
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.kpis import TINY, weighted_mean, weighted_percentile
+from gpuplace.solvers.plan.serving import assignment_fields, site_fields
 from gpuplace.solvers.plan.value import (
     Assignment,
     CostBreakdown,
@@ -159,10 +160,17 @@ def _sites(
     gpus: np.ndarray,
     new_gpus: np.ndarray,
     served_site: np.ndarray,
+    share: np.ndarray,
 ) -> list[PlanSite]:
     types = instance.gpu_types
     capacity = gpus @ instance.gpu_throughput
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = np.where(capacity > 0, served_site / capacity, 0.0)
     power = (gpus @ instance.gpu_power_kw) * instance.site_pue
+    listed = np.flatnonzero(is_open | (gpus.sum(axis=1) > 0))
+    replicas: list[dict[str, int] | None] = [None] * listed.size
+    if instance.serving is not None:
+        replicas, utilisation = site_fields(instance, share, listed)
     return [
         PlanSite(
             id=instance.site_ids[s],
@@ -173,11 +181,28 @@ def _sites(
             new_gpus=_count_dict(types, new_gpus[s]),
             power_kw=float(power[s]),
             served_demand=float(served_site[s]),
-            utilisation=float(served_site[s] / capacity[s]) if capacity[s] > 0 else 0.0,
+            utilisation=float(utilisation[s]),
             fixed_cost=float(instance.site_fixed_cost[s]) if is_open[s] else 0.0,
+            replicas=held,
         )
-        for s in np.flatnonzero(is_open | (gpus.sum(axis=1) > 0))
+        for s, held in zip(listed, replicas, strict=True)
     ]
+
+
+def _unserved(instance: Instance, unserved: np.ndarray) -> list[UnservedDemand]:
+    """Rows of demand left unserved, per demand item (per region without serving tables)."""
+    serving = instance.serving
+    rows = []
+    for k in np.flatnonzero(unserved >= TINY):
+        extra = {}
+        if serving is not None:
+            extra = {
+                "model": serving.model_ids[int(serving.item_model[k])],
+                "tier": serving.tier_ids[int(serving.item_tier[k])],
+            }
+        region = instance.region_ids[int(instance.item_region[k])]
+        rows.append(UnservedDemand(region=region, demand=float(unserved[k]), **extra))
+    return rows
 
 
 def _objective(
@@ -188,7 +213,7 @@ def _objective(
     if kind == "served":
         return served
     if kind == "latency":
-        total_demand = float(instance.region_demand.sum())
+        total_demand = float(instance.item_demand.sum())
         return (rtt_term + penalty * unserved) / total_demand if total_demand > 0 else 0.0
     return total_cost + instance.objective.latency_weight * rtt_term + penalty * unserved
 
@@ -233,12 +258,15 @@ def make_plan(
     k_region = instance.pair_region[kept]
     k_site = instance.pair_site[kept]
     k_share = share[kept]
-    k_demand = k_share * instance.region_demand[k_region]
+    k_demand = k_share * instance.item_demand[instance.pair_item[kept]]
     k_rtt = instance.pair_rtt_ms[kept]
     served_site = np.bincount(k_site, weights=k_demand, minlength=instance.n_sites)
     traffic = k_demand * instance.region_gbps_per_unit[k_region]
     links, max_utilisation = _links(instance, link_loads_gbps(instance, kept, traffic))
 
+    extras: list[dict[str, Any]] = [{}] * kept.size
+    if instance.serving is not None:
+        extras = assignment_fields(instance, kept)
     assignments = [
         Assignment(
             region=instance.region_ids[r],
@@ -246,21 +274,20 @@ def make_plan(
             share=float(sh),
             demand=float(d),
             rtt_ms=float(rtt),
+            **extra,
         )
-        for r, s, sh, d, rtt in zip(k_region, k_site, k_share, k_demand, k_rtt, strict=True)
+        for r, s, sh, d, rtt, extra in zip(
+            k_region, k_site, k_share, k_demand, k_rtt, extras, strict=True
+        )
     ]
-    unserved_r = np.asarray(solution.unserved, dtype=float)
-    unserved = [
-        UnservedDemand(region=instance.region_ids[r], demand=float(unserved_r[r]))
-        for r in np.flatnonzero(unserved_r >= TINY)
-    ]
+    unserved = _unserved(instance, np.asarray(solution.unserved, dtype=float))
     unserved_total = float(sum(u.demand for u in unserved))
 
     fixed = float(instance.site_fixed_cost[is_open].sum())
     capex = float((new_gpus * instance.gpu_capex[None, :]).sum(axis=1) @ instance.site_cost_factor)
     total_cost = fixed + capex
     served = float(k_demand.sum())
-    total_demand = float(instance.region_demand.sum())
+    total_demand = float(instance.item_demand.sum())
     objective = _objective(
         instance, total_cost, float(np.dot(k_demand, k_rtt)), unserved_total, served
     )
@@ -286,7 +313,7 @@ def make_plan(
             max_link_utilisation=max_utilisation,
         ),
         cost_breakdown=CostBreakdown(fixed=fixed, gpu_capex=capex),
-        sites=tuple(_sites(instance, is_open, gpus, new_gpus, served_site)),
+        sites=tuple(_sites(instance, is_open, gpus, new_gpus, served_site, share)),
         assignments=tuple(assignments),
         unserved=tuple(unserved),
         links=tuple(links),

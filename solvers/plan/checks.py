@@ -21,7 +21,22 @@ _SITE: dict[str, tuple[str, str]] = {
     "country": ("str", "a string"),
     "open": ("bool", "true or false"),
     "fixed_cost": ("number", "a number"),
+    "replicas": ("counts", "an object of counts"),
 }
+_ASSIGNMENT: dict[str, tuple[str, str]] = {
+    **{key: ("str", "a string") for key in ("model", "tier", "deployment")},
+    **{
+        key: ("number", "a number")
+        for key in (
+            "concurrency",
+            "ttft_ms",
+            "ttft_target_ms",
+            "tpot_ms",
+            "tpot_target_ms",
+        )
+    },
+}
+_UNSERVED: dict[str, tuple[str, str]] = {key: ("str", "a string") for key in ("model", "tier")}
 _BREAKDOWN = ("fixed", "gpu_capex")
 
 
@@ -40,6 +55,10 @@ def _passes(value: Any, test: str) -> bool:
         return isinstance(value, list)
     if test == "number_or_null":
         return value is None or _is_number(value)
+    if test == "counts":
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and _is_number(v) for k, v in value.items()
+        )
     return _is_number(value)
 
 
@@ -54,8 +73,8 @@ def _check(row: dict, spec: dict[str, tuple[str, str]], prefix: str) -> list[tup
 def optional_problems(plan: dict[str, Any]) -> list[tuple[str, str]]:
     """Every optional field present with a wrong type, as ``(key, what)`` pairs.
 
-    ``plan`` has passed ``solvers.verify.schema.schema_problems`` (sites is a
-    list of objects).
+    ``plan`` has passed ``solvers.verify.schema.schema_problems`` (sites,
+    assignments and unserved are lists of objects).
 
     Examples
     --------
@@ -76,8 +95,9 @@ def optional_problems(plan: dict[str, Any]) -> list[tuple[str, str]]:
             for i, n in enumerate(notes)
             if not isinstance(n, str)
         ]
-    for i, site in enumerate(plan.get("sites", [])):
-        out += _check(site, _SITE, f"sites[{i}].")
+    for key, spec in (("sites", _SITE), ("assignments", _ASSIGNMENT), ("unserved", _UNSERVED)):
+        for i, row in enumerate(plan.get(key, [])):
+            out += _check(row, spec, f"{key}[{i}].")
     return out
 
 

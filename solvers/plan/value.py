@@ -32,6 +32,7 @@ from gpuplace.solvers.verify.schema import PLAN_SCHEMA, schema_problems
 Number = int | float
 _OPTIONAL = {"optional": True}
 _COUNTS = {"counts": True}
+_OPTIONAL_COUNTS = {"optional": True, "counts": True}
 
 
 def _row_dict(row: Any) -> dict[str, Any]:
@@ -41,7 +42,7 @@ def _row_dict(row: Any) -> dict[str, Any]:
         value = getattr(row, f.name)
         if value is None and f.metadata.get("optional"):
             continue
-        out[f.name] = dict(value) if f.metadata.get("counts") else value
+        out[f.name] = dict(value) if f.metadata.get("counts") and value is not None else value
     return out
 
 
@@ -49,7 +50,7 @@ def _row_kwargs(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
     for f in fields(cls):
         value = data.get(f.name)
-        out[f.name] = dict(value) if f.metadata.get("counts") else value
+        out[f.name] = dict(value) if f.metadata.get("counts") and value is not None else value
     return out
 
 
@@ -121,25 +122,43 @@ class PlanSite(_Row):
     served_demand: Number
     utilisation: Number
     fixed_cost: Number | None = field(default=None, metadata=_OPTIONAL)
+    # serving models: replicas per deployment at the site
+    replicas: Mapping[str, Number] | None = field(default=None, metadata=_OPTIONAL_COUNTS)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Assignment(_Row):
-    """The share of a region's demand one site serves."""
+    """The share of a demand item (a region's demand, or one model and tier of it) one site serves.
+
+    With serving models the row also names the item's ``model`` and ``tier``, the
+    ``deployment`` serving it, its operating point (``concurrency``) and the
+    predicted TTFT (network RTT + compute TTFT at that point) and TPOT against
+    the tier's targets.
+    """
 
     region: str
     site: str
     share: Number
     demand: Number
     rtt_ms: Number
+    model: str | None = field(default=None, metadata=_OPTIONAL)
+    tier: str | None = field(default=None, metadata=_OPTIONAL)
+    deployment: str | None = field(default=None, metadata=_OPTIONAL)
+    concurrency: Number | None = field(default=None, metadata=_OPTIONAL)
+    ttft_ms: Number | None = field(default=None, metadata=_OPTIONAL)
+    ttft_target_ms: Number | None = field(default=None, metadata=_OPTIONAL)
+    tpot_ms: Number | None = field(default=None, metadata=_OPTIONAL)
+    tpot_target_ms: Number | None = field(default=None, metadata=_OPTIONAL)
 
 
 @dataclass(frozen=True, kw_only=True)
 class UnservedDemand(_Row):
-    """Demand of a region the plan leaves unserved."""
+    """Demand of a region (with serving models: of one model and tier of it) left unserved."""
 
     region: str
     demand: Number
+    model: str | None = field(default=None, metadata=_OPTIONAL)
+    tier: str | None = field(default=None, metadata=_OPTIONAL)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,6 +12,7 @@ from gpuplace.solvers.verify.network import Network
 from gpuplace.solvers.verify.parsed import parse_plan
 from gpuplace.solvers.verify.regions import check_assignments, check_attach_nodes, check_regions
 from gpuplace.solvers.verify.schema import SOLVED_STATUSES, schema_problems
+from gpuplace.solvers.verify.serving import check_serving
 from gpuplace.solvers.verify.sites import check_sites, served_per_site
 from gpuplace.solvers.verify.totals import check_totals
 from gpuplace.solvers.verify.violation import Violation
@@ -24,7 +25,9 @@ def verify_plan(
 
     Everything is recomputed from the instance's input fields: RTTs with geopy
     great circles and networkx Dijkstra (single-source runs only from the
-    attach nodes or the site nodes the plan uses, whichever are fewer), capacity, power, space, budget, link loads, KPIs and the objective.
+    attach nodes or the site nodes the plan uses, whichever are fewer), capacity, power, space, budget, link loads, KPIs and the objective;
+    with serving models also each assignment's operating point and predicted TTFT,
+    replicas against demand and GPUs, and memory fit (:mod:`solvers.verify.serving`).
 
     Parameters
     ----------
@@ -58,6 +61,7 @@ def verify_plan(
     served = served_per_site(instance, parsed)
     out.extend(check_sites(instance, parsed, served, tolerance))
     out.extend(check_assignments(instance, parsed, network, rtts, tolerance))
+    out.extend(check_serving(instance, parsed, rtts, tolerance))
     out.extend(check_regions(instance, parsed, tolerance))
     out.extend(check_links(instance, parsed, network, tolerance))
     out.extend(check_failover(instance, parsed, network, tolerance))

@@ -33,7 +33,7 @@ class _Flow:
 def _flows(instance: Instance, parsed: ParsedPlan, network: Network) -> list[_Flow]:
     flows = []
     for a in parsed.assignments:
-        traffic = a.share * float(instance.region_demand[a.region])
+        traffic = a.share * float(instance.item_demand[a.item])
         traffic *= float(instance.region_gbps_per_unit[a.region])
         if traffic <= 0:
             continue

@@ -19,6 +19,9 @@ class Assignment:
     share: float
     demand: float
     rtt_ms: float
+    item: int = -1  # demand item (the region without serving tables)
+    deployment: int = -1  # serving models only
+    fields: dict | None = None  # the row as written (serving models only)
 
 
 @dataclass
@@ -31,9 +34,10 @@ class ParsedPlan:
     listed: np.ndarray  # bool [S]: the site has a row
     site_rows: dict[int, dict]
     assignments: list[Assignment]
-    unserved: np.ndarray  # float [R]
+    unserved: np.ndarray  # float [K], per demand item (per region without serving tables)
     links: dict[tuple[int, int], dict]  # directed (u, v) node indices -> row
     violations: list[Violation] = field(default_factory=list)
+    replicas: np.ndarray | None = None  # float [S, D] with serving models
 
 
 def _counts(
@@ -55,7 +59,7 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
     region_index = {rid: r for r, rid in enumerate(instance.region_ids)}
     type_index = {t: i for i, t in enumerate(instance.gpu_types)}
     node_index = instance.topology.node_index()
-    n_s, n_r, n_t = instance.n_sites, instance.n_regions, instance.n_types
+    n_s, n_t = instance.n_sites, instance.n_types
 
     gpus = np.zeros((n_s, n_t))
     new_gpus = np.zeros((n_s, n_t))
@@ -86,8 +90,9 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
                 )
             )
 
+    items = ServingIndex(instance) if instance.serving is not None else None
     assignments: list[Assignment] = []
-    seen: set[tuple[int, int]] = set()
+    seen: set[tuple[int, int, int]] = set()
     for i, row in enumerate(plan["assignments"]):
         rid, sid = row["region"], row["site"]
         if rid not in region_index:
@@ -96,7 +101,14 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
         if sid not in site_index:
             out.append(Violation("unknown_id", sid, f"assignments[{i}]: unknown site {sid!r}"))
             continue
-        key = (region_index[rid], site_index[sid])
+        r, s = region_index[rid], site_index[sid]
+        item, deployment = r, -1
+        if items is not None:
+            resolved = items.assignment(r, row, f"assignments[{i}]", out)
+            if resolved is None:
+                continue
+            item, deployment = resolved
+        key = (item, s, deployment)
         if key in seen:
             out.append(
                 Violation("duplicate", rid, f"assignments[{i}]: region {rid!r} -> {sid!r} repeated")
@@ -104,16 +116,31 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
             continue
         seen.add(key)
         assignments.append(
-            Assignment(i, key[0], key[1], float(row["share"]), float(row["demand"]), row["rtt_ms"])
+            Assignment(
+                i,
+                r,
+                s,
+                float(row["share"]),
+                float(row["demand"]),
+                row["rtt_ms"],
+                item,
+                deployment,
+                row if items is not None else None,
+            )
         )
 
-    unserved = np.zeros(n_r)
+    unserved = np.zeros(instance.n_items)
     for i, row in enumerate(plan["unserved"]):
         rid = row["region"]
         if rid not in region_index:
             out.append(Violation("unknown_id", rid, f"unserved[{i}]: unknown region {rid!r}"))
             continue
-        unserved[region_index[rid]] += float(row["demand"])
+        item = region_index[rid]
+        if items is not None:
+            item = items.item(region_index[rid], row, f"unserved[{i}]", out)
+            if item is None:
+                continue
+        unserved[item] += float(row["demand"])
 
     links: dict[tuple[int, int], dict] = {}
     for i, row in enumerate(plan["links"]):
@@ -126,7 +153,73 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
             out.append(Violation("duplicate", name, f"links[{i}]: link direction repeated"))
             continue
         links[key] = row
-    return ParsedPlan(gpus, new_gpus, is_open, listed, site_rows, assignments, unserved, links, out)
+    replicas = items.replicas(site_rows, out) if items is not None else None
+    return ParsedPlan(
+        gpus, new_gpus, is_open, listed, site_rows, assignments, unserved, links, out, replicas
+    )
+
+
+class ServingIndex:
+    """Ids of a serving scenario's items and deployments, from its input tables."""
+
+    def __init__(self, instance: Instance):
+        serving = instance.serving
+        self.instance = instance
+        self.model = {m: i for i, m in enumerate(serving.model_ids)}
+        self.tier = {t: i for i, t in enumerate(serving.tier_ids)}
+        self.deployment = {d: i for i, d in enumerate(serving.deployment_ids)}
+        self.items = {
+            (int(r), int(m), int(q)): k
+            for k, (r, m, q) in enumerate(
+                zip(serving.item_region, serving.item_model, serving.item_tier, strict=True)
+            )
+        }
+
+    def item(self, region: int, row: dict, where: str, out: list[Violation]) -> int | None:
+        """The demand item a row names by region, ``model`` and ``tier``; None (and a violation)."""
+        model, tier = row.get("model"), row.get("tier")
+        if not isinstance(model, str) or not isinstance(tier, str):
+            out.append(Violation("serving_fields", where, "needs the item's model and tier"))
+            return None
+        key = (region, self.model.get(model, -1), self.tier.get(tier, -1))
+        if key not in self.items:
+            what = f"no demand for model {model!r}, tier {tier!r} in region {row['region']!r}"
+            out.append(Violation("unknown_id", where, what))
+            return None
+        return self.items[key]
+
+    def assignment(
+        self, region: int, row: dict, where: str, out: list[Violation]
+    ) -> tuple[int, int] | None:
+        """(item, deployment) of an assignment row; None (and a violation)."""
+        item = self.item(region, row, where, out)
+        name = row.get("deployment")
+        if item is None:
+            return None
+        if name not in self.deployment:
+            out.append(Violation("unknown_id", where, f"unknown deployment {name!r}"))
+            return None
+        return item, self.deployment[name]
+
+    def replicas(self, site_rows: dict[int, dict], out: list[Violation]) -> np.ndarray:
+        """Replicas per (site, deployment) from the site rows' ``replicas``."""
+        counts = np.zeros((self.instance.n_sites, len(self.deployment)))
+        for s, row in site_rows.items():
+            for name, n in (row.get("replicas") or {}).items():
+                sid = self.instance.site_ids[s]
+                if name not in self.deployment:
+                    out.append(
+                        Violation("unknown_id", sid, f"replicas: unknown deployment {name!r}")
+                    )
+                elif not (float(n) >= 0 and float(n) == round(float(n))):
+                    out.append(
+                        Violation(
+                            "replicas", sid, f"replicas of {name!r} must be a whole number >= 0"
+                        )
+                    )
+                else:
+                    counts[s, self.deployment[name]] = float(n)
+        return counts
 
 
 def capacity_value(row_capacity: float | None) -> float:

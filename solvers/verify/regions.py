@@ -27,7 +27,7 @@ def check_assignments(
         pair = f"{rid}->{sid}"
         if a.share < -tolerance or a.share > 1.0 + tolerance:
             out.append(Violation("share_range", pair, f"share {a.share:g} is outside [0, 1]"))
-        demand = a.share * float(instance.region_demand[a.region])
+        demand = a.share * float(instance.item_demand[a.item])
         if differs(a.demand, demand, tolerance):
             out.append(
                 Violation(
@@ -68,26 +68,40 @@ def check_assignments(
     return out
 
 
+def _item_names(instance: Instance) -> list[str]:
+    """Each demand item's name: the region id, or region/model/tier with serving models."""
+    if instance.serving is None:
+        return list(instance.region_ids)
+    return [instance.serving.item_label(k, instance.region_ids) for k in range(instance.n_items)]
+
+
 def check_regions(instance: Instance, parsed: ParsedPlan, tolerance: float) -> list[Violation]:
-    """Per region: shares + unserved sum to 1, unserved only when allowed, sourcing rules."""
+    """Per demand item (region): shares + unserved sum to 1, unserved only when allowed, sourcing.
+
+    With serving models the share a site serves (for redundancy) adds its deployments.
+    """
     out: list[Violation] = []
     cons = instance.constraints
-    share_sum = np.zeros(instance.n_regions)
-    count = np.zeros(instance.n_regions, dtype=np.int64)
-    max_share = np.zeros(instance.n_regions)
+    n = instance.n_items
+    share_sum = np.zeros(n)
+    count = np.zeros(n, dtype=np.int64)
+    per_site: dict[tuple[int, int], float] = {}
     for a in parsed.assignments:
-        share_sum[a.region] += a.share
-        count[a.region] += 1
-        max_share[a.region] = max(max_share[a.region], a.share)
+        share_sum[a.item] += a.share
+        count[a.item] += 1
+        per_site[(a.item, a.site)] = per_site.get((a.item, a.site), 0.0) + a.share
         if cons.single_sourcing and min(abs(a.share), abs(1.0 - a.share)) > tolerance:
             rid, sid = instance.region_ids[a.region], instance.site_ids[a.site]
             out.append(
                 Violation("single_sourcing", f"{rid}->{sid}", f"share {a.share:g} is not 0 or 1")
             )
+    max_share = np.zeros(n)
+    for (k, _s), share in per_site.items():
+        max_share[k] = max(max_share[k], share)
     # Plans leave out shares below 1e-9; allow for that on top of the tolerance.
     sum_slack = tolerance + 1e-9 * instance.n_sites
-    for r, rid in enumerate(instance.region_ids):
-        demand = float(instance.region_demand[r])
+    for r, rid in enumerate(_item_names(instance)):
+        demand = float(instance.item_demand[r])
         unserved = float(parsed.unserved[r])
         if unserved < -slack(demand, tolerance):
             out.append(Violation("unserved", rid, f"unserved demand {unserved:g} is negative"))

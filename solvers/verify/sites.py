@@ -11,17 +11,22 @@ from gpuplace.solvers.verify.violation import Violation
 
 
 def served_per_site(instance: Instance, parsed: ParsedPlan) -> np.ndarray:
-    """Demand served at each site, from shares x region demand."""
+    """Demand served at each site, from shares x demand of the item (the region's demand)."""
     served = np.zeros(instance.n_sites)
     for a in parsed.assignments:
-        served[a.site] += a.share * float(instance.region_demand[a.region])
+        served[a.site] += a.share * float(instance.item_demand[a.item])
     return served
 
 
 def check_sites(
     instance: Instance, parsed: ParsedPlan, served: np.ndarray, tolerance: float
 ) -> list[Violation]:
-    """GPU integrality and existing GPUs, site status, min GPUs, power, space, capacity."""
+    """GPU integrality and existing GPUs, site status, min GPUs, power, space, capacity.
+
+    With serving models, capacity and the reported utilisation are those of the
+    replicas (:func:`gpuplace.solvers.verify.serving.check_serving`), not of
+    ``throughput`` per GPU.
+    """
     out: list[Violation] = []
     cons = instance.constraints
     existing = instance.site_existing_gpus.astype(float)
@@ -91,7 +96,7 @@ def check_sites(
             )
         capacity = float(gpus @ instance.gpu_throughput)
         limit = cons.max_utilisation * capacity
-        over = excess(float(served[s]), limit, tolerance)
+        over = excess(float(served[s]), limit, tolerance) if instance.serving is None else 0.0
         if over:
             out.append(
                 Violation(
@@ -104,7 +109,14 @@ def check_sites(
             )
         if s in parsed.site_rows:
             out.extend(
-                _check_reported(sid, parsed.site_rows[s], power, served[s], capacity, tolerance)
+                _check_reported(
+                    sid,
+                    parsed.site_rows[s],
+                    power,
+                    served[s],
+                    None if instance.serving is not None else capacity,
+                    tolerance,
+                )
             )
         elif total > 0:
             out.append(Violation("missing_site", sid, f"holds {total:g} GPUs but has no site row"))
@@ -112,15 +124,14 @@ def check_sites(
 
 
 def _check_reported(
-    sid: str, row: dict, power: float, served: float, capacity: float, tolerance: float
+    sid: str, row: dict, power: float, served: float, capacity: float | None, tolerance: float
 ) -> list[Violation]:
+    """Reported power, served demand and (``capacity`` None: left to the serving rules) utilisation."""
     out = []
-    utilisation = served / capacity if capacity > 0 else 0.0
-    for key, value in (
-        ("power_kw", power),
-        ("served_demand", served),
-        ("utilisation", utilisation),
-    ):
+    checked = [("power_kw", power), ("served_demand", served)]
+    if capacity is not None:
+        checked.append(("utilisation", served / capacity if capacity > 0 else 0.0))
+    for key, value in checked:
         if differs(float(row[key]), value, tolerance):
             out.append(
                 Violation("site_report", sid, f"{key} is {row[key]:g}, recomputed {value:g}")

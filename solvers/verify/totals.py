@@ -71,7 +71,7 @@ def check_totals(
                 )
             )
 
-    demand = np.array([a.share * instance.region_demand[a.region] for a in parsed.assignments])
+    demand = np.array([a.share * instance.item_demand[a.item] for a in parsed.assignments])
     rtt = np.array(
         [
             r if np.isfinite(r) else float(a.rtt_ms)
@@ -79,7 +79,7 @@ def check_totals(
         ]
     )
     served = float(demand.sum()) if demand.size else 0.0
-    total_demand = float(instance.region_demand.sum())
+    total_demand = float(instance.item_demand.sum())
     rtt_term = float(np.dot(demand, rtt)) if demand.size else 0.0
     unserved = float(parsed.unserved.sum())
     gpus = parsed.gpus.sum(axis=0)
