@@ -39,6 +39,7 @@ __all__ = [
     "folder_output",
     "make_folder",
     "refuse_existing",
+    "refuse_inputs",
     "write_bytes",
     "write_files",
     "write_json",
@@ -224,6 +225,58 @@ def refuse_existing(paths: Iterable[PathLike], *, force: bool) -> None:
     ]
     if problems:
         raise InputError(problems)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
+def _spellings(path: PathLike) -> tuple[Path, Path]:
+    """The path made absolute (``..`` removed, links kept) and resolved (links followed)."""
+    return Path(os.path.abspath(path)), Path(path).resolve()
+
+
+def refuse_inputs(output: PathLike, inputs: Iterable[PathLike | None], *, folder: bool) -> None:
+    """The input-protection rule: an output never replaces an input, with or without ``--force``.
+
+    A file output may not be an input: the same path, a symbolic link to it, or
+    a hard link to it. A folder output (replaced as a whole, or written into)
+    may not be an input nor hold one at any depth, whichever way either path is
+    spelt. Call it with every file the run reads (``Instance.input_files``, the
+    plan, an SRLG file, ...), once they are known and before anything is written.
+
+    Raises
+    ------
+    InputError
+        Naming the output and the input it would overwrite.
+
+    Examples
+    --------
+    >>> refuse_inputs("/data/report", ["/data/report/../scenario.toml"], folder=True)
+    >>> refuse_inputs("/data", ["/data/scenario.toml"], folder=True)
+    Traceback (most recent call last):
+    ...
+    gpuplace.errors.InputError: /data: holds the input /data/scenario.toml; inputs are never overwritten
+    """
+    targets = _spellings(output)
+    for given in inputs:
+        if given is None:
+            continue
+        sources = _spellings(given)
+        same = any(t == s for t in targets for s in sources) or _same_file(targets[1], sources[1])
+        inside = folder and any(t in s.parents for t in targets for s in sources)
+        if same or inside:
+            verb = "is" if same else "holds"
+            raise InputError(
+                Problem(
+                    os.fspath(output),
+                    "",
+                    f"{verb} the input {os.fspath(given)}; inputs are never overwritten",
+                )
+            )
 
 
 def check_folder_output(path: PathLike, *, force: bool) -> None:

@@ -1,84 +1,94 @@
-"""Shared CLI plumbing: consoles, exit codes, error reporting."""
+"""Shared CLI plumbing: consoles that print data as data, exit codes, error reporting."""
 
 from __future__ import annotations
 
 import functools
+import math
 import sys
-import tomllib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
+from gpuplace.commands.quit import QUIT_EXIT_STATUS
 from gpuplace.errors import InputError
+from gpuplace.untrusted import terminal_text
 
 EXIT_OK = 0
 EXIT_NEGATIVE = 1  # the run worked, the answer is negative (infeasible, fails verify)
 EXIT_BAD_INPUT = 2
+# Longest problem line printed: a file's content never floods the terminal.
+MAX_MESSAGE_CHARS = 400
 
-console = Console()
-err_console = Console(stderr=True)
+
+class DataConsole(Console):
+    """A rich console for text that holds data (ids, names, file content, messages).
+
+    Strings are never read as rich markup (``[/x]`` in an id printed as is, not a
+    crash) nor emoji codes (``:smile:``), and every control character, line
+    separator and bidirectional override is shown as an escape
+    (:func:`gpuplace.untrusted.terminal_text`): a site id cannot clear the screen.
+    Styling is given explicitly, as :class:`rich.text.Text` or ``style=``.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        kwargs.update(markup=False, emoji=False)
+        return super().render_str(terminal_text(text), **kwargs)
+
+    def status(self, status: Any, **kwargs: Any) -> Any:
+        """A spinner whose text is plain (rich would read a string as markup)."""
+        if isinstance(status, str):
+            status = Text(terminal_text(status))
+        return super().status(status, **kwargs)
+
+
+console = DataConsole()
+err_console = DataConsole(stderr=True)
+
+
+def labelled(label: str, style: str, message: str) -> Text:
+    """``label`` in ``style``, then ``message`` as plain, escaped text.
+
+    >>> labelled("error:", "bold red", "bad [/x] id").plain
+    'error: bad [/x] id'
+    """
+    return Text.assemble((label, style), " ", terminal_text(message))
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE_CHARS else message[: MAX_MESSAGE_CHARS - 1] + "…"
+
+
+def warn(message: str) -> None:
+    """Print ``warning: message`` on standard error."""
+    err_console.print(labelled("warning:", "bold yellow", message), soft_wrap=True)
 
 
 def fail_input(error: InputError) -> None:
     """Print every problem of an input error and exit 2 (no traceback)."""
     for problem in error.problems:
-        err_console.print(
-            f"[bold red]error:[/] {escape(str(problem))}",
-            highlight=False,
-            markup=True,
-            soft_wrap=True,
-        )
+        err_console.print(labelled("error:", "bold red", _short(str(problem))), soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def usage_error(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(labelled("error:", "bold red", _short(message)), soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def scenario_files(scenario: Path | None) -> list[Path]:
-    """The scenario TOML and the files it names (topology, tables, latency files)."""
-    if scenario is None:
-        return []
-    files = [scenario]
-    try:
-        document = tomllib.loads(scenario.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return files
-    for section, key in (
-        ("topology", "file"),
-        ("sites", "file"),
-        ("regions", "file"),
-        ("gpus", "file"),
-        ("latency", "matrix"),
-        ("latency", "measured"),
-        ("latency", "calibration"),
-    ):
-        table = document.get(section)
-        name = table.get(key) if isinstance(table, dict) else None
-        if isinstance(name, str) and not name.startswith("topohub:"):
-            files.append(scenario.parent / name)
-    return files
+def finite(value: float | None) -> float | None:
+    """Typer callback: a number option must be finite (``inf`` and ``nan`` are refused).
 
-
-def refuse_overwriting_inputs(output: Path, inputs: list[Path | None], *, folder: bool) -> None:
-    """Exit 2 when ``output`` is one of ``inputs`` or, for a folder output, holds one of them.
-
-    ``--force`` replaces outputs, never inputs: a report folder written over the
-    scenario's own folder would delete the scenario.
+    The same numbers are refused in the scenario TOML (``solver.time_limit_s = inf``).
     """
-    target = output.resolve()
-    for given in inputs:
-        if given is None or not given.exists():
-            continue
-        source = given.resolve()
-        if source == target or (folder and target in source.parents):
-            where = "holds" if source != target else "is"
-            usage_error(f"{output} {where} the input {given}; inputs are never overwritten")
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"must be a finite number, got {value}")
+    return value
 
 
 def handles_input_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -92,7 +102,7 @@ def handles_input_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             fail_input(error)
         except KeyboardInterrupt:
             err_console.print("interrupted")
-            raise typer.Exit(130) from None
+            raise typer.Exit(QUIT_EXIT_STATUS) from None
 
     return wrapper
 

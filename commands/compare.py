@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from gpuplace.commands.common import console, err_console, handles_input_errors
+from gpuplace.commands.common import console, handles_input_errors, warn
 from gpuplace.errors import InputError
 from gpuplace.planning.compare import (
     Comparison,
@@ -38,7 +38,7 @@ def _print_text(comparison: Comparison) -> None:
     console.print(table)
 
     if comparison.site_presence:
-        console.print("\n[bold]Sites listed by only some plans[/]")
+        console.print("\nSites listed by only some plans", style="bold")
         table = Table()
         table.add_column("site")
         for label in comparison.labels:
@@ -48,7 +48,7 @@ def _print_text(comparison: Comparison) -> None:
             table.add_row(item["site"], *marks)
         console.print(table)
     if comparison.gpu_deltas:
-        console.print("\n[bold]GPU counts that differ (delta vs first plan)[/]")
+        console.print("\nGPU counts that differ (delta vs first plan)", style="bold")
         table = Table()
         table.add_column("site")
         table.add_column("type")
@@ -62,7 +62,7 @@ def _print_text(comparison: Comparison) -> None:
             table.add_row(item["site"], item["type"], *cells)
         console.print(table)
     if comparison.pool_changes:
-        console.print("\n[bold]Regions whose primary site differs[/]")
+        console.print("\nRegions whose primary site differs", style="bold")
         table = Table()
         table.add_column("region")
         for label in comparison.labels:
@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(problems)
         comparison = compare_plans(loaded, plan_labels(plans))
         for warning in comparison.warnings:
-            err_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+            warn(warning)
         if output_format is CompareFormat.json:
             typer.echo(json.dumps(comparison.to_dict(), indent=2))
         elif output_format is CompareFormat.csv:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from gpuplace.commands.common import console, handles_input_errors, usage_error
+from gpuplace.commands.common import console, finite, handles_input_errors, usage_error
 from gpuplace.errors import InputError, Problem
 
 
@@ -17,13 +17,6 @@ def _orlib_module():
     except ImportError:
         return None
     return orlib
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and a.samefile(b)
-    except OSError:
-        return False
 
 
 def register(app: typer.Typer) -> None:
@@ -44,22 +37,22 @@ def register(app: typer.Typer) -> None:
         ),
         force: bool = typer.Option(False, "--force", help="Overwrite existing outputs."),
         capacity: float | None = typer.Option(
-            None, "--capacity", help="OR-Library only: capacity of every site."
+            None, "--capacity", help="OR-Library only: capacity of every site.", callback=finite
         ),
         uncapacitated: bool = typer.Option(
             False, "--uncapacitated", help="OR-Library only: sites without capacity limit."
         ),
     ) -> None:
         """Convert a topology to node-link JSON, or an OR-Library file to a scenario."""
+        from gpuplace.files import refuse_inputs
+        from gpuplace.files_read import check_file
         from gpuplace.topo import read_topology, write_node_link
         from gpuplace.topo.readers import TOPOHUB_PREFIX
-        from gpuplace.topo.readers.guard import check_size
 
         is_key = input.startswith(TOPOHUB_PREFIX)
         if not is_key:
-            check_size(input)
-            if _same_file(Path(input), output):
-                usage_error("OUTPUT is the INPUT file; inputs are never overwritten")
+            check_file(input)
+            refuse_inputs(output, [input], folder=False)
             orlib = _orlib_module()
             if orlib is not None and orlib.is_orlib(Path(input)):
                 written = orlib.convert_orlib(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from gpuplace.commands.common import handles_input_errors, usage_error
+from gpuplace.commands.common import finite, handles_input_errors, usage_error
 
 DATASETS = (
     ("apac", "bundled", "APAC demo: 41 metros, 234 regions, 3 GPU types (datasets/apac/)"),
@@ -72,10 +72,18 @@ def register(app: typer.Typer) -> None:
         out_dir: Path = typer.Option(..., "-o", "--output", help="Output folder."),
         force: bool = typer.Option(False, "--force", help="Overwrite existing outputs."),
         latency_weight: float = typer.Option(
-            100.0, "--latency-weight", min=0.0, help="Cost per demand unit x ms of RTT."
+            100.0,
+            "--latency-weight",
+            min=0.0,
+            help="Cost per demand unit x ms of RTT.",
+            callback=finite,
         ),
         budget: float | None = typer.Option(
-            None, "--budget", help="Total cost limit (default: derived from demand)."
+            None,
+            "--budget",
+            min=0.0,
+            help="Total cost limit (default: derived from demand).",
+            callback=finite,
         ),
     ) -> None:
         """Generate a world-scale scenario on TopoHub backbone/world (needs the data extra)."""

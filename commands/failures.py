@@ -10,10 +10,9 @@ from rich.table import Table
 
 from gpuplace.commands.common import (
     console,
+    finite,
     handles_input_errors,
     is_terminal,
-    refuse_overwriting_inputs,
-    scenario_files,
     usage_error,
 )
 from gpuplace.errors import InputError, Problem
@@ -131,7 +130,12 @@ def register(app: typer.Typer) -> None:
         ),
         solver: str = typer.Option("auto", "--solver", help="Backend for --mode resolve."),
         time_limit: float = typer.Option(
-            None, "--time-limit", help="Seconds per repair solve (resolve).", show_default=False
+            None,
+            "--time-limit",
+            min=0.0,
+            help="Seconds per repair solve (resolve).",
+            show_default=False,
+            callback=finite,
         ),
         top: int = typer.Option(30, "--top", help="Rows in the text table (0: all)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
@@ -141,7 +145,7 @@ def register(app: typer.Typer) -> None:
         The text output also reports the demand the plan keeps after losing any one
         site without re-homing: what ``redundancy = k`` guarantees.
         """
-        from gpuplace.files import write_text
+        from gpuplace.files import refuse_inputs, write_text
         from gpuplace.planning.failures import analyse_failures, redundancy_guarantee
         from gpuplace.planning.failures_output import failures_csv, failures_json
         from gpuplace.planning.plans import load_plan
@@ -150,7 +154,6 @@ def register(app: typer.Typer) -> None:
 
         chosen = output_format
         if output is not None:
-            refuse_overwriting_inputs(output, [*scenario_files(scenario), plan, srlg], folder=False)
             if output.exists() and not force:
                 raise InputError(
                     [Problem(str(output), "", "already exists (use --force to overwrite)")]
@@ -161,6 +164,8 @@ def register(app: typer.Typer) -> None:
                     usage_error("-o needs --format csv or json (or a .csv / .json file name)")
                 chosen = FailuresFormat(suffix)
         instance = load_instance(scenario, parse_set_options(set_))
+        if output is not None:
+            refuse_inputs(output, [*instance.input_files, plan, srlg], folder=False)
         loaded = load_plan(plan)
         groups = load_srlg(srlg) if srlg is not None else None
         params = None

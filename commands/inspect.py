@@ -8,8 +8,10 @@ from typing import Any
 import typer
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
-from gpuplace.commands.common import console, handles_input_errors, usage_error
+from gpuplace.commands.common import console, handles_input_errors, usage_error, warn
+from gpuplace.untrusted import terminal_text
 
 FORMATS = ("text", "json")
 
@@ -56,7 +58,8 @@ def _print_topology(report: dict[str, Any]) -> None:
 
 
 def _print_scenario(report: dict[str, Any]) -> None:
-    console.print(Panel(f"[bold]{report['name']}[/]\nsha256 {report['sha256']}", expand=False))
+    title = Text.assemble((terminal_text(report["name"]), "bold"), f"\nsha256 {report['sha256']}")
+    console.print(Panel(title, expand=False))
     sizes = report["sizes"]
     console.print(_pairs_table("Sizes", list(sizes.items())))
     _print_topology(report["topology"])
@@ -86,7 +89,7 @@ def _print_scenario(report: dict[str, Any]) -> None:
     console.print(_pairs_table("Capacity and budget", rows))
     _print_latency(report.get("latency"))
     for warning in report["warnings"]:
-        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+        warn(warning)
 
 
 def _print_latency(latency: dict[str, Any] | None) -> None:

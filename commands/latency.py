@@ -11,8 +11,8 @@ from rich.table import Table
 
 from gpuplace.commands.common import (
     console,
+    finite,
     handles_input_errors,
-    refuse_overwriting_inputs,
     usage_error,
 )
 
@@ -105,28 +105,40 @@ def register(app: typer.Typer) -> None:
         folds: int = typer.Option(5, "--folds", min=2, help="k of the k-fold cross-validation."),
         seed: int = typer.Option(0, "--seed", min=0, help="Seed of the fold assignment."),
         min_rtt_ms: float = typer.Option(
-            0.0, "--min-rtt-ms", min=0.0, help="Leave out rows measured below this RTT."
+            0.0,
+            "--min-rtt-ms",
+            min=0.0,
+            help="Leave out rows measured below this RTT.",
+            callback=finite,
         ),
-        fibre_km_per_ms: float = typer.Option(200.0, "--fibre-km-per-ms", min=1e-9),
-        link_route_factor: float = typer.Option(1.0, "--link-route-factor", min=1e-9),
-        per_hop_ms: float = typer.Option(0.0, "--per-hop-ms", min=0.0),
-        access_route_factor: float = typer.Option(1.5, "--access-route-factor", min=0.0),
+        fibre_km_per_ms: float = typer.Option(
+            200.0, "--fibre-km-per-ms", min=1e-9, callback=finite
+        ),
+        link_route_factor: float = typer.Option(
+            1.0, "--link-route-factor", min=1e-9, callback=finite
+        ),
+        per_hop_ms: float = typer.Option(0.0, "--per-hop-ms", min=0.0, callback=finite),
+        access_route_factor: float = typer.Option(
+            1.5, "--access-route-factor", min=0.0, callback=finite
+        ),
         output_format: str = typer.Option("text", "--format", help="text or json."),
         force: bool = typer.Option(False, "--force", help="Overwrite an existing output file."),
     ) -> None:
         """Fit fibre speed, per-hop delay and access route factor to measured RTTs (least
         absolute deviations), cross-validate, flag pairs that suggest a missing or unused link."""
-        from gpuplace.files import refuse_existing, write_json
+        from gpuplace.files import refuse_existing, refuse_inputs, write_json
         from gpuplace.scenario.measured import read_measured
         from gpuplace.topo import read_topology
         from gpuplace.topo.calibrate import calibrate
         from gpuplace.topo.calibration import Calibration, calibration_document
         from gpuplace.topo.measured import LatencyParameters
+        from gpuplace.topo.readers import TOPOHUB_PREFIX
 
         if output_format not in FORMATS:
             usage_error(f"--format must be one of {', '.join(FORMATS)}, got {output_format!r}")
         if output is not None:
-            refuse_overwriting_inputs(output, [measured, Path(topology)], folder=False)
+            topology_file = None if topology.startswith(TOPOHUB_PREFIX) else topology
+            refuse_inputs(output, [measured, topology_file], folder=False)
             refuse_existing([output], force=force)
         graph = read_topology(topology)
         table = read_measured(measured, graph)

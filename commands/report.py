@@ -8,11 +8,10 @@ import typer
 
 from gpuplace.commands.common import (
     console,
-    err_console,
     handles_input_errors,
-    refuse_overwriting_inputs,
-    scenario_files,
+    warn,
 )
+from gpuplace.files import refuse_inputs
 
 
 def register(app: typer.Typer) -> None:
@@ -43,8 +42,8 @@ def register(app: typer.Typer) -> None:
         from gpuplace.planning.report import build_report
         from gpuplace.scenario import load_instance, parse_set_options
 
-        refuse_overwriting_inputs(out_dir, [*scenario_files(scenario), plan], folder=True)
         instance = load_instance(scenario, parse_set_options(set_))
+        refuse_inputs(out_dir, [*instance.input_files, plan], folder=True)
         loaded = load_plan(plan)
         sections = []
         if failures:
@@ -62,7 +61,7 @@ def register(app: typer.Typer) -> None:
             extra_sections=sections,
         )
         for warning in result.warnings:
-            err_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+            warn(warning)
         if not quiet:
             console.print(
                 f"wrote {len(result.files)} files to {result.out_dir} "

@@ -10,15 +10,11 @@ here. :func:`install_exit_handler` is installed by ``gpuplace`` itself
 from __future__ import annotations
 
 import atexit
-import contextlib
-import os
-import sys
 import threading
 
+from gpuplace.commands.quit import QUIT_EXIT_STATUS, hard_exit
 from gpuplace.solvers.runtime import solver_threads, stop_solver_threads
 
-# Exit status when the user asked to quit at once (128 + SIGINT).
-QUIT_EXIT_STATUS = 130
 # At interpreter exit, how long to wait for solver threads still running to stop.
 EXIT_WAIT_S = 60.0
 # Exit status when a solver thread still runs after EXIT_WAIT_S (the process is ended hard).
@@ -67,17 +63,13 @@ def _stop_solvers_at_exit() -> None:
     if not solver_threads():
         return
     if _QUIT.is_set():
-        _hard_exit(QUIT_EXIT_STATUS)
-    if not stop_solver_threads(EXIT_WAIT_S):
-        _hard_exit(EXIT_STUCK_SOLVER)
-
-
-def _hard_exit(status: int) -> None:
-    """Flush the standard streams and end the process without finalisation."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(status)
+        hard_exit(QUIT_EXIT_STATUS)
+    try:
+        stopped = stop_solver_threads(EXIT_WAIT_S)
+    except KeyboardInterrupt:  # Ctrl-C while waiting (a library caller's default handler)
+        hard_exit(QUIT_EXIT_STATUS)
+    if not stopped:
+        hard_exit(EXIT_STUCK_SOLVER)
 
 
 __all__ = [

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from gpuplace.commands.common import (
@@ -20,14 +19,16 @@ from gpuplace.commands.common import (
     EXIT_OK,
     console,
     err_console,
+    finite,
     handles_input_errors,
     is_terminal,
-    refuse_overwriting_inputs,
-    scenario_files,
+    labelled,
     usage_error,
+    warn,
 )
 from gpuplace.commands.shutdown import clear_quit, request_quit
 from gpuplace.errors import InputError, Problem
+from gpuplace.files import refuse_inputs
 from gpuplace.solvers.cancel import CancelToken
 
 if TYPE_CHECKING:
@@ -184,8 +185,12 @@ def register(app: typer.Typer) -> None:
             "Default: the scenario's [solver] name.",
             show_default=False,
         ),
-        time_limit: float = typer.Option(None, "--time-limit", help="Seconds.", min=0.0),
-        gap: float = typer.Option(None, "--gap", help="Relative optimality gap.", min=0.0),
+        time_limit: float = typer.Option(
+            None, "--time-limit", help="Seconds.", min=0.0, callback=finite
+        ),
+        gap: float = typer.Option(
+            None, "--gap", help="Relative optimality gap.", min=0.0, callback=finite
+        ),
         threads: int = typer.Option(None, "--threads", help="Solver threads.", min=1),
         seed: int = typer.Option(None, "--seed", help="Random seed."),
         set_: list[str] = typer.Option(
@@ -201,8 +206,6 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(EXIT_OK)
         if scenario is None:
             usage_error("missing argument SCENARIO (a scenario TOML file)")
-        if output is not None:
-            refuse_overwriting_inputs(output, scenario_files(scenario), folder=False)
         if output is not None and output.exists() and not force:
             raise InputError(
                 [Problem(str(output), "", "already exists (use --force to overwrite)")]
@@ -213,10 +216,10 @@ def register(app: typer.Typer) -> None:
 
         overrides = scenario_pkg.parse_set_options(set_ or [])
         instance = scenario_pkg.load_instance(scenario, overrides)
+        if output is not None:
+            refuse_inputs(output, instance.input_files, folder=False)
         for warning in instance.warnings:
-            err_console.print(
-                f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True
-            )
+            warn(warning)
         params = solve_parameters(
             instance, time_limit_s=time_limit, gap=gap, threads=threads, seed=seed
         )
@@ -226,7 +229,7 @@ def register(app: typer.Typer) -> None:
             with interruptible() as cancel:
                 plan = run_pipeline(instance, name, replace(params, cancel=cancel), spinner=spinner)
         except PlanVerificationError as failed:
-            err_console.print(f"[bold red]error:[/] {failed}; nothing written", highlight=False)
+            err_console.print(labelled("error:", "bold red", f"{failed}; nothing written"))
             for violation in failed.violations:
                 err_console.print(f"  - {violation}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_NEGATIVE) from None
@@ -235,7 +238,7 @@ def register(app: typer.Typer) -> None:
             if fmt == SolveFormat.json:
                 typer.echo(plan.to_json(), nl=False)
             else:
-                console.print(f"[bold red]no plan[/]: {plan.status.value}", highlight=False)
+                console.print(labelled("no plan:", "bold red", plan.status.value))
                 for line in plan.diagnosis or plan.notes or ():
                     console.print(f"  - {line}", highlight=False, soft_wrap=True)
                 if output is not None:

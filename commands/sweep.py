@@ -9,7 +9,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from gpuplace.commands.common import EXIT_NEGATIVE, console, handles_input_errors, is_terminal
+from gpuplace.commands.common import (
+    EXIT_NEGATIVE,
+    console,
+    finite,
+    handles_input_errors,
+    is_terminal,
+)
 
 VARY_HELP = (
     "A scenario key and its values, repeatable (the cases are the cartesian product). "
@@ -39,10 +45,16 @@ def register(app: typer.Typer) -> None:
             None, "--solver", help="Solver of every case (default: the scenario's)."
         ),
         time_limit: float | None = typer.Option(
-            None, "--time-limit", help="Time limit per case in seconds (default: the scenario's)."
+            None,
+            "--time-limit",
+            min=0.0,
+            help="Time limit per case in seconds (default: the scenario's).",
+            callback=finite,
         ),
-        gap: float | None = typer.Option(None, "--gap", help="Relative gap at which to stop."),
-        threads: int = typer.Option(1, "--threads", help="Solver threads per case."),
+        gap: float | None = typer.Option(
+            None, "--gap", min=0.0, help="Relative gap at which to stop.", callback=finite
+        ),
+        threads: int = typer.Option(1, "--threads", min=1, help="Solver threads per case."),
         seed: int | None = typer.Option(None, "--seed", help="Solver seed."),
         scheduler: str | None = typer.Option(
             None,

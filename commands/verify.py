@@ -13,8 +13,9 @@ from gpuplace.commands.common import (
     EXIT_NEGATIVE,
     EXIT_OK,
     console,
-    err_console,
+    finite,
     handles_input_errors,
+    warn,
 )
 
 
@@ -33,7 +34,11 @@ def register(app: typer.Typer) -> None:
             None, "--set", help="Override a scenario key: KEY=VALUE (repeatable)."
         ),
         tolerance: float = typer.Option(
-            1e-6, "--tolerance", help="Relative tolerance of every comparison.", min=0.0
+            1e-6,
+            "--tolerance",
+            help="Relative tolerance of every comparison.",
+            min=0.0,
+            callback=finite,
         ),
         fmt: VerifyFormat = typer.Option(VerifyFormat.text, "--format", help="Output format."),
     ) -> None:
@@ -46,11 +51,9 @@ def register(app: typer.Typer) -> None:
         plan = read_plan(plan_path)
         same_inputs = plan["scenario"]["sha256"] == instance.sha256
         if not same_inputs:
-            err_console.print(
-                f"[yellow]warning:[/] {plan_path} was made for scenario inputs with sha256 "
-                f"{plan['scenario']['sha256'][:12]}..., these have {instance.sha256[:12]}...",
-                highlight=False,
-                soft_wrap=True,
+            warn(
+                f"{plan_path} was made for scenario inputs with sha256 "
+                f"{plan['scenario']['sha256'][:12]}..., these have {instance.sha256[:12]}..."
             )
         violations = verify_plan(instance, plan, tolerance=tolerance)
 

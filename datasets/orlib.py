@@ -22,6 +22,7 @@ the converted scenario equals the published optimum:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -41,7 +42,8 @@ from gpuplace.datasets.orlib_read import (
     read_pmed,
 )
 from gpuplace.errors import InputError, Problem
-from gpuplace.files import refuse_existing, write_files
+from gpuplace.files import refuse_existing, refuse_inputs, write_files
+from gpuplace.files_read import read_text
 
 __all__ = [
     "CflpInstance",
@@ -211,8 +213,8 @@ def convert_orlib(
             Problem(str(path), "", "not an OR-Library cap*.txt (CFLP) or pmed*.txt (p-median) file")
         )
     paths = _output_paths(output_toml)
-    if path.resolve() in {p.resolve() for p in paths.values()}:
-        raise InputError(Problem(str(path), "", "the output would overwrite the input"))
+    for written in paths.values():
+        refuse_inputs(written, [path], folder=False)
     refuse_existing(paths.values(), force=force)
     if kind == "cflp":
         inst = read_cflp(path, capacity=capacity)
@@ -328,22 +330,19 @@ def load_optima(family: str, root: str | Path | None = None) -> list[Optimum]:
             Problem(str(table), "", "not found; set GPUPLACE_BENCHMARKS to the benchmarks folder")
         )
     result = []
-    with open(table, encoding="utf-8", newline="") as handle:
-        for row_no, row in enumerate(csv.DictReader(handle), 1):
-            try:
-                cap = row.get("capacity") or ""
-                result.append(
-                    Optimum(
-                        instance=row["instance"],
-                        variant=row.get("variant") or "p-median",
-                        optimum=float(row["optimum"]),
-                        capacity=float(cap) if cap.strip() else None,
-                    )
+    for row_no, row in enumerate(csv.DictReader(io.StringIO(read_text(table))), 1):
+        try:
+            cap = row.get("capacity") or ""
+            result.append(
+                Optimum(
+                    instance=row["instance"],
+                    variant=row.get("variant") or "p-median",
+                    optimum=float(row["optimum"]),
+                    capacity=float(cap) if cap.strip() else None,
                 )
-            except (KeyError, TypeError, ValueError) as error:
-                raise InputError(
-                    Problem(str(table), f"row {row_no}", f"bad row: {error}")
-                ) from None
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise InputError(Problem(str(table), f"row {row_no}", f"bad row: {error}")) from None
     return result
 
 

@@ -16,9 +16,9 @@ through :mod:`gzip`, and the instance keeps the name without ``.txt.gz``.
 
 from __future__ import annotations
 
-import gzip
 import math
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,8 @@ from scipy.sparse.csgraph import csgraph_from_dense, floyd_warshall
 
 from gpuplace.datasets._text import fmt
 from gpuplace.errors import InputError, Problem
+from gpuplace.files_read import max_input_bytes, read_bytes
+from gpuplace.untrusted import excerpt, parse_number
 
 __all__ = [
     "PUBLISHED_CAPACITIES",
@@ -42,6 +44,8 @@ __all__ = [
 _CFLP_NAME = re.compile(r"^cap(\d+|[a-z])$", re.IGNORECASE)
 _PMED_NAME = re.compile(r"^pmed\d+$", re.IGNORECASE)
 _CAPACITY_WORD = "capacity"
+# p-median distances come from Floyd-Warshall (n^3 steps, n^2 floats): bounded.
+MAX_PMED_VERTICES = 2000
 # Published capacities for the word "capacity" in capa/capb/capc (OR-Library capopt).
 PUBLISHED_CAPACITIES: dict[str, tuple[float, ...]] = {
     "capa": (8000.0, 10000.0, 12000.0, 14000.0),
@@ -103,21 +107,34 @@ def instance_name(path: str | Path) -> str:
     return (path.with_suffix("") if _is_gzip(path) else path).stem
 
 
-def _open_text(path: Path):
-    """The file as ASCII text, decompressed when its name ends in ``.gz``."""
-    if _is_gzip(path):
-        return gzip.open(path, "rt", encoding="ascii", errors="strict")
-    return open(path, encoding="ascii", errors="strict")
+def _gunzip(data: bytes, file: str) -> bytes:
+    """``data`` decompressed, never to more than the input size limit (a small file may expand)."""
+    limit = max_input_bytes()
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflate.decompress(data, limit + 1)
+    except zlib.error as error:
+        raise InputError(Problem(file, "", f"cannot read: not a gzip file ({error})")) from None
+    if not inflate.eof and not inflate.unconsumed_tail:
+        raise InputError(Problem(file, "", "cannot read: the gzip stream ends early"))
+    if len(out) > limit or inflate.unconsumed_tail:
+        raise InputError(
+            Problem(file, "", f"decompresses to more than the limit of {limit >> 20} MiB")
+        )
+    return out
 
 
 def _read_text(path: Path) -> str:
+    """The file (guarded read) as ASCII text, decompressed when its name ends in ``.gz``."""
+    data = read_bytes(path)
+    if _is_gzip(path):
+        data = _gunzip(data, str(path))
     try:
-        with _open_text(path) as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise InputError(Problem(str(path), "", "file not found")) from None
-    except (OSError, EOFError, UnicodeDecodeError) as error:  # gzip: BadGzipFile, EOFError
-        raise InputError(Problem(str(path), "", f"cannot read: {error}")) from None
+        return data.decode("ascii")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            Problem(str(path), f"byte {error.start}", "cannot read: not ASCII text")
+        ) from None
 
 
 def orlib_kind(path: str | Path) -> str | None:
@@ -136,11 +153,10 @@ def orlib_kind(path: str | Path) -> str | None:
     if _PMED_NAME.match(stem):
         return "pmed"
     try:
-        with _open_text(path) as handle:
-            head = [handle.readline().split() for _ in range(3)]
-    except (OSError, EOFError, UnicodeDecodeError):
+        lines = _read_text(path).splitlines()
+    except InputError:
         return None
-    first, second, third = head
+    first, second, third = ((lines[k] if k < len(lines) else "").split() for k in range(3))
     if _all_ints(first) and len(first) == 3 and _all_ints(second) and len(second) == 3:
         n = int(first[0])
         if all(1 <= int(v) <= n for v in second[:2]) and len(third) in (0, 3):
@@ -161,14 +177,12 @@ def is_orlib(path: str | Path) -> bool:
 
 
 def _is_number(token: str) -> bool:
-    try:
-        return math.isfinite(float(token))
-    except ValueError:
-        return False
+    value = parse_number(token)
+    return value is not None and value < float("inf")
 
 
 def _all_ints(tokens: list[str]) -> bool:
-    return bool(tokens) and all(re.fullmatch(r"\d+", t) for t in tokens)
+    return bool(tokens) and all(re.fullmatch(r"[0-9]+", t) for t in tokens)
 
 
 def _tokens(path: Path) -> list[tuple[str, int]]:
@@ -178,15 +192,16 @@ def _tokens(path: Path) -> list[tuple[str, int]]:
 
 def _number(path: Path, token: tuple[str, int], what: str) -> float:
     text, line = token
-    try:
-        value = float(text)
-    except ValueError:
+    value = parse_number(text)
+    if value is None:
         raise InputError(
-            Problem(str(path), f"line {line}", f"{what}: expected a number, got {text!r}")
-        ) from None
-    if not math.isfinite(value) or value < 0:
+            Problem(str(path), f"line {line}", f"{what}: expected a number, got {excerpt(text)!r}")
+        )
+    if not value < float("inf") or value < 0:
         raise InputError(
-            Problem(str(path), f"line {line}", f"{what}: expected a number >= 0, got {text!r}")
+            Problem(
+                str(path), f"line {line}", f"{what}: expected a number >= 0, got {excerpt(text)!r}"
+            )
         )
     return value
 
@@ -300,6 +315,15 @@ def read_pmed(path: str | Path) -> PmedInstance:
     n, m, p = (int(v) for v in rows[0][1])
     if n < 1 or not 1 <= p <= n:
         raise InputError(Problem(str(path), "line 1", f"need n >= 1 and 1 <= p <= n, got {n} {p}"))
+    if n > MAX_PMED_VERTICES:
+        raise InputError(
+            Problem(
+                str(path),
+                "line 1",
+                f"{n} vertices is more than this converter takes ({MAX_PMED_VERTICES}; "
+                "the OR-Library files have at most 900)",
+            )
+        )
     edges = rows[1:]
     if len(edges) != m:
         raise InputError(
@@ -311,7 +335,7 @@ def read_pmed(path: str | Path) -> PmedInstance:
         if len(fields) != 3 or not _all_ints(fields[:2]) or not _is_number(fields[2]):
             problems.append(Problem(str(path), f"line {line_no}", "expected 'i j w'"))
             continue
-        i, j, w = int(fields[0]), int(fields[1]), float(fields[2])
+        i, j, w = int(fields[0]), int(fields[1]), float(fields[2])  # checked by _is_number
         if not (1 <= i <= n and 1 <= j <= n):
             problems.append(Problem(str(path), f"line {line_no}", f"vertex out of 1..{n}"))
             continue

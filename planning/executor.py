@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gpuplace.errors import InputError, Problem
+from gpuplace.untrusted import terminal_text
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -31,6 +34,25 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while a local cluster starts its worker processes, then restore it.
+
+    The workers inherit the ignored signal: a terminal's Ctrl-C, which reaches the
+    whole process group, stops only this process, which then stops the cluster, so
+    workers never print tracebacks of their own. A Ctrl-C during the start (a
+    few seconds) is ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _connect(scheduler: str | None, workers: int | None, n_items: int):
@@ -51,18 +73,20 @@ def _connect(scheduler: str | None, workers: int | None, n_items: int):
             ) from None
         return client, None
     n_workers = max(1, min(workers or default_workers(), n_items))
-    cluster = LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        # No dashboard; the scheduler's small HTTP endpoint takes a free loopback port
-        # instead of the default 8787, which another cluster may hold.
-        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        silence_logs=logging.ERROR,
-    )
-    return Client(cluster), cluster
+    with _sigint_ignored():
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            # No dashboard; the scheduler's small HTTP endpoint takes a free loopback port
+            # instead of the default 8787, which another cluster may hold.
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            silence_logs=logging.CRITICAL,  # task errors come back as results
+        )
+        client = Client(cluster)
+    return client, cluster
 
 
 def run_tasks(
@@ -126,7 +150,7 @@ def run_tasks(
         item_of = {future.key: item for future, item in zip(futures, items, strict=True)}
         if progress:
             bar = Progress(
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", markup=False),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
@@ -134,7 +158,8 @@ def run_tasks(
                 transient=False,
             )
             bar.start()
-        task_id = bar.add_task(description, total=len(items)) if bar else None
+        shown = terminal_text(description, keep_newlines=False)
+        task_id = bar.add_task(shown, total=len(items)) if bar else None
         for future in as_completed(futures):
             try:
                 result = future.result()

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from gpuplace.errors import InputError, Problem
-from gpuplace.files import make_folder, write_bytes, write_json, write_text
+from gpuplace.files import write_bytes, write_json, write_text
+from gpuplace.files_read import read_json
 from gpuplace.planning.executor import run_tasks
 from gpuplace.planning.sweep_case import (
     ERROR,
@@ -39,6 +40,13 @@ from gpuplace.planning.sweep_case import (
     case_key,
     error_result,
     solve_case,
+)
+from gpuplace.planning.sweep_folder import (
+    CASES_DIR,
+    PLANS_DIR,
+    SWEEP_SCHEMA,
+    check_folder,
+    claim_folder,
 )
 from gpuplace.planning.sweep_grid import Vary, grid, parse_varies
 from gpuplace.planning.sweep_outputs import (
@@ -52,11 +60,7 @@ from gpuplace.planning.sweep_outputs import (
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.result import SolveParameters
 
-SWEEP_SCHEMA = "gpuplace.sweep/1"
-MANIFEST = "sweep.json"
 RESULTS = "results.csv"
-PLANS_DIR = "plans"
-CASES_DIR = "cases"
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,11 @@ class SweepResult:
 
 
 def _read_cached(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json(path)
+    except InputError:
         return None
     row = data.get("row") if isinstance(data, dict) else None
     return row if isinstance(row, dict) else None
@@ -145,23 +151,125 @@ def _check_vary_keys(scenario: str | os.PathLike[str], keys: list[str]) -> None:
         raise InputError(problems)
 
 
-def _check_dir(out_dir: Path, *, force: bool) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(Problem(str(out_dir), "", "exists and is not a folder"))
-    holds_files = out_dir.is_dir() and any(out_dir.iterdir())
-    if holds_files and not (out_dir / MANIFEST).is_file() and not force:
-        raise InputError(
-            Problem(
-                str(out_dir),
-                "",
-                "folder is not empty and holds no sweep (use --force to write into it)",
-            )
+@dataclass
+class _Cases:
+    """The grid's cases, loaded: reused results, tasks to run, and every file they read."""
+
+    cases: list[dict[str, str]]
+    keys: list[str] = field(default_factory=list)
+    results: dict[str, CaseResult] = field(default_factory=dict)
+    tasks: dict[str, CaseTask] = field(default_factory=dict)
+    load_errors: list[InputError] = field(default_factory=list)
+    inputs: set[str] = field(default_factory=set)
+    reused: int = 0
+
+
+def _load_cases(
+    scenario: str | os.PathLike[str],
+    base: dict[str, str],
+    cases: list[dict[str, str]],
+    options: SolverOptions,
+    target: Path,
+    force: bool,
+) -> _Cases:
+    from gpuplace.scenario import load_instance
+
+    out = _Cases(cases)
+    for overrides in cases:
+        try:
+            instance = load_instance(scenario, {**base, **overrides})
+        except InputError as error:
+            out.load_errors.append(error)
+            label = f"load-error:{json.dumps(overrides, sort_keys=True)}"
+            key = case_key(label, "", SolveParameters())
+            out.keys.append(key)
+            out.results[key] = error_result(key, str(error))
+            continue
+        out.inputs.update(instance.input_files)
+        solver, params = options.resolve(instance)
+        key = case_key(instance.sha256, solver, params)
+        out.keys.append(key)
+        if key in out.results or key in out.tasks:
+            continue
+        cached = None if force else _read_cached(target / CASES_DIR / f"{key}.json")
+        plan_ok = cached is not None and (
+            cached.get("status") not in HAS_PLAN or (target / PLANS_DIR / f"{key}.json").is_file()
         )
+        if cached is not None and cached.get("status") != ERROR and plan_ok:
+            out.results[key] = CaseResult(key=key, row=cached, plan=None)
+            out.reused += 1
+        else:
+            out.tasks[key] = CaseTask(key=key, instance=instance, solver=solver, params=params)
+    return out
 
 
-def _make_dirs(out_dir: Path) -> None:
-    make_folder(out_dir / PLANS_DIR)
-    make_folder(out_dir / CASES_DIR)
+def _manifest(
+    scenario: str | os.PathLike[str],
+    base_instance: Instance,
+    base: dict[str, str],
+    varies: list[Vary],
+    options: SolverOptions,
+    axes: tuple[Axis, ...],
+) -> dict[str, Any]:
+    return {
+        "schema": SWEEP_SCHEMA,
+        "scenario": str(Path(scenario).resolve()),
+        "scenario_name": base_instance.name,
+        "scenario_sha256": base_instance.sha256,
+        "set": base,
+        "vary": [{"key": v.key, "values": list(v.values)} for v in varies],
+        "solver": {
+            "name": options.solver,
+            "time_limit_s": options.time_limit_s,
+            "gap": options.gap,
+            "threads": options.threads,
+            "seed": options.seed,
+        },
+        "pareto": [{"column": a.column, "sense": a.sense} for a in axes],
+    }
+
+
+class _Writer:
+    """Writes what the cases give into the claimed folder, ``results.csv`` after each."""
+
+    def __init__(self, target: Path, loaded: _Cases, vary_keys: list[str], on_case) -> None:
+        self.target, self.loaded, self.vary_keys, self.on_case = target, loaded, vary_keys, on_case
+
+    def row_of(self, i: int) -> dict[str, Any]:
+        key = self.loaded.keys[i]
+        result = self.loaded.results[key]
+        plan_file = f"{PLANS_DIR}/{key}.json"
+        has_plan = result.row.get("status") in HAS_PLAN and (self.target / plan_file).is_file()
+        return {
+            "case": key,
+            **self.loaded.cases[i],
+            **result.row,
+            "plan": plan_file if has_plan else None,
+        }
+
+    def write_results(self) -> list[dict[str, Any]]:
+        done = self.loaded.results
+        rows = [self.row_of(i) for i, key in enumerate(self.loaded.keys) if key in done]
+        write_text(self.target / RESULTS, results_csv(rows, self.vary_keys))
+        return rows
+
+    def record(self, result: CaseResult) -> None:
+        if result.plan is not None:
+            result.plan.write(self.target / PLANS_DIR / f"{result.key}.json", force=True)
+        if result.row.get("status") != ERROR:
+            row = {"key": result.key, "row": result.row}
+            write_json(self.target / CASES_DIR / f"{result.key}.json", row)
+        self.loaded.results[result.key] = result
+
+    def notify(self, key: str) -> None:
+        if self.on_case is not None:
+            for i, case in enumerate(self.loaded.keys):
+                if case == key:
+                    self.on_case(self.row_of(i))
+
+
+def _failed(task: CaseTask, error: BaseException) -> CaseResult:
+    return error_result(task.key, f"{type(error).__name__}: {error}", task.solver)
 
 
 def run_sweep(
@@ -229,123 +337,42 @@ def run_sweep(
     axes = pareto_axes(pareto, objective_kind=base_instance.objective.kind, vary_keys=vary_keys)
     _check_solver(options.solver)
     target = Path(out_dir)
-    _check_dir(target, force=force)
-    manifest = (
-        target / MANIFEST,
-        {
-            "schema": SWEEP_SCHEMA,
-            "scenario": str(Path(scenario).resolve()),
-            "scenario_name": base_instance.name,
-            "scenario_sha256": base_instance.sha256,
-            "set": base,
-            "vary": [{"key": v.key, "values": list(v.values)} for v in varies],
-            "solver": {
-                "name": options.solver,
-                "time_limit_s": options.time_limit_s,
-                "gap": options.gap,
-                "threads": options.threads,
-                "seed": options.seed,
-            },
-            "pareto": [{"column": a.column, "sense": a.sense} for a in axes],
-        },
-    )
-
-    cases = grid(varies)
-    keys: list[str] = []
-    results: dict[str, CaseResult] = {}
-    tasks: dict[str, CaseTask] = {}
-    load_errors: list[InputError] = []
-    reused = 0
-    for overrides in cases:
-        try:
-            instance = load_instance(scenario, {**base, **overrides})
-        except InputError as error:
-            load_errors.append(error)
-            key = case_key(
-                f"load-error:{json.dumps(overrides, sort_keys=True)}", "", SolveParameters()
-            )
-            keys.append(key)
-            results[key] = error_result(key, str(error))
-            continue
-        solver, params = options.resolve(instance)
-        key = case_key(instance.sha256, solver, params)
-        keys.append(key)
-        if key in results or key in tasks:
-            continue
-        cached = None if force else _read_cached(target / CASES_DIR / f"{key}.json")
-        plan_ok = cached is not None and (
-            cached.get("status") not in HAS_PLAN or (target / PLANS_DIR / f"{key}.json").is_file()
-        )
-        if cached is not None and cached.get("status") != ERROR and plan_ok:
-            results[key] = CaseResult(key=key, row=cached, plan=None)
-            reused += 1
-        else:
-            tasks[key] = CaseTask(key=key, instance=instance, solver=solver, params=params)
-    if len(load_errors) == len(cases):
-        raise InputError(load_errors[0].problems)
-    # Written only once some case loads, so a sweep of bad input leaves nothing behind.
-    write_json(*manifest)  # first: when it cannot be written, no folder is left behind
-    _make_dirs(target)
-
-    def row_of(i: int) -> dict[str, Any]:
-        key = keys[i]
-        result = results[key]
-        plan_file = f"{PLANS_DIR}/{key}.json"
-        has_plan = result.row.get("status") in HAS_PLAN and (target / plan_file).is_file()
-        return {"case": key, **cases[i], **result.row, "plan": plan_file if has_plan else None}
-
-    def write_results() -> list[dict[str, Any]]:
-        rows = [row_of(i) for i in range(len(cases)) if keys[i] in results]
-        write_text(target / RESULTS, results_csv(rows, vary_keys))
-        return rows
-
-    def record(result: CaseResult) -> None:
-        if result.plan is not None:
-            result.plan.write(target / PLANS_DIR / f"{result.key}.json", force=True)
-        if result.row.get("status") != ERROR:
-            write_json(
-                target / CASES_DIR / f"{result.key}.json", {"key": result.key, "row": result.row}
-            )
-        results[result.key] = result
-
-    def notify(key: str) -> None:
-        if on_case is not None:
-            for i in range(len(cases)):
-                if keys[i] == key:
-                    on_case(row_of(i))
-
-    for key in list(results):
-        notify(key)
-    write_results()
-    solved = 0
-
-    def failed(task: CaseTask, error: BaseException) -> CaseResult:
-        return error_result(task.key, f"{type(error).__name__}: {error}", task.solver)
-
-    for result in run_tasks(
-        solve_case,
-        list(tasks.values()),
-        scheduler=scheduler,
-        workers=workers,
-        progress=progress,
-        description=f"sweep {base_instance.name}",
-        on_error=failed,
-    ):
-        record(result)
-        solved += 1
-        write_results()
-        notify(result.key)
-
-    rows = write_results()
-    front = mark_front(rows, axes)
-    write_text(target / "pareto.csv", pareto_csv(rows, vary_keys, axes, front))
-    title = f"{base_instance.name}: {len(rows)} cases, {int(front.sum())} Pareto-optimal"
-    write_bytes(target / "pareto.png", pareto_png(rows, axes, front, title))
+    manifest = _manifest(scenario, base_instance, base, varies, options, axes)
+    check_folder(target, manifest, force=force)
+    loaded = _load_cases(scenario, base, grid(varies), options, target, force)
+    if len(loaded.load_errors) == len(loaded.cases):
+        raise InputError(loaded.load_errors[0].problems)
+    inputs = {*base_instance.input_files, *loaded.inputs}
+    # Claimed only once some case loads, so a sweep of bad input leaves nothing behind.
+    with claim_folder(target, manifest, force=force, inputs=sorted(inputs)):
+        writer = _Writer(target, loaded, vary_keys, on_case)
+        for key in list(loaded.results):
+            writer.notify(key)
+        writer.write_results()
+        solved = 0
+        for result in run_tasks(
+            solve_case,
+            list(loaded.tasks.values()),
+            scheduler=scheduler,
+            workers=workers,
+            progress=progress,
+            description=f"sweep {base_instance.name}",
+            on_error=_failed,
+        ):
+            writer.record(result)
+            solved += 1
+            writer.write_results()
+            writer.notify(result.key)
+        rows = writer.write_results()
+        front = mark_front(rows, axes)
+        write_text(target / "pareto.csv", pareto_csv(rows, vary_keys, axes, front))
+        title = f"{base_instance.name}: {len(rows)} cases, {int(front.sum())} Pareto-optimal"
+        write_bytes(target / "pareto.png", pareto_png(rows, axes, front, title))
     return SweepResult(
         out_dir=target,
         rows=rows,
         solved=solved,
-        reused=reused,
+        reused=loaded.reused,
         errors=sum(1 for r in rows if r.get("status") == ERROR),
         pareto=[bool(m) for m in front],
         axes=axes,

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from gpuplace.errors import InputError, Problem
+from gpuplace.untrusted import NUMBER_PATTERN
 
 VARY_OPTION = "--vary"
 MAX_CASES = 100_000
-_INT = re.compile(r"^[+-]?\d+$")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_INT = re.compile(r"^[+-]?[0-9]{1,15}$")  # longer: a literal, not a range bound
+_NUMBER = re.compile(rf"^{NUMBER_PATTERN}$")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ def _linspace(lo: str, hi: str, count: str, spec: str) -> list[str]:
     if not _INT.match(count) or int(count) < 1:
         raise InputError(Problem(VARY_OPTION, spec, f"LO:HI:N needs a count N >= 1, got {count!r}"))
     n = int(count)
+    if n > MAX_CASES:
+        raise InputError(Problem(VARY_OPTION, spec, f"{n} values is more than {MAX_CASES} cases"))
+    if not (math.isfinite(float(lo)) and math.isfinite(float(hi))):
+        raise InputError(Problem(VARY_OPTION, spec, "LO and HI must be finite numbers"))
     values = np.linspace(float(lo), float(hi), n)
     if n == 1 and float(lo) != float(hi):
         raise InputError(Problem(VARY_OPTION, spec, "LO:HI:1 needs LO = HI"))
@@ -63,6 +68,11 @@ def _int_range(lo: str, hi: str, step: str, spec: str) -> list[str]:
         raise InputError(Problem(VARY_OPTION, spec, f"LO..HI..STEP needs STEP >= 1, got {step}"))
     if stop < start:
         raise InputError(Problem(VARY_OPTION, spec, f"LO..HI needs LO <= HI, got {lo}..{hi}"))
+    count = (stop - start) // by + 1
+    if count > MAX_CASES:
+        raise InputError(
+            Problem(VARY_OPTION, spec, f"{count} values is more than {MAX_CASES} cases")
+        )
     return [str(v) for v in range(start, stop + 1, by)]
 
 
@@ -101,14 +111,16 @@ def parse_vary(spec: str) -> Vary:
         raise InputError(
             Problem(VARY_OPTION, spec, "expected KEY=V1,V2,..., e.g. constraints.budget=1e8,2e8")
         )
-    values: list[str] = []
+    values: dict[str, None] = {}  # ordered, without duplicates
     for item in text.split(","):
         item = item.strip()
         if not item:
             raise InputError(Problem(VARY_OPTION, spec, "empty value"))
-        for value in expand_item(item, spec):
-            if value not in values:
-                values.append(value)
+        values.update(dict.fromkeys(expand_item(item, spec)))
+        if len(values) > MAX_CASES:
+            raise InputError(
+                Problem(VARY_OPTION, spec, f"more than {MAX_CASES} values (the limit of cases)")
+            )
     return Vary(key=key, values=tuple(values))
 
 

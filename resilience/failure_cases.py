@@ -12,13 +12,15 @@ Links are named by their end nodes' ids, in either direction.
 from __future__ import annotations
 
 import csv
-import json
+import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from gpuplace.errors import InputError, Problem, ProblemCollector
+from gpuplace.files_read import parse_json, read_text
 from gpuplace.scenario.instance import Instance
 from gpuplace.topo.graph import Topology
 
@@ -63,29 +65,39 @@ def load_srlg(path: str | Path) -> SrlgGroups:
     """
     path = Path(path)
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(Problem(name, "", f"cannot read: {error}")) from None
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise InputError(Problem(name, "", "SRLG file must be .csv (group,source,target) or .json"))
+    text = read_text(path)
     if suffix == ".csv":
         return _srlg_csv(name, text)
-    if suffix == ".json":
-        return _srlg_json(name, text)
-    raise InputError(Problem(name, "", "SRLG file must be .csv (group,source,target) or .json"))
+    return _srlg_json(name, parse_json(text, name))
 
 
 def _srlg_csv(name: str, text: str) -> SrlgGroups:
-    reader = csv.DictReader(text.splitlines())
-    columns = [c.strip() for c in reader.fieldnames or []]
+    try:
+        records = list(csv.reader(io.StringIO(text), strict=True))
+    except csv.Error as error:
+        raise InputError(Problem(name, "", f"is not valid CSV: {error}")) from None
+    columns = [c.strip() for c in records[0]] if records else []
     missing = [c for c in ("group", "source", "target") if c not in columns]
     if missing:
         raise InputError(Problem(name, "header", f"missing column(s): {', '.join(missing)}"))
+    at = {c: columns.index(c) for c in ("group", "source", "target")}
     problems = ProblemCollector()
     groups: SrlgGroups = {}
-    for row_number, row in enumerate(reader, start=1):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-        empty = [c for c in ("group", "source", "target") if not row.get(c)]
+    for row_number, record in enumerate(records[1:], start=1):
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(columns):
+            problems.add(
+                name,
+                f"row {row_number}",
+                f"has {len(record)} values, the header has {len(columns)}",
+            )
+            continue
+        row = {c: record[i].strip() if i < len(record) else "" for c, i in at.items()}
+        empty = [c for c in ("group", "source", "target") if not row[c]]
         if empty:
             problems.add(name, f"row {row_number}", f"empty {', '.join(empty)}")
             continue
@@ -96,13 +108,7 @@ def _srlg_csv(name: str, text: str) -> SrlgGroups:
     return groups
 
 
-def _srlg_json(name: str, text: str) -> SrlgGroups:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            Problem(name, f"line {error.lineno}", f"invalid JSON: {error.msg}")
-        ) from None
+def _srlg_json(name: str, data: Any) -> SrlgGroups:
     if not isinstance(data, dict) or not data:
         raise InputError(Problem(name, "", 'expected {"group": [["source", "target"], ...]}'))
     problems = ProblemCollector()

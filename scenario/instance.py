@@ -147,6 +147,7 @@ class Instance:
     warnings: tuple[str, ...] = ()  # suspicious but valid input, found while loading
     measured: MeasuredPairs | None = None  # [latency] measured, for the pairs it names
     calibration: Calibration | None = None  # [latency] calibration (its model is in `latency`)
+    input_files: tuple[str, ...] = ()  # the TOML and every file it names (set by load_instance)
     # serving models ([models] ... [demand]): the tables, and per candidate pair its demand
     # item, deployment and operating point (pairs are then (item, site, deployment) triples)
     serving: Serving | None = None

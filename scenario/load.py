@@ -18,6 +18,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from gpuplace.errors import InputError, Problem, ProblemCollector
+from gpuplace.files_read import confined, confinement_requested, read_text
 from gpuplace.scenario.build import build_instance
 from gpuplace.scenario.hashing import TOPOHUB_PREFIX, scenario_hash, topohub_stamp
 from gpuplace.scenario.instance import Instance, MeasuredPairs
@@ -38,22 +39,59 @@ from gpuplace.scenario.tables import read_bytes, read_table
 from gpuplace.topo.calibration import Calibration, read_calibration
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.latency import graph_matrix
-from gpuplace.topo.readers import guard, read_topology
+from gpuplace.topo.readers import read_topology
 
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a scenario TOML file; any problem raises :class:`InputError`."""
-    text = guard.read_text(path)
+    text = read_text(path)
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise InputError(Problem(str(path), "", "is not valid TOML: nested too deeply")) from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = _TOML_LINE.search(message)
         where = f"line {found.group(1)}" if found else ""
         what = _TOML_LINE.sub("", message).strip()
         raise InputError(Problem(str(path), where, f"is not valid TOML: {what}")) from None
+
+
+def input_paths(settings: ScenarioSettings, base: Path, *, confine: bool) -> dict[str, Path]:
+    """Every file the scenario names (``topohub:`` keys are not files), by its dotted key.
+
+    With ``confine``, each must resolve inside ``base`` (:func:`gpuplace.files_read.confined`).
+
+    Raises
+    ------
+    InputError
+        With ``confine``, naming every file outside ``base``.
+    """
+    named = {
+        "topology.file": settings.topology_file,
+        "sites.file": settings.sites_file,
+        "regions.file": settings.regions_file,
+        "gpus.file": settings.gpus_file,
+        "latency.matrix": settings.matrix_file,
+        "latency.measured": settings.measured_file,
+        "latency.calibration": settings.calibration_file,
+    }
+    paths = {
+        key: base / name
+        for key, name in named.items()
+        if name is not None and not name.startswith(TOPOHUB_PREFIX)
+    }
+    if confine:
+        problems = ProblemCollector()
+        for key, path in paths.items():
+            try:
+                confined(path, base, what=key)
+            except InputError as error:
+                problems.problems.extend(error.problems)
+        problems.raise_if_any()
+    return paths
 
 
 def _read_topology(
@@ -175,7 +213,12 @@ def _assemble(
     )
 
 
-def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) -> Instance:
+def load_instance(
+    path: str | Path,
+    overrides: Mapping[str, str] | None = None,
+    *,
+    confine: bool | None = None,
+) -> Instance:
     """Load, validate and assemble a scenario.
 
     Parameters
@@ -184,11 +227,16 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
         The scenario TOML file; tables and the topology are resolved relative to its folder.
     overrides
         ``{"constraints.budget": "2e8", ...}``: dotted keys, values as TOML literals.
+    confine
+        Refuse any named file that resolves outside the TOML file's folder (for
+        services loading scenarios written by others). None: confined when the
+        environment sets ``GPUPLACE_CONFINE_INPUTS=1``.
 
     Returns
     -------
     Instance
-        With ``sha256`` over the resolved inputs and ``warnings`` for suspicious input.
+        With ``sha256`` over the resolved inputs, ``warnings`` for suspicious
+        input and ``input_files``, every file read (after overrides).
 
     Raises
     ------
@@ -205,6 +253,9 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
         problems.raise_if_any()
     assert settings is not None
     base = path.parent
+    paths = input_paths(
+        settings, base, confine=confinement_requested() if confine is None else confine
+    )
     topology, topology_stamp = _read_topology(settings.topology_file, base, problems)
     tables = {
         "sites": read_table(base / settings.sites_file, problems),
@@ -277,4 +328,5 @@ def load_instance(path: str | Path, overrides: Mapping[str, str] | None = None) 
     instance = _assemble(
         settings, topology, sites, regions, gpus, matrix, latency, sha256, path, serving
     )
-    return dataclasses.replace(instance, warnings=tuple(warnings))
+    read = (str(path), *(str(p) for p in paths.values()))
+    return dataclasses.replace(instance, warnings=tuple(warnings), input_files=read)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gpuplace import files_read
 from gpuplace.errors import InputError, ProblemCollector
 from gpuplace.scenario.schema import suggest
-from gpuplace.topo.readers import guard
+from gpuplace.untrusted import NUMBER_PATTERN, excerpt, parse_number
 
+# Cells made of these characters only are numbers exactly when float() reads them.
+_PLAIN_NUMBERS = re.compile(r"[0-9eE+.\-]*")
 Check = tuple[Callable[[float], bool], str]
 NON_NEGATIVE: Check = (lambda v: v >= 0, "must be >= 0")
 POSITIVE: Check = (lambda v: v > 0, "must be > 0")
@@ -46,7 +50,7 @@ class Table:
 def read_bytes(path: Path, problems: ProblemCollector) -> bytes | None:
     """The bytes of an input file within the size guard; None (and a problem) if unusable."""
     try:
-        return guard.read_bytes(path)
+        return files_read.read_bytes(path)
     except InputError as error:
         problems.problems.extend(error.problems)
         return None
@@ -224,18 +228,24 @@ def numbers(
 ) -> np.ndarray:
     """A column as floats; ``default`` fills empty cells (None: a value is required).
 
-    Text, NaN, inf, values failing ``check`` and (with ``integer``) fractions are
-    problems naming the row and column; their cells become NaN.
+    A number is ASCII decimal or scientific notation only
+    (:func:`gpuplace.untrusted.parse_number`: ``1_2``, ``１２`` and ``٥٠`` are
+    not numbers). Text, NaN, inf, values failing ``check`` and (with
+    ``integer``) fractions are problems naming the row and column; their cells
+    become NaN.
     """
     out = np.full(len(table), np.nan)
     raws = texts(table, column)
     if has(table, column) and len(raws):
         # whole column at once; the rows it cannot vouch for get the row-by-row checks below
+        cells = table.frame[column]
         try:  # float() on every cell, in one C loop
-            parsed = np.asarray(table.frame[column].to_numpy(), dtype=np.float64)
+            parsed = np.asarray(cells.to_numpy(), dtype=np.float64)
         except (TypeError, ValueError):
-            parsed = pd.to_numeric(table.frame[column], errors="coerce").to_numpy(dtype=float)
+            parsed = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
         good = np.isfinite(parsed)
+        if not _PLAIN_NUMBERS.fullmatch("".join(raws)):  # float() also reads 1_2, ١٢, " 1"
+            good &= cells.str.fullmatch(NUMBER_PATTERN).fillna(False).to_numpy(dtype=bool)
         if integer:
             good &= np.floor(parsed) == parsed
         if check is not None:
@@ -252,13 +262,20 @@ def numbers(
             else:
                 out[i] = default
             continue
-        try:
-            value = float(raw)
-        except ValueError:
-            problems.add(table.file, table.where(i, column), f"'{raw}' is not a number")
+        value = parse_number(raw)
+        if value is None and raw.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            value = math.nan
+        if value is None:
+            problems.add(
+                table.file,
+                table.where(i, column),
+                f"'{excerpt(raw)}' is not a number (ASCII digits, '.', 'e': 1234.5, 1.2e6)",
+            )
             continue
         if not math.isfinite(value):
-            problems.add(table.file, table.where(i, column), f"'{raw}' is not a finite number")
+            problems.add(
+                table.file, table.where(i, column), f"'{excerpt(raw)}' is not a finite number"
+            )
             continue
         if integer and not value.is_integer():
             problems.add(table.file, table.where(i, column), f"'{raw}' is not an integer")

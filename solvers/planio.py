@@ -10,6 +10,7 @@ from typing import Any
 
 from gpuplace.errors import InputError, Problem
 from gpuplace.files import write_text
+from gpuplace.files_read import read_json
 from gpuplace.solvers.verify.schema import schema_problems
 
 
@@ -63,22 +64,14 @@ def read_plan(path: str | os.PathLike[str]) -> dict[str, Any]:
     Raises
     ------
     InputError
-        Unreadable file, invalid JSON (with line and column), a missing or
-        mistyped field, or a schema other than ``gpuplace.plan/1``; each
-        problem names the file and the key.
+        Not a regular file, larger than the input limit, nested too deeply,
+        invalid JSON (with line and column; ``NaN`` and ``Infinity`` are not
+        JSON), a missing or mistyped field, or a schema other than
+        ``gpuplace.plan/1``; each problem names the file and the key
+        (:func:`gpuplace.files_read.read_json`).
     """
     source = Path(path)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError([Problem(str(source), "", f"cannot read: {error.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise InputError([Problem(str(source), "", "not UTF-8 text")]) from None
-    try:
-        plan = json.loads(text)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        raise InputError([Problem(str(source), where, f"invalid JSON: {error.msg}")]) from None
+    plan = read_json(source)
     problems = schema_problems(plan)
     if problems:
         raise InputError([Problem(str(source), key, what) for key, what in problems])

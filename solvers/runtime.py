@@ -13,6 +13,7 @@ to stop and waits for it (the command line's exit handler does this, see
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +42,19 @@ class _SolverThread:
 
 _RUNNING: dict[threading.Thread, _SolverThread] = {}
 _RUNNING_LOCK = threading.Lock()
+
+
+def usable_threads(requested: int) -> int:
+    """Solver threads to start: ``requested``, at most the cores this process may use, at least 1.
+
+    HiGHS started about 15,600 threads for ``threads = 1000000`` and aborted; a
+    solver never gains from more threads than cores.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(int(requested), cores))
 
 
 def deadline_of(params: SolveParameters, started: float) -> float:
@@ -140,4 +154,5 @@ __all__ = [
     "solver_threads",
     "stop_solver_threads",
     "stop_reason",
+    "usable_threads",
 ]

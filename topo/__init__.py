@@ -4,11 +4,9 @@ from gpuplace.topo.convert import to_node_link, write_node_link
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.inspect import inspect_topology
 from gpuplace.topo.readers import read_topology
-from gpuplace.topo.readers.guard import check_size
 
 __all__ = [
     "Topology",
-    "check_size",
     "inspect_topology",
     "read_topology",
     "to_node_link",

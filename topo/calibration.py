@@ -15,7 +15,6 @@ A JSON object::
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from gpuplace.errors import InputError, Problem, ProblemCollector
+from gpuplace.files_read import read_json
 from gpuplace.topo.calibrate import CalibrationResult
 from gpuplace.topo.measured import LatencyParameters
-from gpuplace.topo.readers import guard
 
 __all__ = ["FORMAT", "Calibration", "calibration_document", "read_calibration"]
 
@@ -99,13 +98,8 @@ def _residuals(document: dict, file: str, problems: ProblemCollector) -> np.ndar
 def read_calibration(path: str | Path) -> Calibration:
     """Read and check a calibration file; every problem raises :class:`InputError` naming the key."""
     file = str(path)
-    text = guard.read_text(Path(path))
+    document = read_json(path)
     problems = ProblemCollector()
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        problems.add(file, f"line {error.lineno}", f"is not valid JSON: {error.msg}")
-        problems.raise_if_any()
     if not isinstance(document, dict):
         raise _not_object(file)
     if document.get("format") != FORMAT:

@@ -2,12 +2,15 @@
 
 Link latency -> node-to-node shortest paths (scipy.sparse.csgraph.dijkstra,
 limited to the largest latency any region can use) -> region-to-site RTT for
-the pairs within each region's SLA, stored sparsely.
+the pairs within each region's SLA, stored sparsely. Which links a pair's
+traffic crosses follows SCENARIO.md's path rule (:func:`path_tree`), the one
+rule the verifier re-derives on its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -20,6 +23,10 @@ from gpuplace.topo.graph import Topology
 # csgraph treats stored zeros as missing edges; a zero-latency link gets this instead.
 ZERO_LATENCY_MS = 1e-9
 _CHUNK = 1024
+# Routing compares path lengths in whole nanoseconds (SCENARIO.md, the path rule).
+NS_PER_MS = 1e6
+_NO_PREDECESSOR = -9999
+_TREE_CELLS = 1 << 24  # rows x link directions handled at once in path_tree
 _NEAREST_K = 8  # nodes proposed by the k-d tree to each query point
 
 
@@ -131,13 +138,80 @@ def access_ms(
     return km * access_route_factor / fibre_km_per_ms
 
 
+def routing_ns(link_ms: np.ndarray) -> np.ndarray:
+    """Routing length of each link: its one-way latency in whole nanoseconds, at least 1.
+
+    NaN (unknown latency) stays NaN: no path uses the link. Integer-valued floats,
+    so path sums are exact (below 2**53 ns, 104 days).
+
+    >>> routing_ns(np.array([1.0, 0.0, 2.4999999, np.nan])).tolist()
+    [1000000.0, 1.0, 2500000.0, nan]
+    """
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(link_ms), np.nan, np.maximum(1.0, np.rint(link_ms * NS_PER_MS)))
+
+
+def path_tree(
+    topology: Topology, link_ms: np.ndarray, roots: np.ndarray, limit_ms: float = np.inf
+) -> np.ndarray:
+    """The path rule: each node's predecessor on its path from each root, ``[roots, nodes]``.
+
+    With routing lengths ``l(e)`` (:func:`routing_ns`) and ``D(v)`` the least total
+    routing length from the root to ``v``, the predecessor of ``v`` is the
+    lowest-indexed neighbour ``u`` with ``D(u) + l(u, v) = D(v)`` (exact: the
+    lengths are whole numbers). Every ``l >= 1``, so ``D`` grows along the tree
+    and it has no cycle. Of parallel links the shortest counts. -9999 marks the
+    root, nodes it cannot reach and nodes beyond ``limit_ms`` (plus one ns a hop).
+    """
+    roots = np.asarray(roots, dtype=np.int64)
+    n = topology.n_nodes
+    length = routing_ns(np.asarray(link_ms, dtype=float))
+    keep = np.isfinite(length) & (topology.edge_src != topology.edge_dst)
+    u = np.concatenate([topology.edge_src[keep], topology.edge_dst[keep]]).astype(np.int64)
+    v = np.concatenate([topology.edge_dst[keep], topology.edge_src[keep]]).astype(np.int64)
+    w = np.concatenate([length[keep], length[keep]])
+    order = np.lexsort((w, u, v))  # by head v, then tail u, shortest parallel link first
+    u, v, w = u[order], v[order], w[order]
+    first = np.r_[True, (v[1:] != v[:-1]) | (u[1:] != u[:-1])] if len(v) else np.ones(0, bool)
+    u, v, w = u[first], v[first], w[first]
+    pred = np.full((len(roots), n), _NO_PREDECESSOR, dtype=np.int64)
+    if not len(v) or not len(roots):
+        return pred
+    limit = limit_ms * NS_PER_MS + n if np.isfinite(limit_ms) else np.inf
+    graph = csr_matrix((w, (u, v)), shape=(n, n))
+    dist = dijkstra(graph, directed=True, indices=roots, limit=limit)
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+    heads, slots = v[starts], np.arange(len(u))
+    step = max(1, _TREE_CELLS // len(u))
+    for lo in range(0, len(roots), step):
+        d = dist[lo : lo + step]
+        tight = np.isfinite(d[:, u]) & (d[:, u] + w == d[:, v])
+        pick = np.minimum.reduceat(np.where(tight, slots, len(u)), starts, axis=1)
+        pred[lo : lo + step, heads] = np.where(
+            pick < len(u), u[np.minimum(pick, len(u) - 1)], -9999
+        )
+    return pred
+
+
 @dataclass(frozen=True, eq=False)
 class ShortestPaths:
-    """Shortest paths from a set of source nodes (the regions' attach nodes)."""
+    """Shortest paths from a set of source nodes (the regions' attach nodes).
+
+    ``one_way_ms`` holds the least latencies; ``predecessors`` (built when first
+    read) the path rule's tree from each source (:func:`path_tree`), which the
+    links a pair's traffic crosses follow.
+    """
 
     sources: np.ndarray  # node index of each row
     one_way_ms: np.ndarray  # [len(sources), n_nodes], inf beyond the limit
-    predecessors: np.ndarray  # [len(sources), n_nodes], -9999 where none
+    topology: Topology = field(repr=False)
+    link_ms: np.ndarray = field(repr=False)
+    limit_ms: float = np.inf
+
+    @cached_property
+    def predecessors(self) -> np.ndarray:
+        """``[len(sources), n_nodes]`` predecessor on the rule's path, -9999 where none."""
+        return path_tree(self.topology, self.link_ms, self.sources, self.limit_ms)
 
     def row_of(self, nodes: np.ndarray) -> np.ndarray:
         lookup = {int(node): i for i, node in enumerate(self.sources)}
@@ -150,10 +224,8 @@ def shortest_paths(
     """Minimum-latency paths from every source node, cut at ``limit_ms``."""
     sources = np.unique(np.asarray(sources, dtype=np.int64))
     graph = graph_matrix(topology, link_ms)
-    dist, pred = dijkstra(
-        graph, directed=False, indices=sources, return_predecessors=True, limit=limit_ms
-    )
-    return ShortestPaths(sources=sources, one_way_ms=dist, predecessors=pred)
+    dist = dijkstra(graph, directed=False, indices=sources, limit=limit_ms)
+    return ShortestPaths(sources, dist, topology, np.asarray(link_ms, dtype=float), limit_ms)
 
 
 @dataclass(frozen=True, eq=False)

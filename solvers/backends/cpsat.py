@@ -14,7 +14,9 @@ workers race, so equally good plans may come back in different runs
 repeatable but ran about 8x slower on the test instances, so it is not used;
 pass ``threads = 1`` when a repeatable CP-SAT plan matters.
 
-Stopping: the search runs in a helper thread
+Stopping: CP-SAT never handles SIGINT itself (``catch_sigint_signal`` is off:
+its handler replaced the process's, aborted it on Ctrl-C and undid an inherited
+SIG_IGN). The search runs in a helper thread
 (:func:`solvers.runtime.run_bounded`) that calls ``stop_search`` on a
 cancel request or at the deadline; the translation itself checks both every
 few thousand rows. :func:`infeasible_families` reuses the translation with one
@@ -35,7 +37,7 @@ from gpuplace.solvers.backends.solution import warm_start_vector
 from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.model.builder import LinearModel
 from gpuplace.solvers.result import Solution, SolveParameters, Status
-from gpuplace.solvers.runtime import ABANDON_GRACE_S, run_bounded
+from gpuplace.solvers.runtime import ABANDON_GRACE_S, run_bounded, usable_threads
 
 
 def _solver(params: SolveParameters, workers: int | None = None):
@@ -44,9 +46,15 @@ def _solver(params: SolveParameters, workers: int | None = None):
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(params.time_limit_s)
     solver.parameters.relative_gap_limit = float(params.gap)
-    solver.parameters.num_workers = max(1, int(workers if workers is not None else params.threads))
+    solver.parameters.num_workers = usable_threads(
+        workers if workers is not None else params.threads
+    )
     solver.parameters.random_seed = int(params.seed)
     solver.parameters.log_search_progress = bool(params.log)
+    # CP-SAT would install its own SIGINT handler for the search (replacing the
+    # caller's, and a SIG_IGN a background job started with) and abort the process
+    # when Ctrl-C arrives; stopping is the cancel token's job (stop_search).
+    solver.parameters.catch_sigint_signal = False
     return solver
 
 

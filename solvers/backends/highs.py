@@ -80,7 +80,9 @@ class HighsBackend(Backend):
             return run.solution(None, Status.INFEASIBLE, notes=())
         interrupted = run.cancel.cancelled or result.stopped
         if result.values is None:
-            run.notes.append(f"HiGHS stopped: {result.detail}")
+            # HiGHS reports our own interrupt (deadline or cancel) as "Interrupted by user"
+            why = f"by the {run.stop_reason()}" if result.stopped else f"({result.detail})"
+            run.notes.append(f"HiGHS stopped {why} before it found a plan")
             return run.solution(None, Status.NO_SOLUTION, result.bound, interrupted=interrupted)
         return run.plan(
             result.values,

@@ -10,7 +10,7 @@ is deterministic for a given seed when it ends before its time limit.
 Stopping: ``model_builder``'s ``stop_search`` does not reach SCIP (a SCIP run
 stopped after 2 s went on to its 60 s time limit), so SCIP honours only its own
 time limit. It therefore runs in a child Python process (own session, SIGINT
-ignored) that is killed on a cancel request or
+ignored, ended by the kernel when its parent dies, even by ``kill -9``) that is killed on a cancel request or
 :data:`~solvers.runtime.ABANDON_GRACE_S` after the deadline; a killed run
 keeps nothing of its own (the warm start, if any, is returned). Starting the
 child costs about a second. ``auto`` uses SCIP only when neither HiGHS nor
@@ -37,6 +37,10 @@ from gpuplace.solvers.backends.solution import warm_start_vector
 from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.result import Solution, SolveParameters, Status
 from gpuplace.solvers.runtime import ABANDON_GRACE_S, WATCH_POLL_S
+
+# Exit status of a child whose parent went away; prctl option number (linux/prctl.h).
+_ORPHANED = 3
+_PR_SET_PDEATHSIG = 1
 
 
 class ScipBackend(Backend):
@@ -125,6 +129,7 @@ def _run_child(task: dict[str, Any], deadline: float, cancel: CancelToken) -> tu
             sys.executable,
             "-c",
             "from gpuplace.solvers.backends.scip import child_main; child_main()",
+            str(os.getpid()),
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -162,9 +167,38 @@ def _run_child(task: dict[str, Any], deadline: float, cancel: CancelToken) -> tu
         return None
 
 
+def _die_with_parent(parent: int) -> None:
+    """End this child as soon as ``parent`` is gone (also after ``kill -9`` of the parent).
+
+    Linux: the kernel kills it when the thread that started it ends
+    (``PR_SET_PDEATHSIG``); everywhere: a watcher thread checks the parent pid.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_POLL_S * 10)
+        os._exit(_ORPHANED)
+
+    if os.getppid() != parent:
+        os._exit(_ORPHANED)
+    threading.Thread(target=watch, name="gpuplace-scip-parent", daemon=True).start()
+
+
 def child_main() -> None:
-    """Child process: read a pickled task on stdin, solve with model_builder, answer on stdout."""
+    """Child process: read a pickled task on stdin, solve with model_builder, answer on stdout.
+
+    Ignores SIGINT, dies with its parent, and ends quietly when the parent no
+    longer reads the answer.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(int(sys.argv[1]))
     result_fd = os.dup(1)
     os.dup2(2, 1)  # solver output must not mix with the answer
     task = pickle.load(sys.stdin.buffer)
@@ -192,8 +226,11 @@ def child_main() -> None:
     if result in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
         values = solver.values(m.get_variables()).to_numpy(dtype=float)
         bound = float(solver.best_objective_bound)
-    with os.fdopen(result_fd, "wb") as out:
-        pickle.dump((result.name, values, bound, solver.status_string), out)
+    try:
+        with os.fdopen(result_fd, "wb") as out:
+            pickle.dump((result.name, values, bound, solver.status_string), out)
+    except BrokenPipeError:  # the parent stopped listening (stopped or killed)
+        os._exit(_ORPHANED)
 
 
 __all__ = ["ScipBackend", "child_main"]

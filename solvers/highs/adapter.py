@@ -38,7 +38,7 @@ from gpuplace.solvers.highs.quiet import new_highs
 from gpuplace.solvers.highs.run import run_highs, use_child
 from gpuplace.solvers.model.builder import LinearModel
 from gpuplace.solvers.result import SolveParameters, Status
-from gpuplace.solvers.runtime import remaining_s
+from gpuplace.solvers.runtime import remaining_s, usable_threads
 
 
 @functools.cache
@@ -262,7 +262,7 @@ def _highs(
             for flag in np.asarray(integer, dtype=bool)
         ]
     h = new_highs(highspy, log=bool(log))
-    settings = {"threads": int(threads), **(options or {})}
+    settings = {"threads": usable_threads(threads), **(options or {})}
     if gap is not None:
         settings["mip_rel_gap"] = float(gap)
     if seed is not None:

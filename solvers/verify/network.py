@@ -16,6 +16,7 @@ import numpy as np
 from geopy.distance import great_circle
 
 from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.verify.routes import RouteTrees
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -159,22 +160,17 @@ class Network:
             return self.dijkstra(node)[0].get(attach, math.inf)
         return self.dijkstra(attach)[0].get(node, math.inf)
 
-    def path(self, region: int, site: int) -> list[int] | None:
-        """Nodes of one minimum-latency path from the attach node to the site's node.
+    @cached_property
+    def routes(self) -> RouteTrees:
+        return RouteTrees(self.graph)
 
-        Where paths tie, the first predecessor networkx recorded is followed.
+    def path(self, region: int, site: int) -> list[int] | None:
+        """Nodes of the path rule's path from the attach node to the site's node (SCENARIO.md).
+
+        Re-derived by :mod:`solvers.verify.routes`; None when the site is unreachable.
         """
         attach, site_node = int(self.attach[region]), int(self.instance.site_node[site])
-        source, target = (site_node, attach) if self.from_sites else (attach, site_node)
-        pred = self.dijkstra(source)[1]
-        if target not in pred:
-            return None
-        node, path = target, [target]
-        while node != source:
-            node = pred[node][0]
-            path.append(node)
-        # path runs target -> source; return it attach -> site node
-        return path if self.from_sites else path[::-1]
+        return self.routes.path(attach, site_node)
 
 
 def _measured(instance: Instance) -> dict[tuple[int, int], tuple[float, float]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 PLAN_SCHEMA = "gpuplace.plan/1"
@@ -81,7 +82,10 @@ _ROWS = {
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite int or float: NaN and infinities are never numbers of a plan."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
 
 
 def _has_type(value: Any, kind: str) -> bool:
@@ -113,7 +117,24 @@ def _check_fields(
         if key not in obj:
             out.append((where, "missing"))
         elif not _has_type(obj[key], kind):
-            out.append((where, f"must be a {kind}, got {type(obj[key]).__name__}"))
+            value = obj[key]
+            got = repr(value) if isinstance(value, float) else type(value).__name__
+            out.append((where, f"must be a {kind.replace('number', 'finite number')}, got {got}"))
+
+
+def _non_finite(plan: dict) -> list[tuple[str, str]]:
+    """Every NaN or infinite float anywhere in the plan (also in fields PLAN.md leaves open)."""
+    out = []
+    stack: list[tuple[str, Any]] = [("", plan)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            out.append((where, f"must be a finite number, got {value!r}"))
+        elif isinstance(value, dict):
+            stack += [(f"{where}.{k}" if where else str(k), v) for k, v in value.items()]
+        elif isinstance(value, list | tuple):
+            stack += [(f"{where}[{i}]", v) for i, v in enumerate(value)]
+    return sorted(out)
 
 
 def schema_problems(plan: Any) -> list[tuple[str, str]]:
@@ -161,4 +182,5 @@ def schema_problems(plan: Any) -> list[tuple[str, str]]:
         out.append(("status", f"must be one of {', '.join(STATUSES)}, got {status!r}"))
     if status in SOLVED_STATUSES and "objective" in plan and plan["objective"] is None:
         out.append(("objective", f"must be a number when status is {status!r}"))
-    return out
+    reported = {key for key, _ in out}
+    return out + [p for p in _non_finite(plan) if p[0] not in reported]

@@ -141,7 +141,7 @@ GOOD = {
     "holdout_residual_ms": [1.0, 2.0],
 }
 BAD_CALIBRATION = [
-    ("{not json", "line 1", "is not valid JSON"),
+    ("{not json", "line 1, column 2", "is not valid JSON"),
     ("[]", "", "must be a JSON object"),
     (json.dumps({**GOOD, "format": "other"}), "format", "must be 'gpuplace-latency-calibration'"),
     (json.dumps({**GOOD, "version": 2}), "version", "must be 1"),
@@ -194,6 +194,12 @@ def test_outputs_never_overwrite_the_latency_inputs(tmp_path):
         "latency", "calibrate", tmp_path / "topology.json", points, "-o", points, "--force"
     )
     assert result.exit_code == 2 and "inputs are never overwritten" in result.stderr
-    (tmp_path / "calibration.json").write_text("{}")
-    solved = run("solve", scenario, "-o", tmp_path / "calibration.json", "--force")
+    calibration = tmp_path / "calibration.json"
+    assert (
+        run("latency", "calibrate", tmp_path / "topology.json", points, "-o", calibration).exit_code
+        == 0
+    )
+    before = calibration.read_bytes()
+    solved = run("solve", scenario, "-o", calibration, "--force")
+    assert calibration.read_bytes() == before
     assert solved.exit_code == 2 and "inputs are never overwritten" in solved.stderr

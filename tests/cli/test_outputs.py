@@ -331,7 +331,7 @@ def test_reading_commands_modify_no_input(inputs, args, monkeypatch, tmp_path):
         (lambda i: ["report", _scenario(i), i / "plan.json", "-o", i.parent], ""),
         (lambda i: ["failures", _scenario(i), i / "plan.json", "-o", i / "sites.csv"], "sites.csv"),
         (lambda i: ["failures", _scenario(i), i / "plan.json", "-o", i / "plan.json"], "plan.json"),
-        (lambda i: ["convert", i / "topology.json", "-o", i / "topology.json"], "INPUT"),
+        (lambda i: ["convert", i / "topology.json", "-o", i / "topology.json"], "is the input"),
     ],
     ids=[
         "solve-onto-scenario",

@@ -124,7 +124,7 @@ def test_cli_text_and_warning(tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "expected"),
-    [("{nope", "invalid JSON"), ('{"schema": "other"}', "schema"), ("[1]", "JSON object")],
+    [("{nope", "not valid JSON"), ('{"schema": "other"}', "schema"), ("[1]", "JSON object")],
 )
 def test_cli_unreadable_plan_exits_2(tmp_path, content, expected):
     a = _write(tmp_path / "a.json", plan_a())

@@ -124,7 +124,7 @@ def test_resume_after_interruption(local_sweep, scenario, tmp_path):
     seen = []
     again = run_sweep(
         scenario,
-        ["constraints.budget=1e5,2e6,5e6", "constraints.max_utilisation=1.0"],
+        ["constraints.budget=1e5,2e6,5e6", "constraints.max_utilisation=1.0,-1"],
         out,
         options=OPTIONS,
         workers=1,
@@ -132,7 +132,7 @@ def test_resume_after_interruption(local_sweep, scenario, tmp_path):
     )
     assert (again.solved, again.reused) == (1, 2)
     assert (out / lost["plan"]).is_file()
-    assert len(seen) == 3
+    assert len(seen) == 6
 
 
 def test_refuses_folder_that_is_not_a_sweep(scenario, tmp_path):

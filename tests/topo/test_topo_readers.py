@@ -11,7 +11,6 @@ import pytest
 
 from gpuplace.errors import InputError
 from gpuplace.topo import read_topology
-from gpuplace.topo.readers import guard
 from support.topo_helpers import FIXTURES, needs_topohub
 
 # --------------------------------------------------------------------------- fixtures by hand
@@ -184,7 +183,7 @@ BAD_JSON = {
     "nan_latency": (
         '{"nodes": [{"id": "a"}, {"id": "b"}], "edges": [{"source": "a", "target": "b", '
         '"latency_ms": NaN}]}',
-        "latency_ms must be a finite number",
+        "line 1, column 94: is not valid JSON: NaN is not a JSON number",
     ),
     "lat_range": (
         json.dumps({"nodes": [{"id": "a", "lat": 91, "lon": 0}], "edges": []}),
@@ -226,7 +225,7 @@ BAD_JSON = {
     "bad_pos": (json.dumps({"nodes": [{"id": "a", "pos": [1]}]}), "pos must be [lon, lat]"),
     "no_nodes": (json.dumps({"nodes": [], "edges": []}), "no nodes"),
     "empty": ("", "not valid JSON"),
-    "deep": ("[" * 100000 + "]" * 100000, "not valid JSON"),
+    "deep": ("[" * 100000 + "]" * 100000, "nested more than 100 levels deep"),
 }
 
 
@@ -318,40 +317,3 @@ def test_missing_file_and_directory(tmp_path):
     folder.mkdir()
     with pytest.raises(InputError, match="not a regular file"):
         read_topology(folder)
-
-
-# --------------------------------------------------------------------------- size guard
-
-
-def test_size_guard_refuses_large_files(tmp_path, monkeypatch):
-    path = tmp_path / "big.json"
-    path.write_text(json.dumps({"nodes": [{"id": i} for i in range(200)], "edges": []}))
-    assert read_topology(path).n_nodes == 200
-    monkeypatch.setenv(guard.ENV_MAX_INPUT_MB, str(1 / 1024))  # 1 KiB
-    assert path.stat().st_size > 1024
-    with pytest.raises(InputError) as info:
-        read_topology(path)
-    assert "larger than the limit" in str(info.value) and guard.ENV_MAX_INPUT_MB in str(info.value)
-    with pytest.raises(InputError):
-        guard.check_size(path)
-
-
-def test_size_guard_default_and_bad_env(tmp_path, monkeypatch):
-    monkeypatch.delenv(guard.ENV_MAX_INPUT_MB, raising=False)
-    assert guard.max_input_bytes() == 64 * 1024 * 1024
-    path = tmp_path / "x.json"
-    path.write_text("{}")
-    assert guard.check_size(path) == 2
-    for bad in ("lots", "-1", "0", "inf"):
-        monkeypatch.setenv(guard.ENV_MAX_INPUT_MB, bad)
-        with pytest.raises(InputError, match=guard.ENV_MAX_INPUT_MB):
-            guard.check_size(path)
-
-
-def test_read_bytes_stops_at_the_limit(tmp_path, monkeypatch):
-    monkeypatch.setenv(guard.ENV_MAX_INPUT_MB, str(1 / 1024))
-    monkeypatch.setattr(guard, "check_size", lambda path: 0)  # a file that lies about its size
-    path = tmp_path / "grows.json"
-    path.write_bytes(b" " * 5000)
-    with pytest.raises(InputError, match="larger than the limit"):
-        guard.read_bytes(path)

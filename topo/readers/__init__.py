@@ -14,7 +14,6 @@ from gpuplace.errors import InputError, Problem
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.gml import read_gml
 from gpuplace.topo.readers.graphml import read_graphml
-from gpuplace.topo.readers.guard import check_size
 from gpuplace.topo.readers.node_link import from_node_link, read_node_link
 from gpuplace.topo.readers.sndlib import read_sndlib
 from gpuplace.topo.readers.topohub_key import PREFIX as TOPOHUB_PREFIX
@@ -47,7 +46,7 @@ def read_topology(path: str | Path) -> Topology:
     ------
     InputError
         For an unknown extension, a missing or oversized file (see
-        :func:`topo.readers.guard.check_size`) or any malformed content.
+        :func:`gpuplace.files_read.check_file`) or any malformed content.
     """
     text = str(path)
     if text.startswith(TOPOHUB_PREFIX):
@@ -69,7 +68,6 @@ def read_topology(path: str | Path) -> Topology:
 __all__ = [
     "READERS",
     "TOPOHUB_PREFIX",
-    "check_size",
     "from_node_link",
     "read_gml",
     "read_graphml",

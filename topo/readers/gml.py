@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from gpuplace.errors import InputError, Problem
+from gpuplace.files_read import read_text
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.assemble import TopologyBuilder
-from gpuplace.topo.readers.guard import read_text
 from gpuplace.topo.readers.zoo import add_zoo_edge, add_zoo_node
 
 _GRAPH_START = re.compile(r"\bgraph\s*\[")

@@ -17,9 +17,9 @@ import defusedxml.ElementTree as SafeElementTree
 from defusedxml import DefusedXmlException
 
 from gpuplace.errors import InputError, Problem
+from gpuplace.files_read import read_bytes
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.assemble import TopologyBuilder
-from gpuplace.topo.readers.guard import read_bytes
 from gpuplace.topo.readers.zoo import add_zoo_edge, add_zoo_node
 
 _TYPES = {

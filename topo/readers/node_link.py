@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from gpuplace.errors import InputError, Problem
+from gpuplace.files_read import read_json
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.assemble import TopologyBuilder, kind_from_type, shown
-from gpuplace.topo.readers.guard import read_text
 
 
 def read_node_link(path: str | Path) -> Topology:
@@ -29,14 +28,7 @@ def read_node_link(path: str | Path) -> Topology:
         When the file is not valid JSON or any node or edge is malformed; the
         problems name the file and ``nodes[i]`` / ``edges[i]`` (0-based).
     """
-    text = read_text(path)
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as error:
-        where = f"line {error.lineno}" if isinstance(error, json.JSONDecodeError) else ""
-        what = error.msg if isinstance(error, json.JSONDecodeError) else "not valid JSON"
-        raise InputError(Problem(str(path), where, f"not valid JSON: {what}")) from None
-    return from_node_link(data, str(path))
+    return from_node_link(read_json(path), str(path))
 
 
 def from_node_link(data: Any, file: str, source: str | None = None) -> Topology:

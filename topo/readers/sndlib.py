@@ -21,9 +21,9 @@ import re
 from pathlib import Path
 
 from gpuplace.errors import InputError, Problem
+from gpuplace.files_read import read_text
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.assemble import TopologyBuilder
-from gpuplace.topo.readers.guard import read_text
 
 _SECTION = re.compile(r"^([A-Z_]+)\s*\($")
 _NODE = re.compile(r"^(\S+)\s*\(\s*(\S+)\s+(\S+)\s*\)$")
