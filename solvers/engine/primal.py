@@ -16,8 +16,9 @@ and is checked against the full model once more before it is kept
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -47,6 +48,7 @@ class Incumbent:
     found_by: str = ""
     rejected: list[tuple[str, dict[str, float]]] = field(default_factory=list)
     history: list[tuple[float, float]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def offer(self, model, values: np.ndarray, by: str, clock: float) -> bool:
         """Keep ``values`` when it satisfies every row and beats the incumbent.
@@ -54,6 +56,10 @@ class Incumbent:
         Integer columns within ``INTEGER_SNAP`` of an integer are snapped to it and
         every column is clipped to its bounds first (solver round-off).
         """
+        with self.lock:
+            return self._offer(model, values, by, clock)
+
+    def _offer(self, model, values: np.ndarray, by: str, clock: float) -> bool:
         values = np.clip(values, model.col_lb, model.col_ub)
         near = model.integer & (np.abs(values - np.rint(values)) <= INTEGER_SNAP)
         values[near] = np.rint(values[near])
@@ -83,6 +89,8 @@ class Primal:
         self.model = structure.model
         self.open_col = sites.open_col
         self.restrictor = Restrictor(structure, sites.open_col)
+        self.col_region = structure.col_region
+        self.is_share = (structure.col_site >= 0) & (structure.col_region >= 0)
         self.params = params
         self.capacity = capacity  # most pool load each site can take (inf: no pool row)
         self.pair_cost: np.ndarray | None = None  # ranks the pairs kept per region
@@ -101,6 +109,8 @@ class Primal:
         np.minimum.at(need, self.share_region, sites.item_weight)
         self.need = np.where(np.isfinite(need), need, 0.0)
         order = np.argsort(self.share_region, kind="stable")
+        self.share_col_sorted = sites.item_col[order]  # model column of each sorted share
+        self.cover_cols = np.zeros(self.model.n_vars, dtype=bool)  # shares the last cover used
         self.by_region = (
             np.searchsorted(self.share_region[order], np.arange(self.n_regions + 1)),
             self.share_site[order],
@@ -137,14 +147,18 @@ class Primal:
         total = float(self.need.sum())
         room = np.where(np.isfinite(self.capacity), self.capacity, total).astype(float)
         ptr, site, ub, weight = self.by_region
+        self.cover_cols = np.zeros(self.model.n_vars, dtype=bool)
         for r in np.argsort(-self.need, kind="stable"):
             sl = slice(ptr[r], ptr[r + 1])
-            s_r, ub_r, w_r = site[sl], ub[sl], weight[sl]
+            s_r, w_r = site[sl], weight[sl]
+            ub_r = ub[sl].copy()
             left = 1.0
-            for _ in range(s_r.size):
-                usable = out[s_r] & (room[s_r] > 1e-12)
+            for _ in range(2 * s_r.size):
+                usable = out[s_r] & (room[s_r] > 1e-12) & (ub_r > 1e-12)
                 if not usable.any():
-                    closed = np.flatnonzero(~out[s_r] & np.isfinite(score[s_r]) & (room[s_r] > 0))
+                    closed = np.flatnonzero(
+                        ~out[s_r] & np.isfinite(score[s_r]) & (room[s_r] > 0) & (ub_r > 1e-12)
+                    )
                     if closed.size == 0:
                         break
                     out[s_r[closed[np.argmin(score[s_r[closed]])]]] = True
@@ -152,8 +166,8 @@ class Primal:
                 k = np.flatnonzero(usable)[np.argmax(room[s_r[usable]])]
                 share = min(left, ub_r[k], room[s_r[k]] / max(w_r[k], 1e-12))
                 room[s_r[k]] -= share * w_r[k]
-                ub_r = ub_r.copy()
                 ub_r[k] -= share
+                self.cover_cols[self.share_col_sorted[ptr[r] + k]] = True
                 left -= share
                 if left <= 1e-9:
                     break
@@ -170,18 +184,51 @@ class Primal:
             fix_open=fix,
             pair_cost=self.pair_cost,
             pairs_per_region=self.pairs_per_region * widen,
-            keep=None if start is None else start > 0,
+            keep=self.cover_cols | (start > 0) if start is not None else self.cover_cols,
         )
         if r is None:
             self.log.append((int(sites.sum()), "infeasible", 0.0))
             return None
+        began = time.perf_counter()
+        if start is None and r.model.integer[self.is_share[r.keep]].any():
+            values = self._round_integer_shares(r, limit_s)
+            if values is not None:
+                self.log.append((int(sites.sum()), "plan (rounded)", time.perf_counter() - began))
+                return r.expand(values, self.model.n_vars)
         warm = None if start is None else r.restrict_values(start)
-        run = run_mip(r.model, self.params, time_limit_s=limit_s, gap=gap, start=warm)
+        left = limit_s - (time.perf_counter() - began)
+        run = run_mip(r.model, self.params, time_limit_s=max(left, 0.1), gap=gap, start=warm)
         outcome = "plan" if run.values is not None else ("infeasible" if run.infeasible else "none")
-        self.log.append((int(sites.sum()), outcome, run.wall_s))
+        self.log.append((int(sites.sum()), outcome, time.perf_counter() - began))
         if run.values is None:
             return None
         return r.expand(run.values, self.model.n_vars)
+
+    def _round_integer_shares(self, r, limit_s: float) -> np.ndarray | None:
+        """Integer shares (single sourcing): the restricted LP, then the MIP where each region
+        may use only its one (then two) largest LP shares: the binary choices HiGHS finds
+        hard become few."""
+        model = r.model
+        relaxed = replace(model, integer=np.zeros(model.n_vars, dtype=bool))
+        began = time.perf_counter()
+        lp = run_mip(relaxed, self.params, time_limit_s=0.4 * limit_s)
+        if lp.values is None:
+            return None
+        share = np.flatnonzero(self.is_share[r.keep])
+        region = self.col_region[r.keep][share]
+        order = share[np.lexsort((-lp.values[share], region))]
+        reg_sorted = self.col_region[r.keep][order]
+        rank = np.arange(order.size) - np.searchsorted(reg_sorted, reg_sorted, side="left")
+        for keep_n in (1, 2):
+            ub = model.col_ub.copy()
+            ub[order[rank >= keep_n]] = 0.0
+            left = limit_s - (time.perf_counter() - began)
+            if left <= 0.1:
+                return None
+            run = run_mip(replace(model, col_ub=ub), self.params, time_limit_s=0.5 * left)
+            if run.values is not None:
+                return run.values
+        return None
 
     def from_open(
         self,

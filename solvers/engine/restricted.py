@@ -101,16 +101,25 @@ class Restrictor:
         rows = _binding_rows(A, model.row_lb, model.row_ub, col_lb, col_ub)
         if rows is None:
             return None
+        # rows scaled to a largest coefficient of 1 and the objective to one of at most 1:
+        # budgets of 1e9 beside shares of 1 otherwise strain HiGHS's tolerances (points are
+        # unchanged; objective values are not used from the restricted model)
+        A = sp.csr_matrix(A[rows])
+        scale = np.abs(A).max(axis=1).toarray().ravel()
+        scale = np.where(scale > 0, scale, 1.0)
+        A = sp.csr_matrix(sp.diags(1.0 / scale) @ A)
+        c = model.c[cols]
+        c_scale = max(float(np.abs(c).max(initial=0.0)), 1e-12)
         sub = LinearModel(
-            A=sp.csr_matrix(A[rows]),
-            row_lb=model.row_lb[rows],
-            row_ub=model.row_ub[rows],
+            A=A,
+            row_lb=model.row_lb[rows] / scale,
+            row_ub=model.row_ub[rows] / scale,
             col_lb=col_lb,
             col_ub=col_ub,
             integer=model.integer[cols],
             step=model.step[cols],
-            c=model.c[cols],
-            c0=model.c0,
+            c=c / c_scale,
+            c0=0.0,
             sense=model.sense,
             var_blocks={},
             con_blocks=(),

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -108,8 +109,9 @@ class EngineRun:
         self.attempts = 0
         self.next_attempt = 1
         self.step_base = 0
-        self.plan_s = 0.0
         self.small = model.A.nnz <= EXACT_NNZ
+        self.pending: Future | None = None
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gpuplace-plan")
         if warm is not None:
             self.inc.offer(model, warm, "first plan", 0.0)
 
@@ -147,7 +149,9 @@ class EngineRun:
         )
         plain = dual.oracle.solve(dual.c).hull  # pool capacities at the plain costs
         capacity = np.where(np.isfinite(sites.pool_extra), sites.pool_extra, np.inf) + plain.max_cap
-        self.dual, self.primal = dual, Primal(structure, sites, self.params, capacity)
+        # on large models plan attempts run beside the steps: one HiGHS thread each
+        plan_params = self.params if self.small else replace(self.params, threads=1)
+        self.dual, self.primal = dual, Primal(structure, sites, plan_params, capacity)
         small = self.small
         span = self.deadline - self.started
         first = self.started + (0.3 if small else FIRST_SHARE) * span
@@ -164,6 +168,12 @@ class EngineRun:
             return self.exact()
         return self.result()
 
+    def finish_attempt(self) -> None:
+        """Wait for a plan attempt still running (it stops at its own time limit)."""
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
+
     def ask_fallback(self) -> None:
         """The caller's construction, when there is no plan yet (it plans even when stopped)."""
         if self.inc.values is None and self.fallback is not None:
@@ -173,39 +183,51 @@ class EngineRun:
                 self.inc.offer(self.model, values, "greedy construction", time.perf_counter())
 
     def ascend(self, until: float, start: DualPoint | None, max_steps: int) -> DualPoint:
-        """Subgradient steps with plan attempts until ``until`` (or the gap closes)."""
-        dual, primal, inc = self.dual, self.primal, self.inc
+        """Subgradient steps with plan attempts until ``until`` (or the gap closes).
 
+        On large models an attempt runs in a helper thread (its HiGHS run in a child
+        process) while the steps go on, so both cores work; on small ones it runs in
+        line, at fixed steps, so that a run is repeatable.
+        """
+        dual, primal, inc = self.dual, self.primal, self.inc
         span = self.deadline - self.started
 
-        def on_point(it: int, point: DualPoint) -> float | None:
-            now = time.perf_counter()
-            spent = now - self.started
-            step = self.step_base + it
-            if step < self.next_attempt or self.stop():
-                return None
-            if step == 1 and inc.values is not None:
-                self.next_attempt = EVERY  # the first point's sites rarely beat a plan in hand
-                return None
-            if not self.small and self.plan_s > LARGE_PLAN_SHARE * spent:
-                return None  # large models: plan attempts take at most this share of the time
-            # attempts at fixed steps (deterministic), further apart as they accumulate
-            self.attempts += 1
-            self.next_attempt = step + max(EVERY, self.attempts)
-            began = time.perf_counter()
-            n_open = int(point.sites.open_sites.sum())
-            if inc.values is not None and n_open > 2 * int(primal.open_of(inc.values).sum()) + 10:
-                return None  # far from a good plan and costly to solve
+        def attempt(point: DualPoint, spent: float, limit: float) -> None:
             primal.pair_cost = _pair_cost(dual, point)
             primal.from_open(
                 point.sites.open_sites,
                 _score(point),
                 inc,
-                limit_s=max(0.2, min(0.25 * (self.deadline - now), ATTEMPT_SHARE * span)),
+                limit_s=limit,
                 gap=self.params.gap / 4,
                 clock=spent,
             )
-            self.plan_s += time.perf_counter() - began
+
+        def on_point(it: int, point: DualPoint) -> float | None:
+            now = time.perf_counter()
+            spent = now - self.started
+            step = self.step_base + it
+            if self.pending is not None:
+                if not self.pending.done():
+                    return inc.value if np.isfinite(inc.value) else None
+                self.pending.result()
+                self.pending = None
+            if step < self.next_attempt or self.stop():
+                return inc.value if np.isfinite(inc.value) else None
+            if step == 1 and inc.values is not None:
+                self.next_attempt = EVERY  # the first point's sites rarely beat a plan in hand
+                return None
+            # attempts at fixed steps (deterministic), further apart as they accumulate
+            self.attempts += 1
+            self.next_attempt = step + max(EVERY, self.attempts)
+            n_open = int(point.sites.open_sites.sum())
+            if inc.values is not None and n_open > 2 * int(primal.open_of(inc.values).sum()) + 10:
+                return None  # far from a good plan and costly to solve
+            limit = max(0.2, min(0.25 * (self.deadline - now), ATTEMPT_SHARE * span, until - now))
+            if self.small:
+                attempt(point, spent, limit)
+            else:
+                self.pending = self.pool.submit(attempt, point, spent, limit)
             return inc.value if np.isfinite(inc.value) else None
 
         ascent = dual.ascend(
@@ -218,6 +240,7 @@ class EngineRun:
             on_point=on_point,
         )
         self.step_base += ascent.iterations
+        self.finish_attempt()
         best = ascent.best if start is None or ascent.best.value > start.value else start
         self.bound_min = max(self.bound_min, best.value)
         self.notes.append(
@@ -309,6 +332,7 @@ class EngineRun:
     fallback: Callable[[], np.ndarray | None] | None = None
 
     def result(self) -> EngineResult:
+        self.pool.shutdown(wait=True)
         if not self.infeasible:
             self.ask_fallback()  # stopped early (a cancel, the deadline) without a plan of its own
         inc = self.inc
