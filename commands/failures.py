@@ -57,6 +57,9 @@ def _print_text(impacts, guarantee, mode: str, top: int) -> None:
     if mode == "resolve":
         table.add_column("repair cost", justify="right")
         table.add_column("repair")
+    serving = any(i.slo_attainment for i in impacts)
+    if serving:
+        table.add_column("lowest SLO attainment")
     for impact in shown:
         row = [
             impact.kind,
@@ -75,6 +78,9 @@ def _print_text(impacts, guarantee, mode: str, top: int) -> None:
                 for t, n in counts.items()
             )
             row += [_fmt(impact.repair_cost, ",.0f"), added or (impact.repair_status or "-")]
+        if serving:
+            worst = sorted(impact.slo_attainment.items(), key=lambda kv: (kv[1], kv[0]))
+            row.append(", ".join(f"{k} {v:.0%}" for k, v in worst[:3]) or "-")
         table.add_row(*row)
     console.print(table)
     if len(shown) < len(impacts):

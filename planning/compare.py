@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gpuplace.planning.plans import as_float, gpu_totals, primary_sites, site_gpus
+from gpuplace.planning.serving_kpis import TIER_LABELS, serving_metrics
 from gpuplace.solvers.plan import Plan
 
 # (metric key, label) in table order.
@@ -46,8 +47,10 @@ class Comparison:
         One short name per plan, in input order (the first is the baseline).
     metrics : dict
         Metric key -> value per plan. Keys are those of :data:`KPI_ROWS`, then
-        ``gpus.<TYPE>`` per GPU type, then ``agreement`` (share of regions
-        whose primary site equals the baseline's).
+        ``gpus.<TYPE>`` per GPU type, then with serving models
+        ``model.<MODEL>.<TIER>.<figure>`` and ``replicas.<MODEL>``
+        (:func:`planning.serving_kpis.serving_metrics`), then ``agreement``
+        (share of regions whose primary site equals the baseline's).
     site_presence : list of dict
         ``{"site": id, "in": [labels]}`` for sites listed by some plans but not all.
     gpu_deltas : list of dict
@@ -144,6 +147,9 @@ def compare_plans(plans: Sequence[Plan], labels: Sequence[str] | None = None) ->
     totals = [gpu_totals(p) for p in plans]
     for gpu_type in sorted({t for total in totals for t in total}):
         metrics[f"gpus.{gpu_type}"] = [total.get(gpu_type, 0) for total in totals]
+    serving = [serving_metrics(p) for p in plans]
+    for key in sorted({k for figures in serving for k in figures}):
+        metrics[key] = [figures.get(key) for figures in serving]
 
     primaries = [primary_sites(p) for p in plans]
     regions = sorted({r for prim in primaries for r in prim})
@@ -204,6 +210,11 @@ def metric_label(key: str) -> str:
         return f"GPUs {key[5:]}"
     if key == "agreement":
         return "same primary site as first"
+    if key.startswith("model."):
+        model_tier, _, figure = key[len("model.") :].rpartition(".")
+        return f"{model_tier.replace('.', ' / ')}: {TIER_LABELS.get(figure, figure)}"
+    if key.startswith("replicas."):
+        return f"replicas {key[len('replicas.') :]}"
     return key
 
 
@@ -213,8 +224,12 @@ def format_value(key: str, value: Any) -> str:
         return "-"
     if isinstance(value, str):
         return value
-    if key in {"served_fraction", "max_link_utilisation", "agreement"}:
+    if key in {"served_fraction", "max_link_utilisation", "agreement"} or key.endswith(
+        (".served_fraction", ".far_share")
+    ):
         return f"{value:.1%}"
+    if key.endswith("_ms"):
+        return f"{value:.1f}"
     if key == "gap":
         return f"{value:.2%}"
     if key in {"wall_s", "mean_rtt_ms", "p95_rtt_ms"}:

@@ -23,6 +23,7 @@ from gpuplace.resilience.impact import (
     redundancy_guarantee,
 )
 from gpuplace.resilience.plan_arrays import plan_arrays
+from gpuplace.resilience.serving_failures import analyse_serving_case, serving_failure_context
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.plan import Plan
 
@@ -142,6 +143,8 @@ def analyse_failures(
     -------
     list[FailureImpact]
         Sorted by impact: unserved demand, then repair cost, then regions affected.
+        With serving models each holds ``slo_attainment`` per model and tier
+        (:mod:`gpuplace.resilience.serving_failures`).
 
     Raises
     ------
@@ -155,7 +158,12 @@ def analyse_failures(
     cases = failure_cases(
         instance, arrays.open_sites, sites=sites, links=links, srlg=srlg, srlg_source=srlg_source
     )
-    context = failure_context(instance, arrays, mode, solver, params, failover)
-    func = functools.partial(analyse_case, context)
+    if instance.serving is not None:
+        served = plan.arrays(instance)
+        context = serving_failure_context(instance, served, mode, solver, params, failover)
+        func = functools.partial(analyse_serving_case, context)
+    else:
+        context = failure_context(instance, arrays, mode, solver, params, failover)
+        func = functools.partial(analyse_case, context)
     impacts = _run(func, cases, mode=mode, scheduler=scheduler, workers=workers, progress=progress)
     return sorted(impacts, key=_impact_order)

@@ -30,6 +30,13 @@ CSV_COLUMNS = (
 )
 
 
+def slo_text(impact: FailureImpact, limit: int = 3) -> str:
+    """The lowest SLO attainments of a case, worst first (``model/tier 47%, ...``); "" without."""
+    worst = sorted(impact.slo_attainment.items(), key=lambda item: (item[1], item[0]))
+    text = ", ".join(f"{key} {value:.0%}" for key, value in worst[:limit])
+    return text + (", ..." if len(worst) > limit else "")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -66,13 +73,22 @@ def impact_row(impact: FailureImpact) -> dict[str, str]:
         "repair_new_sites": ";".join(impact.repair_new_sites),
         "repair_gpus": gpus,
     }
+    if impact.slo_attainment:
+        values["slo_attainment"] = ";".join(
+            f"{key}:{value:.6g}" for key, value in impact.slo_attainment.items()
+        )
     return {key: _cell(value) for key, value in values.items()}
 
 
 def failures_csv(impacts: Sequence[FailureImpact]) -> str:
-    """CSV with one row per failure case, worst first (columns :data:`CSV_COLUMNS`)."""
+    """CSV with one row per failure case, worst first (columns :data:`CSV_COLUMNS`).
+
+    With serving models a last column ``slo_attainment`` holds ``model/tier:fraction``
+    pairs, ``;``-separated.
+    """
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    columns = CSV_COLUMNS + (("slo_attainment",) if any(i.slo_attainment for i in impacts) else ())
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for impact in impacts:
         writer.writerow(impact_row(impact))
@@ -124,6 +140,7 @@ def failures_section(
     from gpuplace.planning.report.index import ReportSection
 
     total = guarantee.demand_total
+    serving = any(i.slo_attainment for i in impacts)
     rows = []
     for impact in impacts[:top]:
         cells = [
@@ -138,6 +155,8 @@ def failures_section(
         ]
         if mode == "resolve":
             cells.append("-" if impact.repair_cost is None else f"{impact.repair_cost:,.0f}")
+        if serving:
+            cells.append(html.escape(slo_text(impact)) or "-")
         rows.append(
             "<tr>"
             + "".join(
@@ -158,6 +177,8 @@ def failures_section(
     ]
     if mode == "resolve":
         headers.append("repair cost")
+    if serving:
+        headers.append("lowest SLO attainment")
     breaking = sum(1 for i in impacts if i.unserved_demand > 0)
     body = (
         f"<p>{len(impacts)} failure cases ({mode}); {breaking} leave demand unserved after "

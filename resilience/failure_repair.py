@@ -6,7 +6,9 @@ the plan's GPUs installed as existing ones:
 - ``site_existing_gpus`` = the plan's GPUs (existing + new), zero at a failed site,
   which is closed;
 - sites the plan opened cost no fixed cost again;
-- failed links are removed, candidate pairs recomputed on the remaining topology;
+- failed links are removed, candidate pairs recomputed on the remaining topology
+  (with serving models, the (item, site, deployment) triples and their operating
+  points too);
 - ``budget`` is dropped (it bounds the original build, not the repair),
   ``allow_unserved`` and ``survive_site_failure`` are off, and the objective is
   pure cost, so the optimum is the cost of GPUs to add plus sites to open.
@@ -25,6 +27,7 @@ import numpy as np
 from gpuplace.resilience.failure_cases import FailureCase
 from gpuplace.resilience.plan_arrays import PlanArrays
 from gpuplace.scenario.instance import Instance, Objective, SiteStatus
+from gpuplace.scenario.serving_pairs import expand_pairs
 from gpuplace.solvers.api import solve
 from gpuplace.solvers.reachable import reachable_pairs
 from gpuplace.topo.graph import Topology
@@ -61,6 +64,10 @@ def repair_instance(
         existing[s] = 0
         status[s] = int(SiteStatus.CLOSED)
     pairs = reachable_pairs(instance, topology=topology)
+    region, site, rtt, pair_serving = pairs.region, pairs.site, pairs.rtt_ms, None
+    if instance.serving is not None:
+        base, pair_serving = expand_pairs(instance.serving, region, site, rtt, instance.n_regions)
+        region, site, rtt = region[base], site[base], rtt[base]
     constraints = dataclasses.replace(
         instance.constraints,
         budget=None,
@@ -74,9 +81,10 @@ def repair_instance(
         site_existing_gpus=existing,
         site_status=status,
         site_fixed_cost=fixed,
-        pair_region=pairs.region,
-        pair_site=pairs.site,
-        pair_rtt_ms=pairs.rtt_ms,
+        pair_region=region,
+        pair_site=site,
+        pair_rtt_ms=rtt,
+        pair_serving=pair_serving,
         constraints=constraints,
         objective=Objective(kind="cost", latency_weight=0.0),
     )

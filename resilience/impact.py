@@ -57,10 +57,14 @@ class FailureImpact:
     repair_cost: float | None = None
     repair_gpus: dict[str, dict[str, int]] = field(default_factory=dict)
     repair_new_sites: tuple[str, ...] = ()
+    # serving models: per "model/tier", the share of its demand still served within its SLO
+    slo_attainment: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict."""
+        """Plain JSON-ready dict (``slo_attainment`` only with serving models)."""
         data = asdict(self)
+        if not self.slo_attainment:
+            del data["slo_attainment"]
         data["failed"] = list(self.failed)
         data["affected_regions"] = list(self.affected_regions)
         data["unserved_regions"] = list(self.unserved_regions)
@@ -95,6 +99,12 @@ class RedundancyGuarantee:
         return data
 
 
+def _item_names(instance: Instance) -> list[str]:
+    if instance.serving is None:
+        return list(instance.region_ids)
+    return [instance.serving.item_label(k, instance.region_ids) for k in range(instance.n_items)]
+
+
 def redundancy_guarantee(instance: Instance, plan: Plan) -> RedundancyGuarantee:
     """What ``redundancy = k`` buys: demand still served after losing any single site.
 
@@ -110,9 +120,9 @@ def redundancy_guarantee(instance: Instance, plan: Plan) -> RedundancyGuarantee:
     RedundancyGuarantee
     """
     arrays = plan_arrays(instance, plan)
-    demand = instance.region_demand
+    demand = instance.item_demand
     served = arrays.served(demand)
-    max_share = arrays.share.max(axis=1) if instance.n_sites else np.zeros(instance.n_regions)
+    max_share = arrays.share.max(axis=1) if instance.n_sites else np.zeros(instance.n_items)
     k = int(instance.constraints.redundancy)
     return RedundancyGuarantee(
         k=k,
@@ -120,5 +130,5 @@ def redundancy_guarantee(instance: Instance, plan: Plan) -> RedundancyGuarantee:
         served_demand=float(served.sum()),
         guaranteed_demand=float(np.maximum(served - demand * max_share, 0.0).sum()),
         promised_fraction=1.0 - 1.0 / k if k >= 1 else 0.0,
-        max_share={r: float(m) for r, m in zip(instance.region_ids, max_share, strict=True)},
+        max_share={r: float(m) for r, m in zip(_item_names(instance), max_share, strict=True)},
     )

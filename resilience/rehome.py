@@ -5,9 +5,13 @@ demand-weighted RTT::
 
     max  sum_p D_r(p) x_p
     s.t. sum_{p in r} x_p <= 1                        for every region r
-         sum_{p at s} D_r(p) x_p <= cap_s             for every site s
+         sum_{p at s} w_p x_p <= cap_s                for every site s
          sum_p D_r(p) gbps_r(p) A[p, l] x_p <= cap_l   for every directed link l (optional)
          0 <= x_p <= 1
+
+with ``w_p = D_r(p)`` (capacity in demand units) unless the caller gives the
+load of each pair (serving models: "regions" are demand items, "sites" are
+pools of one deployment at one site and ``w_p = D_k / thr_p`` replicas).
 
 :func:`failover_shortfall` is the failover LP: :func:`rehome` after the loss of
 one site, at 100 % utilisation within the failover SLA, link capacities off.
@@ -92,6 +96,7 @@ def rehome(
     link_capacity_gbps: np.ndarray | None = None,
     gbps_per_unit: np.ndarray | None = None,
     min_rtt: bool = True,
+    load: np.ndarray | None = None,
 ) -> RehomeResult:
     """The re-home LP: serve the most demand, then at the lowest demand-weighted RTT.
 
@@ -110,6 +115,8 @@ def rehome(
         Bandwidth per demand unit of each region [R].
     min_rtt : bool
         Second stage: among the max-served answers, minimise demand-weighted RTT.
+    load : numpy.ndarray, optional
+        Capacity one pair takes per unit of share [len(pairs)] (default: its demand).
 
     Returns
     -------
@@ -129,9 +136,10 @@ def rehome(
     used = pairs.subset(keep) if not keep.all() else pairs
     n = len(used)
     d = demand[used.region]
+    w = d if load is None else np.asarray(load, dtype=float)[keep]
     cols = np.arange(n)
     region_rows = csr_matrix((np.ones(n), (used.region, cols)), shape=(n_regions, n))
-    site_rows = csr_matrix((d, (used.site, cols)), shape=(n_sites, n))
+    site_rows = csr_matrix((w, (used.site, cols)), shape=(n_sites, n))
     blocks = [region_rows, site_rows]
     lower = [np.full(n_regions, -np.inf), np.full(n_sites, -np.inf)]
     upper = [np.ones(n_regions), np.asarray(capacity, dtype=float)]

@@ -14,6 +14,7 @@ from gpuplace.planning.report.geojson import geojson_layers
 from gpuplace.planning.report.index import ReportSection, index_html
 from gpuplace.planning.report.maps import build_map
 from gpuplace.planning.report.plots import MEASURED_PLOT, PLOTS, measured_plot
+from gpuplace.planning.report.serving import model_layers, serving_section
 from gpuplace.planning.report.tables import assignments_csv, links_csv, sites_csv
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.plan import Plan
@@ -91,7 +92,9 @@ def build_report(
     tiles : str or None
         Background tiles of the map (folium name), None for none.
     extra_sections : sequence of ReportSection
-        Sections added to ``index.html`` after the plots, with their files.
+        Sections added to ``index.html`` after the plots, with their files. A plan
+        of serving models adds its own ("Models and SLO tiers": per model and tier
+        figures and the TTFT plot), and a map layer per model.
 
     Returns
     -------
@@ -104,6 +107,8 @@ def build_report(
         written, or another run wrote it first (:func:`gpuplace.files.folder_output`).
     """
     check_folder_output(out_dir, force=force)
+    serving = serving_section(plan)
+    extra_sections = [*extra_sections, *([serving] if serving is not None else [])]
     section_files = _section_files(extra_sections)
     warnings = []
     sha = plan.scenario.sha256
@@ -118,7 +123,10 @@ def build_report(
 
     data = report_data(instance, plan)
     layers = geojson_layers(data)
-    contents: dict[str, bytes] = {MAP_FILE: build_map(data, tiles=tiles).encode("utf-8")}
+    per_model = model_layers(data, plan)
+    contents: dict[str, bytes] = {
+        MAP_FILE: build_map(data, tiles=tiles, extra_layers=per_model).encode("utf-8")
+    }
     downloads = [(MAP_FILE, "interactive map (opens offline; background tiles need a network)")]
     for name, collection in layers.items():
         file = f"{name}.geojson"

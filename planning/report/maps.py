@@ -108,7 +108,12 @@ def _edge_style(edge: EdgeRecord, util_scale) -> tuple[str, float, float]:
     return util_scale(edge.utilisation), 2.0 + 4.0 * min(edge.utilisation, 1.0), 0.9
 
 
-def build_map(data: ReportData, *, tiles: str | None = "OpenStreetMap") -> str:
+def build_map(
+    data: ReportData,
+    *,
+    tiles: str | None = "OpenStreetMap",
+    extra_layers: Sequence[Callable[[Callable, Callable], folium.FeatureGroup]] = (),
+) -> str:
     """The plan on a map, as a complete standalone HTML document.
 
     Parameters
@@ -118,6 +123,10 @@ def build_map(data: ReportData, *, tiles: str | None = "OpenStreetMap") -> str:
     tiles : str or None
         A folium tile set name (e.g. ``"OpenStreetMap"``, ``"CartoDB positron"``)
         drawn as background when reachable, or None for no background.
+    extra_layers : sequence of callables
+        Each is called as ``make(pos, line)`` with the map's
+        coordinate helpers (``pos(lat, lon)``, ``line(lat1, lon1, lat2, lon2)``)
+        and returns a ``folium.FeatureGroup`` added to the layer control.
 
     Returns
     -------
@@ -274,6 +283,8 @@ def build_map(data: ReportData, *, tiles: str | None = "OpenStreetMap") -> str:
     # Added bottom-up so that sites are drawn on top; the control lists them the same way.
     for name in reversed(LAYER_NAMES):
         layers[name].add_to(fmap)
+    for make in extra_layers:
+        make(pos, line).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
 
     root = fmap.get_root()

@@ -1,0 +1,90 @@
+"""Key figures per model and SLO tier of a plan for serving models (from the plan alone).
+
+For each (model, tier) a plan serves or leaves unserved:
+
+- ``served_fraction``: output tokens/s served over served + unserved;
+- ``served_tokens_s``: output tokens/s served;
+- ``mean_ttft_ms`` / ``p95_ttft_ms``: demand-weighted predicted TTFT (network + compute);
+- ``ttft_target_ms``: the tier's target;
+- ``min_ttft_headroom_ms``: the smallest target - predicted TTFT over its assignments;
+- ``far_share``: share of the served demand whose network RTT takes more than a
+  quarter of the TTFT target (served far from its users).
+
+And per model, ``replicas``: replicas held by the deployments that serve it.
+A plan without serving fields has none of these.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from gpuplace.planning.plans import as_float
+from gpuplace.solvers.kpis import weighted_mean, weighted_percentile
+from gpuplace.solvers.plan import Plan
+
+__all__ = ["FAR_FRACTION", "TIER_LABELS", "TIER_METRICS", "serving_metrics", "tier_rows"]
+
+TIER_LABELS = {
+    "served_fraction": "served fraction",
+    "served_tokens_s": "served tokens/s",
+    "mean_ttft_ms": "mean TTFT (ms)",
+    "p95_ttft_ms": "p95 TTFT (ms)",
+    "ttft_target_ms": "TTFT target (ms)",
+    "min_ttft_headroom_ms": "least TTFT headroom (ms)",
+    "far_share": "served far (RTT > 1/4 of target)",
+}
+TIER_METRICS = tuple(TIER_LABELS)
+# an assignment is "far" when the network takes more than this fraction of the TTFT target
+FAR_FRACTION = 0.25
+
+
+def tier_rows(plan: Plan) -> dict[tuple[str, str], dict[str, float | None]]:
+    """Per (model, tier): the figures of the module docstring."""
+    served: dict[tuple[str, str], list[tuple[float, float, float, float]]] = defaultdict(list)
+    unserved: dict[tuple[str, str], float] = defaultdict(float)
+    for a in plan.assignments:
+        if a.model is None or a.tier is None or a.ttft_ms is None:
+            continue
+        target = as_float(a.ttft_target_ms) or 0.0
+        served[(a.model, a.tier)].append(
+            (as_float(a.demand) or 0.0, float(a.ttft_ms), target, as_float(a.rtt_ms) or 0.0)
+        )
+    for u in plan.unserved:
+        if u.model is not None and u.tier is not None:
+            unserved[(u.model, u.tier)] += as_float(u.demand) or 0.0
+    out = {}
+    for key in sorted(set(served) | set(unserved)):
+        rows = np.array(served.get(key, []), dtype=float).reshape(-1, 4)
+        demand, ttft, target, rtt = rows.T
+        total = float(demand.sum()) + unserved.get(key, 0.0)
+        far = float(demand[rtt > FAR_FRACTION * target].sum())
+        out[key] = {
+            "served_fraction": float(demand.sum()) / total if total > 0 else None,
+            "served_tokens_s": float(demand.sum()),
+            "mean_ttft_ms": weighted_mean(ttft, demand),
+            "p95_ttft_ms": weighted_percentile(ttft, demand, 0.95),
+            "ttft_target_ms": float(target.max()) if target.size else None,
+            "min_ttft_headroom_ms": float((target - ttft).min()) if ttft.size else None,
+            "far_share": far / float(demand.sum()) if demand.sum() > 0 else None,
+        }
+    return out
+
+
+def serving_metrics(plan: Plan) -> dict[str, float | None]:
+    """Flat figures ``model.<model>.<tier>.<figure>`` and ``replicas.<model>`` (empty without serving)."""
+    out: dict[str, float | None] = {}
+    for (model, tier), figures in tier_rows(plan).items():
+        for name in TIER_METRICS:
+            out[f"model.{model}.{tier}.{name}"] = figures[name]
+    model_of = {a.deployment: a.model for a in plan.assignments if a.deployment is not None}
+    replicas: dict[str, float] = defaultdict(float)
+    for site in plan.sites:
+        for deployment, count in (site.replicas or {}).items():
+            model = model_of.get(deployment)
+            if model is not None:
+                replicas[model] += float(count)
+    for model in sorted(replicas):
+        out[f"replicas.{model}"] = replicas[model]
+    return out
