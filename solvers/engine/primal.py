@@ -230,6 +230,19 @@ class Primal:
                 return run.values
         return None
 
+    def fill_pools(self, values: np.ndarray, limit_s: float) -> np.ndarray | None:
+        """``values`` with its open sites and shares kept and pool columns (whole GPUs)
+        chosen by the restricted model under every row; None when no choice fits."""
+        sites = values[self.open_col] > 0.5
+        r = self.restrictor.restrict(sites, fix_open=True, keep=values > 0)
+        if r is None:
+            return None
+        lb, ub = r.model.col_lb.copy(), r.model.col_ub.copy()
+        share = self.is_share[r.keep]
+        lb[share] = ub[share] = np.clip(values[r.keep][share], lb[share], ub[share])
+        run = run_mip(replace(r.model, col_lb=lb, col_ub=ub), self.params, time_limit_s=limit_s)
+        return None if run.values is None else r.expand(run.values, self.model.n_vars)
+
     def from_open(
         self,
         open_sites: np.ndarray,

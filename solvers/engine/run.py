@@ -40,14 +40,16 @@ import numpy as np
 
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.engine.dual import LE, DualPoint, LagrangianDual
+from gpuplace.solvers.engine.facility import facility_problem
 from gpuplace.solvers.engine.mip import run_mip
 from gpuplace.solvers.engine.oracle import SiteOracle
 from gpuplace.solvers.engine.pool_hull import MAX_POOL_COLUMNS, vertices
 from gpuplace.solvers.engine.primal import Incumbent, Primal
 from gpuplace.solvers.engine.site_model import site_model
 from gpuplace.solvers.engine.structure import structure_of
+from gpuplace.solvers.fast import pmedian, radius
 from gpuplace.solvers.model.builder import LinearModel
-from gpuplace.solvers.result import SolveParameters
+from gpuplace.solvers.result import SolveParameters, Status
 
 __all__ = ["EngineResult", "EngineRun", "run_engine"]
 
@@ -124,9 +126,11 @@ class EngineRun:
         sites = site_model(structure, self.instance.n_sites)
         dual = None
         if sites.usable and int(np.diff(sites.z_start).max(initial=0)) <= MAX_POOL_COLUMNS:
-            candidate = LagrangianDual(
-                self.model, structure, sites, SiteOracle(sites, vertices(sites))
-            )
+            vx = vertices(sites)
+            core = facility_problem(structure, sites, vx, self.instance.n_regions)
+            if core is not None:
+                return self.facility(structure, sites, *core)
+            candidate = LagrangianDual(self.model, structure, sites, SiteOracle(sites, vx))
             if candidate.bounded:
                 dual = candidate
         if dual is None:
@@ -166,6 +170,42 @@ class EngineRun:
         self.improve(best)
         if small and not self.stop():
             return self.exact()
+        return self.result()
+
+    def facility(self, structure, sites, problem, share_cols) -> EngineResult:
+        """An uncapacitated facility-location core: p-median or radius methods, proven."""
+        left = max(0.5, self.deadline - time.perf_counter())
+        if pmedian.applies(problem):
+            self.notes.append("auto: p-median branch-and-bound (uncapacitated, at most p sites)")
+            found = pmedian.solve(
+                problem, time_limit_s=left, gap=self.params.gap, seed=self.params.seed
+            )
+        else:
+            found = None
+        if found is None:
+            self.notes.append("auto: facility location, radius formulation (uncapacitated)")
+            left = max(0.5, self.deadline - time.perf_counter())
+            found = radius.solve(
+                problem,
+                time_limit_s=left,
+                gap=self.params.gap,
+                threads=self.params.threads,
+                seed=self.params.seed,
+                cancel=self.params.cancel,
+            )
+        self.notes.extend(found.notes)
+        if found.share is None:
+            self.infeasible = found.status == Status.INFEASIBLE
+            return self.result()
+        values = np.zeros(self.model.n_vars)
+        values[sites.open_col] = found.open_sites.astype(float)
+        values[share_cols] = found.share
+        primal = Primal(structure, sites, self.params, np.full(sites.n_sites, np.inf))
+        full = primal.fill_pools(values, max(0.5, self.deadline - time.perf_counter()))
+        if full is not None:
+            self.inc.offer(self.model, full, "facility-location method", time.perf_counter())
+        if found.bound is not None:
+            self.bound_min = max(self.bound_min, float(found.bound))
         return self.result()
 
     def finish_attempt(self) -> None:
