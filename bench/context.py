@@ -26,6 +26,7 @@ class Context:
     memo: dict = field(default_factory=dict)
     sizes: tuple[int, ...] | None = None  # growth: region counts to run (default GROWTH_SIZES)
     instances: frozenset[str] | None = None  # OR-Library: names to run (default all)
+    rows: tuple[str, ...] | None = None  # feature matrix: rows to run (default all)
 
     def pick(self, names):
         """The OR-Library instances selected by ``--instances`` (all by default)."""
@@ -41,6 +42,18 @@ class Context:
             if not result.get("ok"):
                 self.log(f"    failed: {result.get('error')}")
         return self.memo[key]
+
+
+def world_scenario(ctx: Context, regions: int) -> Path:
+    """The cached ``gpuplace datasets build world --regions N --seed S`` output (built once)."""
+    folder = ctx.cache / f"world-{regions}-seed{ctx.seed}"
+    toml = folder / "scenario.toml"
+    if not toml.exists():
+        from gpuplace.datasets.world import build_world
+
+        ctx.log(f"  building world scenario with {regions} regions")
+        build_world(regions, ctx.seed, folder, force=True)
+    return toml
 
 
 def _num(value) -> float | None:

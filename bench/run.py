@@ -1,4 +1,4 @@
-"""``python -m bench.run --out BENCHMARKS.md [--only world,growth,...] [--quick]``.
+"""``python -m bench.run --out BENCHMARKS.md [--only world,growth,...] [--quick] [--rows ...]``.
 
 Runs each target (``bench.targets.TARGETS``), writes ``bench/results/<target>.csv``
 (or ``--results DIR``) and rewrites that target's section of the markdown file,
@@ -17,6 +17,7 @@ from pathlib import Path
 from bench import machine
 from bench.report import begin_marker, end_marker, markdown_table, update_sections, write_csv
 from bench.targets import TARGETS, Context
+from bench.variants import ROWS
 
 REPO = Path(__file__).resolve().parents[1]
 ORDER = ("summary",) + tuple(TARGETS)
@@ -42,15 +43,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", default=str(REPO / "bench" / "results"), help="CSV folder")
     parser.add_argument("--cache", default=str(REPO / "bench" / ".cache"), help="generated data")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--sizes", default="", help="growth: comma-separated region counts")
+    parser.add_argument(
+        "--sizes",
+        default="",
+        help="growth: comma-separated region counts; feature_matrix: N[,M] regions "
+        "(main rows, survivability)",
+    )
     parser.add_argument(
         "--instances", default="", help="OR-Library: comma-separated names (capa-8000, pmed7, ...)"
+    )
+    parser.add_argument(
+        "--rows", default="", help="feature_matrix: comma-separated rows (base, links, ...)"
     )
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in names if n not in TARGETS]
     if unknown:
         parser.error(f"unknown target(s) {', '.join(unknown)}; known: {', '.join(TARGETS)}")
+    rows = [v.strip() for v in args.rows.split(",") if v.strip()]
+    unknown = [r for r in rows if r not in ROWS]
+    if unknown:
+        parser.error(f"unknown row(s) {', '.join(unknown)}; known: {', '.join(ROWS)}")
     command = "python -m bench.run " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
     )
@@ -61,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         threads=args.threads,
         sizes=tuple(int(v) for v in args.sizes.split(",") if v.strip()) or None,
         instances=frozenset(v.strip() for v in args.instances.split(",") if v.strip()) or None,
+        rows=tuple(rows) or None,
     )
     ctx.cache.mkdir(parents=True, exist_ok=True)
     out, results = Path(args.out), Path(args.results)

@@ -13,7 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.context import FAST, Context, _money, _verdict, compare
+from bench.context import FAST, Context, _money, _verdict, compare, world_scenario
+from bench.feature_matrix import target_feature_matrix
 from bench.jobs import REPO
 from bench.report import fmt_gap, fmt_ratio, fmt_s, markdown_table
 from bench.targets_orlib import target_capabc, target_cflp, target_pmed
@@ -21,18 +22,6 @@ from bench.targets_orlib import target_capabc, target_cflp, target_pmed
 __all__ = ["TARGETS", "Context"]
 
 GROWTH_SIZES = (500, 1000, 2000, 5000, 10000)
-
-
-def world_scenario(ctx: Context, regions: int) -> Path:
-    """The cached world scenario with ``regions`` regions (built once)."""
-    folder = ctx.cache / f"world-{regions}-seed{ctx.seed}"
-    toml = folder / "scenario.toml"
-    if not toml.exists():
-        from gpuplace.datasets.world import build_world
-
-        ctx.log(f"  building world scenario with {regions} regions")
-        build_world(regions, ctx.seed, folder, force=True)
-    return toml
 
 
 def _placement_job(
@@ -315,4 +304,5 @@ TARGETS = {
     "cflp": target_cflp,
     "capabc": target_capabc,
     "pmed": target_pmed,
+    "feature_matrix": target_feature_matrix,
 }
