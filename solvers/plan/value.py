@@ -25,6 +25,7 @@ from gpuplace.errors import InputError, Problem
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.plan.arrays import PlanArrays, plan_arrays
 from gpuplace.solvers.plan.checks import optional_problems
+from gpuplace.solvers.plan.frames import PlanFrames
 from gpuplace.solvers.planio import plan_json, read_plan, write_plan
 from gpuplace.solvers.result import Status
 from gpuplace.solvers.verify.schema import PLAN_SCHEMA, schema_problems
@@ -198,7 +199,7 @@ _KNOWN = {
 
 
 @dataclass(frozen=True, kw_only=True)
-class Plan:
+class Plan(PlanFrames):
     """A plan (PLAN.md): the answer to a scenario, with or without decisions.
 
     ``status`` is optimal or feasible when the plan holds decisions
@@ -209,7 +210,8 @@ class Plan:
 
     Read with :meth:`read` or :meth:`from_json`, built with
     :func:`solvers.plan.build.make_plan`; ``plan.arrays(instance)`` gives the
-    decisions as arrays aligned with the instance.
+    decisions as arrays aligned with the instance, ``plan.sites_frame()`` and
+    the other :class:`~solvers.plan.frames.PlanFrames` methods give DataFrames.
     """
 
     scenario: ScenarioRef
