@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test test-slow fuzz bench lint format browser clean
+.PHONY: demo test test-slow test-dist fuzz bench lint format browser docs dist clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,28 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[all,bench]"
 	$(BIN)/python -m bench.run --out BENCHMARKS.md
+
+# The documentation site (mkdocs.yml) into out/site; runs the notebook. The package is the
+# repository root, so the API reference reads it through a link named gpuplace in a
+# temporary folder outside the repository.
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[all,docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	@src=$$(mktemp -d) && ln -s "$(CURDIR)" "$$src/gpuplace" && \
+	GPUPLACE_DOCS_SRC="$$src" NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --quiet; \
+	status=$$?; rm -rf "$$src"; exit $$status
+
+# The wheel and the sdist into out/dist.
+dist: $(STAMP)
+	rm -rf out/dist
+	$(BIN)/python -m build --outdir out/dist .
+
+# Build both, install the wheel into a fresh venv and run the tour's first command there.
+test-dist: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow tests/test_wheel.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ import importlib
 
 import typer
 
+import gpuplace
 from gpuplace.commands.shutdown import install_exit_handler
 
 __all__ = ["COMMAND_MODULES", "app", "run"]
@@ -21,6 +22,22 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"gpuplace {gpuplace.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Network-topology and GPU-placement optimiser."""
+
 
 # Each module in commands/ registers its own command(s).
 COMMAND_MODULES = (
