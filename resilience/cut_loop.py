@@ -52,6 +52,9 @@ from gpuplace.solvers.result import Solution, SolveParameters, Status, gap_of, s
 __all__ = ["CutLoop", "CutLoopOptions", "RoundLog", "without_flag"]
 
 _SOLVED = (Status.OPTIMAL, Status.FEASIBLE)
+LP_ROUND_NNZ = 500_000  # LP rounds only on models up to this many nonzeros
+LP_ROUNDS_LEFT = 0.5  # LP rounds stop once less than this share of the time is left
+FIRST_ROUNDS_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -210,9 +213,11 @@ class CutLoop:
         rows = self.rows
         for _ in range(self.options.lp_rounds):
             tic = time.perf_counter()
-            if self.deadline - tic < 0.2 * self.params.time_limit_s or self.cancelled():
+            if self.deadline - tic < LP_ROUNDS_LEFT * self.params.time_limit_s or self.cancelled():
                 break
             model = build_model(self.base, extra_pieces=rows.pieces())
+            if model.A.nnz > LP_ROUND_NNZ:
+                break  # a large LP takes the time the engine's rounds need
             lp = _lp_relaxation(model, self.deadline - tic)
             if lp is None:
                 break
@@ -282,7 +287,11 @@ class CutLoop:
     def _solve_round(self, gap: float, hint: Solution | None) -> tuple[Solution, RoundLog]:
         """Solve the MIP with the rows so far; the answer and its log entry."""
         remaining = self.deadline - time.perf_counter()
-        params = dataclasses.replace(self.params, time_limit_s=max(1.0, remaining), gap=gap)
+        # until a plan survives, a round keeps half the time for the rounds its cuts call for
+        share = 1.0 if self.best is not None else FIRST_ROUNDS_SHARE
+        params = dataclasses.replace(
+            self.params, time_limit_s=max(1.0, share * remaining), gap=gap
+        )
         pieces = self.rows.pieces()
         solution = solve(self.base, self.solver, params, hint, extra_pieces=pieces)
         self.last = solution

@@ -40,6 +40,8 @@ __all__ = ["POOL_NNZ_KEEP", "POOL_NNZ_MAX", "LoopRows", "RowOptions"]
 
 # The whole a-priori pool goes into the model up to this many GPU coefficients.
 POOL_NNZ_MAX = 200_000
+# Σ |K|² over the distinct failover neighbourhoods above which the closure pool is not built
+APRIORI_MAX = 2_000_000
 
 # The pool kept for separation: at most this many GPU coefficients, smallest site sets first
 # (closures of wide neighbourhoods are many, large and weak).
@@ -79,6 +81,8 @@ class LoopRows:
         Which a-priori rows to use.
     """
 
+    apriori_skipped = False
+
     def __init__(self, instance: Instance, pairs: ReachablePairs, options: RowOptions) -> None:
         self.instance = instance
         self.pairs = pairs
@@ -96,12 +100,17 @@ class LoopRows:
     def _add_apriori(self, options: RowOptions) -> None:
         """A-priori rows: the closure pool, min-open rows, spread rows of every closure."""
         instance, pairs, usable = self.instance, self.pairs, self.usable
-        if options.apriori:
+        distinct = {h for h in self.hoods if h}
+        # the pool holds |K| cuts of |K| - 1 sites for every distinct neighbourhood K: beyond a
+        # size it costs more to build than it helps (large neighbourhoods give weak cuts)
+        apriori = options.apriori and sum(len(h) ** 2 for h in distinct) <= APRIORI_MAX
+        self.apriori_skipped = options.apriori and not apriori
+        if apriori:
             self.pool = _bounded(closure_cuts(instance, pairs, usable), instance.n_types)
         if options.min_open:
             per_region = has_unserved(instance)
             self.opens = min_open_rows(instance, pairs, usable, per_region=per_region)
-        if options.apriori:
+        if apriori:
             self._add_spread(closures(instance, pairs, usable))
         pool_size = sum(len(sites) for _, sites in self.pool) * instance.n_types
         in_model = options.pool_in_model

@@ -89,6 +89,7 @@ class Primal:
         self.model = structure.model
         self.open_col = sites.open_col
         self.restrictor = Restrictor(structure, sites.open_col)
+        self.open_rows = _open_covering_rows(structure, sites)
         self.col_region = structure.col_region
         self.is_share = (structure.col_site >= 0) & (structure.col_region >= 0)
         self.params = params
@@ -138,7 +139,23 @@ class Primal:
             order = np.lexsort((score[cand_site], self.share_region[cand]))
             first = np.unique(self.share_region[cand][order], return_index=True)[1]
             out[cand_site[order][first]] = True
+        out = self._open_rows_cover(out, score)
         return self._capacity_cover(out, score)
+
+    def _open_rows_cover(self, out: np.ndarray, score: np.ndarray) -> np.ndarray:
+        """Grow ``out`` until every row ``Σ_{s in S} a_s open_s >= b`` (a > 0) of the model holds
+        (e.g. two open sites in each failover neighbourhood): best-scored sites first."""
+        for sites, coef, need in self.open_rows:
+            have = float(coef[out[sites]].sum())
+            if have >= need - 1e-9:
+                continue
+            closed = np.flatnonzero(~out[sites] & np.isfinite(score[sites]))
+            for k in closed[np.argsort(score[sites[closed]], kind="stable")]:
+                out[sites[k]] = True
+                have += float(coef[k])
+                if have >= need - 1e-9:
+                    break
+        return out
 
     def _capacity_cover(self, out: np.ndarray, score: np.ndarray) -> np.ndarray:
         """Grow ``out`` until a greedy assignment fits every region's demand in the capacity of
@@ -307,3 +324,22 @@ class Primal:
         if values is None:
             return False
         return inc.offer(self.model, values, "neighbourhood search", clock)
+
+
+def _open_covering_rows(structure: Structure, sites: SiteModel):
+    """Rows over ``open`` columns only, all coefficients positive, with a positive lower
+    bound: (site indices, coefficients, bound) each."""
+    model = structure.model
+    site_of_open = np.full(model.n_vars, -1, dtype=np.int64)
+    site_of_open[sites.open_col] = np.arange(sites.open_col.size)
+    A = model.A.tocsr()
+    out = []
+    for row in np.concatenate([structure.coupling_rows, sites.demoted_rows]):
+        lo = model.row_lb[row]
+        if not np.isfinite(lo) or lo <= 0:
+            continue
+        cols = A.indices[A.indptr[row] : A.indptr[row + 1]]
+        vals = A.data[A.indptr[row] : A.indptr[row + 1]]
+        if cols.size and np.all(site_of_open[cols] >= 0) and np.all(vals > 0):
+            out.append((site_of_open[cols], vals, float(lo)))
+    return out
