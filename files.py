@@ -28,6 +28,7 @@ import json
 import os
 import secrets
 import shutil
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,17 @@ def _temp_file(target: Path, data: bytes) -> Path:
     return temp
 
 
+def _check_target(target: Path) -> None:
+    """Refuse to replace anything but a regular file (``-o /dev/null`` would replace the device)."""
+    try:
+        mode = os.lstat(target).st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise InputError(Problem(os.fspath(target), "", f"cannot write: exists and is {kind}"))
+
+
 def write_files(contents: Mapping[PathLike, bytes | str]) -> list[Path]:
     """Write several files that belong together (text as UTF-8), all or none.
 
@@ -135,9 +147,12 @@ def write_files(contents: Mapping[PathLike, bytes | str]) -> list[Path]:
     Raises
     ------
     InputError
-        "<path>: cannot write: <reason>" for a location that cannot be written.
+        "<path>: cannot write: <reason>" for a location that cannot be written,
+        and for an existing folder, device, FIFO or socket (never replaced).
     """
     targets = [Path(path) for path in contents]
+    for target in targets:
+        _check_target(target)
     payloads = [v.encode("utf-8") if isinstance(v, str) else bytes(v) for v in contents.values()]
     created: list[Path] = []
     temps: list[Path] = []

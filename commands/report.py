@@ -40,8 +40,11 @@ def register(app: typer.Typer) -> None:
         """Write an HTML map, GeoJSON, CSV tables, PNG plots and index.html into DIR."""
         from gpuplace.planning.plans import load_plan
         from gpuplace.planning.report import build_report
+        from gpuplace.planning.report.maps import check_tiles
         from gpuplace.scenario import load_instance, parse_set_options
 
+        tile_set = None if tiles.strip().lower() in {"", "none"} else tiles
+        check_tiles(tile_set)
         instance = load_instance(scenario, parse_set_options(set_))
         refuse_inputs(out_dir, [*instance.input_files, plan], folder=True)
         loaded = load_plan(plan)
@@ -57,7 +60,7 @@ def register(app: typer.Typer) -> None:
             loaded,
             out_dir,
             force=force,
-            tiles=None if tiles.strip().lower() in {"", "none"} else tiles,
+            tiles=tile_set,
             extra_sections=sections,
         )
         for warning in result.warnings:

@@ -8,8 +8,6 @@ first plan, the baseline.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from typing import Any
 from gpuplace.planning.plans import as_float, gpu_totals, primary_sites, site_gpus
 from gpuplace.planning.serving_kpis import TIER_LABELS, serving_metrics
 from gpuplace.solvers.plan import Plan
+from gpuplace.untrusted import csv_text
 
 # (metric key, label) in table order.
 KPI_ROWS: tuple[tuple[str, str], ...] = (
@@ -225,7 +224,7 @@ def format_value(key: str, value: Any) -> str:
     if isinstance(value, str):
         return value
     if key in {"served_fraction", "max_link_utilisation", "agreement"} or key.endswith(
-        (".served_fraction", ".far_share")
+        ".served_fraction"
     ):
         return f"{value:.1%}"
     if key.endswith("_ms"):
@@ -258,10 +257,9 @@ def comparison_rows(comparison: Comparison) -> list[list[Any]]:
 
 
 def comparison_csv(comparison: Comparison) -> str:
-    """The comparison as CSV: columns ``section,key,<plan labels...>``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["section", "key", *comparison.labels])
-    for row in comparison_rows(comparison):
-        writer.writerow(["" if v is None else v for v in row])
-    return buffer.getvalue()
+    """The comparison as CSV: columns ``section,key,<plan labels...>``.
+
+    Cells a spreadsheet would run as formulas are neutralised (:func:`gpuplace.untrusted.csv_cell`).
+    """
+    rows = (["" if v is None else v for v in row] for row in comparison_rows(comparison))
+    return csv_text(["section", "key", *comparison.labels], rows)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import signal
 import threading
@@ -36,27 +37,53 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ignore SIGINT while a local cluster starts its worker processes, then restore it.
+def _quiet_worker_processes() -> str:
+    """The start method for local workers, so that Ctrl-C at the terminal never reaches them.
 
-    The workers inherit the ignored signal: a terminal's Ctrl-C, which reaches the
-    whole process group, stops only this process, which then stops the cluster, so
-    workers never print tracebacks of their own. A Ctrl-C during the start (a
-    few seconds) is ignored.
+    A terminal's Ctrl-C goes to the whole process group: Dask's worker processes
+    would each print a traceback. They are forked from multiprocessing's fork
+    server, started here (once per process, in a few milliseconds) with SIGINT
+    ignored, which every worker inherits; this process keeps its own Ctrl-C
+    handling throughout and stops the cluster. Without a fork server (Windows)
+    the workers are spawned as before.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers belong to the main thread
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    from multiprocessing import forkserver
+
+    forkserver.set_forkserver_preload([])  # the workers import what they need themselves
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    return "forkserver"
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[list[int]]:
+    """Hold a Ctrl-C that arrives while the block runs; the yielded list records it.
+
+    A cluster interrupted while it starts is left half made (and distributed's
+    exit handler then fails on it); started whole, it is stopped in order.
+    """
+    caught: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if main else signal.SIG_IGN
+    if previous is signal.SIG_IGN:
+        yield caught
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
-        yield
+        yield caught
     finally:
         signal.signal(signal.SIGINT, previous)
 
 
 def _connect(scheduler: str | None, workers: int | None, n_items: int):
     """(client, cluster or None) for an address / scheduler file, or a new local cluster."""
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -73,7 +100,9 @@ def _connect(scheduler: str | None, workers: int | None, n_items: int):
             ) from None
         return client, None
     n_workers = max(1, min(workers or default_workers(), n_items))
-    with _sigint_ignored():
+    method = _quiet_worker_processes()
+    config = dask.config.set({"distributed.worker.multiprocessing-method": method})
+    with config, _sigint_held() as interrupted:
         cluster = LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,
@@ -86,6 +115,11 @@ def _connect(scheduler: str | None, workers: int | None, n_items: int):
             silence_logs=logging.CRITICAL,  # task errors come back as results
         )
         client = Client(cluster)
+    if interrupted:  # now that the cluster is whole: stop it, then honour the Ctrl-C
+        with contextlib.suppress(Exception):
+            client.close()
+            cluster.close()
+        raise KeyboardInterrupt
     return client, cluster
 
 

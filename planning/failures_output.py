@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 from collections.abc import Sequence
 from typing import Any
 
 from gpuplace.planning.failures import FailureImpact, RedundancyGuarantee
+from gpuplace.untrusted import csv_text
 
 CSV_COLUMNS = (
     "kind",
@@ -86,13 +85,9 @@ def failures_csv(impacts: Sequence[FailureImpact]) -> str:
     With serving models a last column ``slo_attainment`` holds ``model/tier:fraction``
     pairs, ``;``-separated.
     """
-    buffer = io.StringIO()
     columns = CSV_COLUMNS + (("slo_attainment",) if any(i.slo_attainment for i in impacts) else ())
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for impact in impacts:
-        writer.writerow(impact_row(impact))
-    return buffer.getvalue()
+    rows = ({**dict.fromkeys(columns, ""), **impact_row(impact)} for impact in impacts)
+    return csv_text(columns, ([row[c] for c in columns] for row in rows))
 
 
 def failures_dict(

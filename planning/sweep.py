@@ -59,6 +59,7 @@ from gpuplace.planning.sweep_outputs import (
 )
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.result import SolveParameters
+from gpuplace.untrusted import terminal_text
 
 RESULTS = "results.csv"
 
@@ -366,7 +367,8 @@ def run_sweep(
         rows = writer.write_results()
         front = mark_front(rows, axes)
         write_text(target / "pareto.csv", pareto_csv(rows, vary_keys, axes, front))
-        title = f"{base_instance.name}: {len(rows)} cases, {int(front.sum())} Pareto-optimal"
+        name = terminal_text(base_instance.name, keep_newlines=False)
+        title = f"{name}: {len(rows)} cases, {int(front.sum())} Pareto-optimal"
         write_bytes(target / "pareto.png", pareto_png(rows, axes, front, title))
     return SweepResult(
         out_dir=target,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Mapping, Sequence
@@ -16,6 +15,7 @@ from gpuplace.errors import InputError, Problem
 from gpuplace.planning.pareto import pareto_front
 from gpuplace.planning.plans import as_float
 from gpuplace.planning.sweep_case import ERROR, RESULT_COLUMNS
+from gpuplace.untrusted import csv_text
 
 PARETO_OPTION = "--pareto"
 NUMERIC_COLUMNS = (
@@ -50,14 +50,13 @@ def result_columns(vary_keys: Sequence[str]) -> list[str]:
 
 
 def results_csv(rows: Sequence[Mapping[str, Any]], vary_keys: Sequence[str]) -> str:
-    """``results.csv`` text: one row per case, empty cells for missing values."""
-    buffer = io.StringIO()
+    """``results.csv`` text: one row per case, empty cells for missing values.
+
+    Formula-like cells are neutralised (:func:`gpuplace.untrusted.csv_cell`).
+    """
     columns = result_columns(vary_keys)
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: "" if row.get(c) is None else row.get(c) for c in columns})
-    return buffer.getvalue()
+    cells = ([("" if row.get(c) is None else row.get(c)) for c in columns] for row in rows)
+    return csv_text(columns, cells)
 
 
 def _default_sense(column: str, objective_kind: str) -> str:
@@ -140,17 +139,14 @@ def pareto_csv(
     front: np.ndarray,
 ) -> str:
     """``pareto.csv``: every case with the two axis values and ``pareto`` true/false."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     names = [a.column for a in axes]
     columns = ["case", *vary_keys, "status"]
-    writer.writerow([*columns, *[f"x:{names[0]}", f"y:{names[1]}"], "pareto"])
-    points = pareto_points(rows, axes)
-    for row, point, marked in zip(rows, points, front, strict=True):
+    out = []
+    for row, point, marked in zip(rows, pareto_points(rows, axes), front, strict=True):
         cells = ["" if row.get(c) is None else row.get(c) for c in columns]
         values = ["" if math.isnan(v) else v for v in point]
-        writer.writerow([*cells, *values, bool(marked)])
-    return buffer.getvalue()
+        out.append([*cells, *values, bool(marked)])
+    return csv_text([*columns, f"x:{names[0]}", f"y:{names[1]}", "pareto"], out)
 
 
 def pareto_png(

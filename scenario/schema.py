@@ -62,6 +62,22 @@ class Key:
 
 POSITIVE = _at_least(0.0, strict=True)
 NON_NEGATIVE = _at_least(0.0)
+# Money and quantities stay where the solvers compute exactly: 0, or 1e-6 to 1e12
+# (the same range as in the tables, SCENARIO.md "Numbers").
+MIN_MAGNITUDE, MAX_MAGNITUDE = 1e-6, 1e12
+
+
+def _amount(value: Any) -> str | None:
+    low = NON_NEGATIVE(value)
+    if low is not None:
+        return low
+    if value != 0 and not MIN_MAGNITUDE <= value <= MAX_MAGNITUDE:
+        return (
+            f"is outside the numeric range the solvers handle exactly (0, or "
+            f"{MIN_MAGNITUDE:g} to {MAX_MAGNITUDE:g}), got {value!r}"
+        )
+    return None
+
 
 SCHEMA: dict[str, dict[str, Key]] = {
     "": {"name": Key("str", required=True), "description": Key("str")},
@@ -75,7 +91,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "regions": {
         "file": Key("str", required=True),
         "access_route_factor": Key("number", rule=POSITIVE),
-        "gbps_per_unit": Key("number", rule=NON_NEGATIVE),
+        "gbps_per_unit": Key("number", rule=_amount),
     },
     "gpus": {"file": Key("str", required=True)},
     # serving models (SCENARIO.md, "Serving models"): all five or none
@@ -92,7 +108,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "sla_margin_percentile": Key("number", rule=_between(0.0, 100.0, True, True)),
     },
     "constraints": {
-        "budget": Key("number", rule=NON_NEGATIVE),
+        "budget": Key("number", rule=_amount),
         "max_sites": Key("int", rule=NON_NEGATIVE),
         "min_sites": Key("int", rule=NON_NEGATIVE),
         "min_gpus_per_site": Key("int", rule=NON_NEGATIVE),
@@ -104,12 +120,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "link_capacity": Key("bool"),
         "sovereignty": Key("bool"),
         "allow_unserved": Key("bool"),
-        "unserved_penalty": Key("number", rule=NON_NEGATIVE),
+        "unserved_penalty": Key("number", rule=_amount),
         "custom": Key("custom"),
     },
     "objective": {
         "kind": Key("str", rule=_one_of("cost", "latency", "served")),
-        "latency_weight": Key("number", rule=NON_NEGATIVE),
+        "latency_weight": Key("number", rule=_amount),
     },
     "solver": {
         "name": Key("str"),

@@ -198,7 +198,7 @@ def test_an_unwritable_location_is_an_input_error(tmp_path):
         files.make_folder(blocker)
     tmp_dir = tmp_path / "folder"
     tmp_dir.mkdir()
-    with pytest.raises(InputError, match="folder: cannot write: Is a directory"):
+    with pytest.raises(InputError, match="folder: cannot write: exists and is a folder"):
         files.write_text(tmp_dir, "a folder where the file should be")
     assert everything(tmp_path) == ["folder", "plan.json"]
 

@@ -12,7 +12,7 @@ from gpuplace.files import check_folder_output, folder_output, write_bytes
 from gpuplace.planning.report.data import report_data
 from gpuplace.planning.report.geojson import geojson_layers
 from gpuplace.planning.report.index import ReportSection, index_html
-from gpuplace.planning.report.maps import build_map
+from gpuplace.planning.report.maps import MAX_LINKS_DRAWN, build_map, check_tiles, drawn_edges
 from gpuplace.planning.report.plots import MEASURED_PLOT, PLOTS, measured_plot
 from gpuplace.planning.report.serving import model_layers, serving_section
 from gpuplace.planning.report.tables import assignments_csv, links_csv, sites_csv
@@ -107,6 +107,7 @@ def build_report(
         written, or another run wrote it first (:func:`gpuplace.files.folder_output`).
     """
     check_folder_output(out_dir, force=force)
+    check_tiles(tiles)
     serving = serving_section(plan)
     extra_sections = [*extra_sections, *([serving] if serving is not None else [])]
     section_files = _section_files(extra_sections)
@@ -122,6 +123,12 @@ def build_report(
         warnings.append(f"sites of the plan not in the scenario (not drawn): {', '.join(unknown)}")
 
     data = report_data(instance, plan)
+    hidden = drawn_edges(data)[1]
+    if hidden:
+        warnings.append(
+            f"the map leaves out the {hidden} links the plan does not use (the topology has "
+            f"more than {MAX_LINKS_DRAWN}); every link the plan loads is drawn"
+        )
     layers = geojson_layers(data)
     per_model = model_layers(data, plan)
     contents: dict[str, bytes] = {

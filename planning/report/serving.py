@@ -77,7 +77,7 @@ def ttft_plot(plan: Plan) -> bytes:
 def _cell(value: float | None, key: str) -> str:
     if value is None:
         return "-"
-    if key in ("served_fraction", "far_share"):
+    if key == "served_fraction":
         return f"{value:.1%}"
     return f"{value:,.1f}"
 

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
 from gpuplace.planning.report.data import ReportData
+from gpuplace.untrusted import csv_text
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
-    return buffer.getvalue()
+    """CSV text; formula-like cells neutralised (:func:`gpuplace.untrusted.csv_cell`)."""
+    return csv_text(header, (["" if value is None else value for value in row] for row in rows))
 
 
 def sites_csv(data: ReportData) -> str:

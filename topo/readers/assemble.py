@@ -14,6 +14,7 @@ import numpy as np
 
 from gpuplace.errors import InputError, Problem
 from gpuplace.topo.graph import Topology
+from gpuplace.untrusted import parse_number
 
 MAX_PROBLEMS = 50
 
@@ -57,6 +58,11 @@ def _id_text(value: Any) -> str | None:
     return None
 
 
+# Largest link values accepted: no link is slower or longer, and sums of them stay
+# far from overflow (a latency of 1e308 made every path through the link infinite).
+LINK_LIMITS = {"latency_ms": 1e6, "distance_km": 1e7, "capacity_gbps": 1e12}
+
+
 class TopologyBuilder:
     """Collects node and edge records, validates them and builds the topology.
 
@@ -89,9 +95,11 @@ class TopologyBuilder:
         if isinstance(value, bool):
             self.problem(where, f"{field} must be a number, got {value!r}")
             return math.nan
-        try:
-            number = float(value)
+        try:  # text: ASCII decimal or scientific notation only (not 1_2, nor other digits)
+            number = parse_number(value.strip()) if isinstance(value, str) else float(value)
         except (TypeError, ValueError, OverflowError):
+            number = None
+        if number is None:
             self.problem(where, f"{field} must be a number, got {shown(value)}")
             return math.nan
         if math.isnan(number) or (math.isinf(number) and not allow_inf):
@@ -172,6 +180,12 @@ class TopologyBuilder:
             number = self.number(value, where, field, allow_inf=field == "capacity_gbps")
             if number < 0:
                 self.problem(where, f"{field} must not be negative, got {number:g}")
+                number = math.nan
+            elif LINK_LIMITS[field] < number < math.inf:
+                self.problem(
+                    where,
+                    f"{field} {number:g} is above the largest accepted, {LINK_LIMITS[field]:g}",
+                )
                 number = math.nan
             values.append(number)
         if math.isnan(values[2]):

@@ -8,7 +8,6 @@ Zoo and networkx write: ``<key>`` declarations with defaults, ``<node>``,
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -21,6 +20,7 @@ from gpuplace.files_read import read_bytes
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.assemble import TopologyBuilder
 from gpuplace.topo.readers.zoo import add_zoo_edge, add_zoo_node
+from gpuplace.untrusted import parse_number
 
 _TYPES = {
     "int": int,
@@ -136,11 +136,12 @@ def _convert(text: str | None, kind: Any, builder: TopologyBuilder, where: str, 
         return None
     if kind == "bool":
         return text.lower() in ("true", "1")
-    try:
-        value = kind(float(text)) if kind is int and "." in text else kind(text)
-    except (ValueError, OverflowError):
+    number = parse_number(text)  # ASCII decimal or scientific notation only
+    if number is None:
         builder.problem(where, f"{name} must be a number, got {text[:40]!r}")
         return None
-    if isinstance(value, float) and math.isnan(value):
+    try:
+        return int(number) if kind is int else number
+    except OverflowError:
+        builder.problem(where, f"{name} must be a finite number, got {text[:40]!r}")
         return None
-    return value
