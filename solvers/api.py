@@ -10,6 +10,7 @@ from typing import Any
 from gpuplace.errors import InputError, Problem
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.backends.base import Backend
+from gpuplace.solvers.backends.cpsat_engine import make_backend
 from gpuplace.solvers.backends.registry import BACKENDS
 from gpuplace.solvers.backends.solution import empty_solution
 from gpuplace.solvers.diagnose import diagnose, explain_infeasible
@@ -123,7 +124,8 @@ def solve(
         )
     # The time limit covers the whole call: the backend gets what model building left.
     left_s = max(0.0, params.time_limit_s - (time.perf_counter() - started))
-    solution = cls().solve(model, instance, replace(params, time_limit_s=left_s), warm_start)
+    backend = make_backend(cls)
+    solution = backend.solve(model, instance, replace(params, time_limit_s=left_s), warm_start)
     if solution.status == Status.INFEASIBLE and not params.cancel.cancelled:
         left_s = params.time_limit_s - (time.perf_counter() - started)
         why = explain_infeasible(

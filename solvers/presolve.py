@@ -19,8 +19,9 @@ member the merged region's shares, so the verifier sees a plan of the
 original instance with the same objective.
 
 Not applied (the instance is returned unchanged) with single sourcing,
-unserved demand, site-failure survival or custom constraints, whose rows may
-treat regions individually.
+unserved demand, site-failure survival, custom constraints, serving tables
+(demand per model and tier) or a registered family other than the built-ins (:func:`~gpuplace.solvers.constraints.registry.extension_families`),
+whose rows may treat regions individually.
 """
 
 from __future__ import annotations
@@ -30,8 +31,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.constraints.registry import extension_families
+from gpuplace.solvers.model.builder import LinearModel
 
 RTT_TOL_MS = 1e-9
+# Variable blocks of the placement model itself; a model with any other block (rows of
+# extra pieces, failover variables) is not the model of the instance alone.
+CORE_BLOCKS = frozenset({"open", "gpus", "share", "unserved"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,7 +62,26 @@ class Aggregation:
 def applicable(instance: Instance) -> bool:
     """Whether region aggregation is exact for this instance (see module docstring)."""
     con = instance.constraints
-    return not (con.single_sourcing or con.allow_unserved or con.survive_site_failure or con.custom)
+    if con.single_sourcing or con.allow_unserved or con.survive_site_failure or con.custom:
+        return False
+    if instance.serving is not None:  # demand items per model and tier, not per region
+        return False
+    return not extension_families(instance)
+
+
+def model_applicable(model: LinearModel, instance: Instance) -> bool:
+    """Whether ``model`` may be replaced by the model of the aggregated instance.
+
+    True when aggregation is exact for the instance (:func:`applicable`) and the
+    model is the instance's own (core variable blocks only, no extra pieces), so
+    that rebuilding it from the reduced instance loses no row.
+    """
+    return (
+        instance.n_regions > 1
+        and set(model.var_blocks) <= CORE_BLOCKS
+        and not model.meta.get("extra_families")
+        and applicable(instance)
+    )
 
 
 def _signatures(instance: Instance) -> np.ndarray:
@@ -160,6 +185,59 @@ def disaggregate_shares(aggregation: Aggregation, reduced_share: np.ndarray) -> 
     return np.asarray(reduced_share, dtype=float)[aggregation.pair_map]
 
 
+def aggregate_shares(aggregation: Aggregation, share: np.ndarray) -> np.ndarray:
+    """Per reduced pair: the demand-weighted mean of its members' shares (a plan maps to a plan)."""
+    inst = aggregation.original
+    weight = inst.region_demand[inst.pair_region] * np.asarray(share, dtype=float)
+    n_red = aggregation.reduced.n_pairs
+    total = np.bincount(aggregation.pair_map, weights=weight, minlength=n_red)
+    demand = aggregation.reduced.region_demand[aggregation.reduced.pair_region]
+    return np.divide(total, demand, out=np.zeros(n_red), where=demand > 0)
+
+
+def lift_values(
+    aggregation: Aggregation, model: LinearModel, reduced_model: LinearModel, values: np.ndarray
+) -> np.ndarray:
+    """A value vector of ``model`` (the original) from one of ``reduced_model``."""
+    return _map_values(aggregation, reduced_model, model, values, lift=True)
+
+
+def reduce_values(
+    aggregation: Aggregation, model: LinearModel, reduced_model: LinearModel, values: np.ndarray
+) -> np.ndarray:
+    """A value vector of ``reduced_model`` from one of ``model`` (e.g. a warm start)."""
+    return _map_values(aggregation, model, reduced_model, values, lift=False)
+
+
+def _map_values(
+    aggregation: Aggregation,
+    source: LinearModel,
+    target: LinearModel,
+    values: np.ndarray,
+    lift: bool,
+) -> np.ndarray:
+    out = np.zeros(target.n_vars)
+    for name in ("open", "gpus"):
+        out[target.var_blocks[name].start : target.var_blocks[name].stop] = source.values(
+            values, name
+        )
+    share = source.values(values, "share")
+    out[target.var_blocks["share"].start : target.var_blocks["share"].stop] = (
+        disaggregate_shares(aggregation, share) if lift else aggregate_shares(aggregation, share)
+    )
+    if "unserved" in target.var_blocks:
+        unserved = source.values(values, "unserved")
+        if lift:
+            unserved = disaggregate_unserved(aggregation, unserved)
+        else:
+            unserved = np.bincount(
+                aggregation.group, weights=unserved, minlength=aggregation.reduced.n_regions
+            )
+        b = target.var_blocks["unserved"]
+        out[b.start : b.stop] = unserved
+    return out
+
+
 def disaggregate_unserved(aggregation: Aggregation, reduced_unserved: np.ndarray) -> np.ndarray:
     """Unserved demand split over members in proportion to their demand."""
     inst = aggregation.original
@@ -171,3 +249,17 @@ def disaggregate_unserved(aggregation: Aggregation, reduced_unserved: np.ndarray
         where=group_demand > 0,
     )
     return frac[aggregation.group] * inst.region_demand
+
+
+__all__ = [
+    "CORE_BLOCKS",
+    "Aggregation",
+    "aggregate",
+    "aggregate_shares",
+    "applicable",
+    "disaggregate_shares",
+    "disaggregate_unserved",
+    "lift_values",
+    "model_applicable",
+    "reduce_values",
+]

@@ -11,4 +11,3 @@
 
 Importing this package loads no backend.
 """
-

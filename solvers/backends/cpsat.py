@@ -5,7 +5,14 @@ every plan CP-SAT returns is feasible for the real model) are in
 :mod:`solvers.backends.cpsat_translate`. The reported objective is recomputed
 in float from the returned decisions, never taken from CP-SAT.
 
-Warm starts are passed as hints.
+Presolve and start: the model of the instance with its interchangeable regions
+merged is solved where that is exact (:mod:`solvers.backends.prepared`). Built
+with an engine start (``solvers.solve`` does: :mod:`solvers.backends.cpsat_engine`),
+the engine runs on it first for a share of the time and its plan (or the
+caller's warm start) becomes CP-SAT's hint and its proven bound the lower end
+of CP-SAT's objective domain (:mod:`solvers.backends.cpsat_start`); the better
+plan and the tighter bound of the two are returned. Without one, a greedy plan
+(or the caller's warm start) is the hint.
 
 Threads and determinism: ``threads`` sets ``num_workers``. One worker with a
 fixed ``random_seed`` repeats its plan; with several workers the portfolio's
@@ -32,8 +39,13 @@ from dataclasses import replace
 import numpy as np
 
 from gpuplace.solvers.backends.base import Backend, Run
-from gpuplace.solvers.backends.cpsat_translate import TranslationStopped, translate
-from gpuplace.solvers.backends.solution import warm_start_vector
+from gpuplace.solvers.backends.cpsat_start import EngineStart, StartFn, better_bound, hint
+from gpuplace.solvers.backends.cpsat_translate import (
+    TranslationStopped,
+    restrict_objective,
+    translate,
+)
+from gpuplace.solvers.backends.prepared import Prepared, prepare
 from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.model.builder import LinearModel
 from gpuplace.solvers.result import Solution, SolveParameters, Status
@@ -66,6 +78,10 @@ class CpSatBackend(Backend):
     proves_bound = True
     deterministic = False  # with threads > 1; see the module docstring
 
+    def __init__(self, engine: StartFn | None = None) -> None:
+        # the engine's plan and bound, run first (None: a greedy start, no bound)
+        self.engine = engine
+
     @classmethod
     def is_available(cls) -> bool:
         try:
@@ -83,22 +99,24 @@ class CpSatBackend(Backend):
     def _solve(self, run: Run) -> Solution:
         from ortools.sat.python import cp_model
 
-        q = run.model.meta.get("share_quanta")
+        prepared = prepare(run, start=self.engine is None)
+        model = prepared.model
+        q = model.meta.get("share_quanta")
         if q:
             run.notes.append(f"CP-SAT share resolution 1/{q}")
+        engine = EngineStart(None, None) if self.engine is None else self.engine(run, prepared)
         try:
-            tr = translate(run.model, stop=run.should_stop)
+            tr = translate(model, stop=run.should_stop)
         except ValueError as error:
             run.notes.append(f"cpsat cannot translate the model: {error}")
             return run.solution(None, Status.NO_SOLUTION)
         except TranslationStopped:
             run.notes.append(f"CP-SAT translation stopped by the {run.stop_reason()}")
-            return run.fallback()
-        if run.warm is not None:
-            hint = warm_start_vector(run.model, run.instance, run.warm) / tr.step
-            tr.model.proto.solution_hint.vars.extend(tr.z.tolist())
-            tr.model.proto.solution_hint.values.extend(np.rint(hint).astype(np.int64).tolist())
-            run.note_warm_start()
+            return _finish(run, prepared, engine, None, None)
+        start = engine.values if engine.values is not None else prepared.start
+        if start is not None:
+            hint(tr, start)
+        restricted = engine.bound is not None and restrict_objective(tr, model, engine.bound)
         solver = _solver(replace(run.params, time_limit_s=run.remaining_s(floor_s=0.01)))
         codes: list = []
         if not run_bounded(
@@ -111,28 +129,64 @@ class CpSatBackend(Backend):
                 f"CP-SAT did not stop within {ABANDON_GRACE_S:g} s of the {run.stop_reason()}; "
                 "its search thread ends at its next check"
             )
-            return run.fallback()
+            return _finish(run, prepared, engine, None, None)
         code = codes[0]
         if code == cp_model.INFEASIBLE:
-            return run.solution(None, Status.INFEASIBLE)
+            if not restricted:
+                return run.solution(None, Status.INFEASIBLE)
+            run.notes.append("CP-SAT found no plan with an objective within the engine's bound")
         if code == cp_model.MODEL_INVALID:
             run.notes.append(f"CP-SAT model invalid: {tr.model.validate()}")
             return run.solution(None, Status.NO_SOLUTION)
         bound = None
         if tr.obj_scale and code in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
-            bound = float(solver.best_objective_bound) / tr.obj_scale + float(run.model.c0)
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if run.warm is not None:
-                run.notes.append(f"CP-SAT found no plan before the {run.stop_reason()}")
-                return run.fallback()
-            return run.solution(None, Status.NO_SOLUTION, bound, interrupted=True)
-        response = np.asarray(solver.response_proto.solution, dtype=float)
-        return run.plan(
-            response[tr.z] * tr.step,
-            bound,
-            optimal=code == cp_model.OPTIMAL,
-            interrupted=run.cancel.cancelled or code != cp_model.OPTIMAL,
+            bound = float(solver.best_objective_bound) / tr.obj_scale + float(model.c0)
+        values = None
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            values = np.asarray(solver.response_proto.solution, dtype=float)[tr.z] * tr.step
+        return _finish(run, prepared, engine, values, bound, optimal=code == cp_model.OPTIMAL)
+
+
+def _finish(
+    run: Run,
+    prepared: Prepared,
+    engine: EngineStart,
+    values: np.ndarray | None,
+    bound: float | None,
+    *,
+    optimal: bool = False,
+) -> Solution:
+    """The better of CP-SAT's plan and the engine's, with the tighter of their bounds.
+
+    ``values`` and the plans are of the presolved model; ``optimal``: CP-SAT proved
+    its plan within the gap. Without either plan: the caller's warm start, else no plan.
+    """
+    model = prepared.model
+    bound = better_bound(bound, engine.bound, model.sense)
+    if engine.values is not None and (values is None or _better(model, engine.values, values)):
+        run.notes.append(
+            "the engine's plan is kept: CP-SAT "
+            + ("found no plan" if values is None else "found only a worse one")
         )
+        values, optimal = engine.values, False
+    if values is None:
+        if run.warm is not None:
+            run.notes.append(f"CP-SAT found no plan before the {run.stop_reason()}")
+            return run.fallback()
+        return run.solution(None, Status.NO_SOLUTION, bound, interrupted=True)
+    return run.plan(
+        prepared.lift(values),
+        bound,
+        optimal=optimal,
+        interrupted=run.cancel.cancelled or not optimal,
+    )
+
+
+def _better(model: LinearModel, a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether values ``a`` have a strictly better objective than ``b`` (beyond round-off)."""
+    va, vb = float(model.c @ a), float(model.c @ b)
+    tol = 1e-9 * max(1.0, abs(va), abs(vb))
+    return va < vb - tol if model.sense == "min" else va > vb + tol
 
 
 def infeasible_families(

@@ -266,4 +266,36 @@ def _objective(proto, model: LinearModel, step: np.ndarray, zmax: np.ndarray) ->
     return obj_scale
 
 
-__all__ = ["Translation", "TranslationStopped", "translate"]
+def restrict_objective(tr: Translation, model: LinearModel, bound: float) -> bool:
+    """Tell CP-SAT a proven bound on the real objective (minimisation: a lower bound).
+
+    The objective expression E = Σ_j k_j z_j of the proto (k_j the rounded
+    coefficients; stored negated for a maximisation) gets the domain
+    E >= ceil(K (bound - c0) - err) (maximisation: E >= -floor(K (bound - c0) + err)),
+    where K is the objective scale and err = Σ_j |K c_j step_j - k_j| × max z_j
+    bounds what the rounding can move E at any point, plus a margin of 1e-7 of the
+    scaled bound for round-off. Every point of the CP-SAT model is a plan of the real
+    model, whose objective is no better than ``bound``, so the domain keeps every
+    point: it only lets CP-SAT's own bound start there. Returns False (nothing
+    changed) without an objective or a finite bound.
+    """
+    objective = tr.model.proto.objective
+    if not objective.vars or not np.isfinite(bound):
+        return False
+    cols = np.asarray(objective.vars, dtype=np.int64)
+    sign = -1.0 if model.sense == "max" else 1.0
+    k = sign * np.asarray(objective.coeffs, dtype=float)
+    exact = model.c[cols] * tr.step[cols] * tr.obj_scale
+    zmax = np.array([tr.model.proto.variables[int(j)].domain[-1] for j in cols], dtype=float)
+    err = float(np.sum(np.abs(exact - k) * np.abs(zmax)))
+    target = tr.obj_scale * (bound - float(model.c0))
+    slack = err + 1e-7 * abs(target) + 1.0
+    lower = np.ceil(target - slack) if sign > 0 else -np.floor(target + slack)
+    if not abs(lower) < 2.0**62:
+        return False
+    objective.domain.clear()
+    objective.domain.extend([int(lower), 2**62])
+    return True
+
+
+__all__ = ["Translation", "TranslationStopped", "restrict_objective", "translate"]

@@ -6,7 +6,12 @@ sites by marginal cost, within power, space, redundancy, single sourcing, site
 counts and the bandwidth left on capacitated links; GPUs sized per open site;
 with unserved demand allowed, whole regions dropped until within budget.
 
-Repair: when the model has extra variable blocks (added by pieces, e.g. the
+Site repair (:mod:`solvers.backends.greedy_repair`): when the construction
+fails or its plan breaks a row (``max_sites`` reached before every region is
+served, a budget), the sites are chosen first by a greedy cover and the
+construction serves from them; the best of these plans is the start.
+
+Completion: when the model has extra variable blocks (added by pieces, e.g. the
 failover variables of ``survive_site_failure``) or the constructed plan breaks
 a row (e.g. a failover cut on GPU capacity), the greedy keeps its shares and
 unserved demand fixed and solves the remaining MIP (open, GPUs and the extra
@@ -35,6 +40,7 @@ import scipy.sparse as sp
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.backends.base import Backend, Run
 from gpuplace.solvers.backends.greedy_construct import construct
+from gpuplace.solvers.backends.greedy_repair import RULES, assign, cover_sites
 from gpuplace.solvers.backends.solution import decisions
 from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.model.builder import LinearModel
@@ -122,8 +128,10 @@ class _Candidates:
     def evaluate(self, excluded: np.ndarray) -> tuple[Score, np.ndarray] | None:
         """(score, values) of the plan without the ``excluded`` sites; None when none is built."""
         plan = construct(self.instance, excluded)
-        if plan is None:
-            return None
+        return None if plan is None else self.score(plan)
+
+    def score(self, plan: tuple[np.ndarray, ...]) -> tuple[Score, np.ndarray]:
+        """(score, values) of a plan's decisions (completed by a MIP where rows need it)."""
         v = self.vector(plan)
         violation = sum(self.model.violations(v, tol=1e-7).values())
         value = objective_value(self.instance, *decisions(self.model, self.instance, v))
@@ -136,11 +144,33 @@ def _better(a: Score, b: Score) -> bool:
     return a[1] < b[1] - 1e-9 * max(1.0, abs(b[1]))
 
 
-def _close_sites(candidates: _Candidates, cancel: CancelToken) -> tuple[Score, np.ndarray] | None:
-    """The construction, then closing optional open sites (least loaded first) while it pays."""
-    instance, model, deadline = candidates.instance, candidates.model, candidates.deadline
+def _first(candidates: _Candidates) -> tuple[tuple[Score, np.ndarray] | None, np.ndarray]:
+    """The construction's plan, or when it breaks a row or fails, the best repaired one.
+
+    Returns the plan (score, values) and the sites it was built without.
+    """
+    instance = candidates.instance
     excluded = np.zeros(instance.n_sites, dtype=bool)
     best = candidates.evaluate(excluded)
+    if best is not None and best[0][0] == 0:
+        return best, excluded
+    for rule in RULES:
+        chosen = cover_sites(instance, excluded, rule, candidates.deadline)
+        if chosen is None:
+            continue
+        left = max(0.1, candidates.deadline - time.perf_counter())
+        for plan in (construct(instance, ~chosen), assign(instance, chosen, left)):
+            result = None if plan is None else candidates.score(plan)
+            if result is not None and (best is None or _better(result[0], best[0])):
+                best, excluded = result, ~chosen
+    return best, excluded
+
+
+def _close_sites(candidates: _Candidates, cancel: CancelToken) -> tuple[Score, np.ndarray] | None:
+    """The first plan (:func:`_first`), then closing optional open sites (least loaded first)
+    while it pays."""
+    instance, model, deadline = candidates.instance, candidates.model, candidates.deadline
+    best, excluded = _first(candidates)
     forced = (instance.site_status == _OPEN) | (instance.site_existing_gpus.sum(axis=1) > 0)
     improved = best is not None
     while improved and not should_stop(deadline, cancel):

@@ -1,7 +1,7 @@
 """Greedy construction of a placement plan (one pass), and its trimming to the budget.
 
-Construction (one pass, regions with the fewest candidate sites first, then
-by decreasing demand):
+Construction (one pass, regions with the fewest usable candidate sites first,
+then by decreasing demand):
 
 1. Sites that must open (status open, existing GPUs) are open; closed sites
    and sites excluded by the local search are never used.
@@ -40,7 +40,7 @@ from gpuplace.solvers.model.objective import total_cost
 _OPEN, _CLOSED = 1, 2
 
 
-def _site_capacity(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
+def site_capacity(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
     """(max servable demand per site, index of the best throughput-per-kW type per site)."""
     mu = inst.constraints.max_utilisation
     per_gpu_kw = inst.site_pue[:, None] * inst.gpu_power_kw[None, :]
@@ -56,7 +56,7 @@ def _site_capacity(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
     return mu * ((existing * inst.gpu_throughput[None, :]).sum(axis=1) + extra), best
 
 
-def _size_site(inst: Instance, s: int, load: float, best_type: int) -> np.ndarray | None:
+def size_site(inst: Instance, s: int, load: float, best_type: int) -> np.ndarray | None:
     """New GPUs per type for site s serving ``load`` (None if impossible)."""
     mu = inst.constraints.max_utilisation
     existing = inst.site_existing_gpus[s]
@@ -116,7 +116,7 @@ class _LinkRoom:
             self.left[self._links(p)] -= demand * float(self.gbps_per_unit[r])
 
 
-def _unit_cost(inst: Instance) -> np.ndarray:
+def unit_cost(inst: Instance) -> np.ndarray:
     """Capex per unit of served demand of each site's cheapest GPU type (inf without throughput)."""
     if not inst.n_types:
         return np.zeros(inst.n_sites)
@@ -147,9 +147,9 @@ def construct(inst: Instance, excluded: np.ndarray) -> tuple[np.ndarray, ...] | 
     c = inst.constraints
     S, R = inst.n_sites, inst.n_regions
     demand = inst.region_demand
-    cap, best_type = _site_capacity(inst)
+    cap, best_type = site_capacity(inst)
     mu = c.max_utilisation
-    unit = _unit_cost(inst)
+    unit = unit_cost(inst)
     free = mu * (inst.site_existing_gpus * inst.gpu_throughput[None, :]).sum(axis=1)
     forced = (inst.site_status == _OPEN) | (inst.site_existing_gpus.sum(axis=1) > 0)
     usable = (inst.site_status != _CLOSED) & ~excluded
@@ -162,7 +162,7 @@ def construct(inst: Instance, excluded: np.ndarray) -> tuple[np.ndarray, ...] | 
     k = max(1, int(c.redundancy))
     may_leave = c.allow_unserved or inst.objective.kind == "served"
     starts = np.searchsorted(inst.pair_region, np.arange(R + 1))
-    n_cand = np.diff(starts)
+    n_cand = np.bincount(inst.pair_region[usable[inst.pair_site]], minlength=R)
     order = np.lexsort((-demand, n_cand))
     lw = inst.objective.latency_weight if inst.objective.kind == "cost" else 0.0
     links = _LinkRoom.of(inst)
@@ -209,7 +209,7 @@ def construct(inst: Instance, excluded: np.ndarray) -> tuple[np.ndarray, ...] | 
         _open_cheapest(inst, usable, is_open, unit)
     gpus = np.zeros((S, inst.n_types), dtype=np.int64)
     for s in np.flatnonzero(is_open):
-        g = _size_site(inst, int(s), float(load[s]), int(best_type[s]))
+        g = size_site(inst, int(s), float(load[s]), int(best_type[s]))
         if g is None:
             return None
         gpus[s] = g
@@ -263,11 +263,11 @@ def _trim_to_budget(
                 is_open[s] = False
                 gpus[s] = 0
             else:
-                g = _size_site(inst, s, float(load[s]), int(best_type[s]))
+                g = size_site(inst, s, float(load[s]), int(best_type[s]))
                 if g is not None:
                     gpus[s] = g
         unserved[r] = demand[r]
         spend = total_cost(inst, is_open, gpus)
 
 
-__all__ = ["construct"]
+__all__ = ["construct", "site_capacity", "size_site", "unit_cost"]

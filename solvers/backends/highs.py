@@ -16,6 +16,10 @@ the interrupt callbacks on a cancel request or at the deadline and killed
 answered. Every improving incumbent reaches this process as it is found, so a
 killed run returns its last incumbent (or the warm start).
 
+Presolve and start (:mod:`solvers.backends.prepared`): the model of the
+instance with its interchangeable regions merged is solved where that is exact,
+from the caller's warm start or else a quick greedy plan (``setSolution``).
+
 Threads: HiGHS keeps a task scheduler per calling thread; each solve runs in
 its own thread (in the child, or here), so ``threads`` takes effect on every
 solve. HiGHS's MIP search is
@@ -25,8 +29,10 @@ the time limit or a cancel request is not repeatable.
 
 from __future__ import annotations
 
+import numpy as np
+
 from gpuplace.solvers.backends.base import Backend, Run
-from gpuplace.solvers.backends.solution import warm_start_vector
+from gpuplace.solvers.backends.prepared import Prepared, prepare
 from gpuplace.solvers.highs import adapter
 from gpuplace.solvers.result import Solution, Status
 from gpuplace.solvers.runtime import ABANDON_GRACE_S
@@ -53,15 +59,15 @@ class HighsBackend(Backend):
             return "highspy"
 
     def _solve(self, run: Run) -> Solution:
-        start = None
+        prepared = prepare(run)
         options: dict = {}
-        if run.warm is not None:
-            start = warm_start_vector(run.model, run.instance, run.warm)
+        if prepared.start is not None:
             # Feasibility jump looks for a first plan and checks no interrupt while it runs
-            # (15 s on a 300 000-column model); with a warm start there is one already.
+            # (15 s on a 300 000-column model); with a start there is one already.
             options["mip_heuristic_run_feasibility_jump"] = False
-            run.note_warm_start()
-        result = adapter.solve_model(run.model, run.params, run.deadline, start, options)
+        result = adapter.solve_model(
+            prepared.model, run.params, run.deadline, prepared.start, options
+        )
         if not result.finished:
             where = (
                 "its child process was ended"
@@ -73,23 +79,32 @@ class HighsBackend(Backend):
                 + run.stop_reason()
                 + f"; its last incumbent is kept and {where}"
             )
-            if result.values is None:
+            values = _values(result.values, prepared)
+            if values is None:
                 return run.fallback()
-            return run.plan(result.values, result.bound, interrupted=True)
+            return run.plan(values, result.bound, interrupted=True)
         if result.status == Status.INFEASIBLE:
             return run.solution(None, Status.INFEASIBLE, notes=())
         interrupted = run.cancel.cancelled or result.stopped
-        if result.values is None:
+        values = _values(result.values, prepared)
+        if values is None:
             # HiGHS reports our own interrupt (deadline or cancel) as "Interrupted by user"
             why = f"by the {run.stop_reason()}" if result.stopped else f"({result.detail})"
             run.notes.append(f"HiGHS stopped {why} before it found a plan")
             return run.solution(None, Status.NO_SOLUTION, result.bound, interrupted=interrupted)
+        if result.values is None:
+            run.notes.append(f"HiGHS stopped: {result.detail}; the greedy start is kept")
         return run.plan(
-            result.values,
+            values,
             result.bound,
             optimal=result.status == Status.OPTIMAL,
             interrupted=interrupted,
         )
+
+
+def _values(found: np.ndarray | None, prepared: Prepared) -> np.ndarray | None:
+    """HiGHS's incumbent in the original model's terms, else the greedy start, else None."""
+    return prepared.lift(found) if found is not None else prepared.own_plan()
 
 
 __all__ = ["HighsBackend"]

@@ -16,7 +16,10 @@ keeps nothing of its own (the warm start, if any, is returned). Starting the
 child costs about a second. ``auto`` uses SCIP only when neither HiGHS nor
 CP-SAT is installed.
 
-Warm starts are passed as a solution hint.
+Presolve and start (:mod:`solvers.backends.prepared`): the model of the
+instance with its interchangeable regions merged is solved where that is exact,
+with the caller's warm start or else a quick greedy plan as a solution hint;
+the greedy plan is returned when SCIP ends without a plan of its own.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from gpuplace.solvers.backends.base import Backend, Run
-from gpuplace.solvers.backends.solution import warm_start_vector
+from gpuplace.solvers.backends.prepared import prepare
 from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.result import Solution, SolveParameters, Status
 from gpuplace.solvers.runtime import ABANDON_GRACE_S, WATCH_POLL_S
@@ -69,11 +72,8 @@ class ScipBackend(Backend):
         return f"limits/gap = {params.gap}\nrandomization/randomseedshift = {int(params.seed)}\n"
 
     def _solve(self, run: Run) -> Solution:
-        model = run.model
-        hint = None
-        if run.warm is not None:
-            hint = warm_start_vector(model, run.instance, run.warm)
-            run.note_warm_start()
+        prepared = prepare(run)
+        model, hint = prepared.model, prepared.start
         task = {
             "solver": self.solver_name,
             "col_lb": model.col_lb.astype(float),
@@ -91,23 +91,30 @@ class ScipBackend(Backend):
             "log": bool(run.params.log),
         }
         answer = _run_child(task, run.deadline, run.cancel)
+        own = prepared.own_plan()
         if answer is None:
             run.notes.append(
                 f"{self.name} stopped by the {run.stop_reason()} (child process ended)"
             )
+            if own is not None:
+                run.notes.append("the greedy start is kept")
+                return run.plan(own, None, interrupted=True)
             return run.fallback()
         status_name, values, bound, status_string = answer
         if status_name == "INFEASIBLE":
             return run.solution(None, Status.INFEASIBLE, notes=())
+        if bound is not None and not np.isfinite(bound):
+            bound = None
         if status_name not in ("OPTIMAL", "FEASIBLE"):
             run.notes.append(f"{self.name} stopped: {status_name} {status_string}".strip())
+            if own is not None:
+                run.notes.append("the greedy start is kept")
+                return run.plan(own, bound, interrupted=True)
             if run.warm is not None:
                 return run.fallback()
             return run.solution(None, Status.NO_SOLUTION, interrupted=True)
-        if bound is not None and not np.isfinite(bound):
-            bound = None
         return run.plan(
-            values,
+            prepared.lift(values),
             bound,
             optimal=status_name == "OPTIMAL",
             interrupted=run.cancel.cancelled or status_name != "OPTIMAL",
