@@ -29,6 +29,7 @@ from gpuplace.commands.common import (
 from gpuplace.commands.shutdown import clear_quit, request_quit
 from gpuplace.errors import InputError, Problem
 from gpuplace.files import refuse_inputs
+from gpuplace.planning.serving_kpis import tier_rows, tier_sites
 from gpuplace.solvers.cancel import CancelToken
 
 if TYPE_CHECKING:
@@ -149,8 +150,32 @@ def print_summary(plan: Plan, written: Path | None) -> None:
                 f"{site.power_kw:.4g}",
             )
         console.print(top)
+    _print_tiers(plan)
     if written is not None:
         console.print(f"plan written to {written}")
+
+
+def _print_tiers(plan: Plan) -> None:
+    """Serving models: each model and tier, its TTFT against target and the sites serving it."""
+    rows, sites = tier_rows(plan), tier_sites(plan)
+    if not rows:
+        return
+    table = Table(title="models and SLO tiers (TTFT = network RTT + compute)")
+    for column in ("model", "tier", "served", "mean TTFT", "p95 TTFT", "target", "mean RTT"):
+        table.add_column(column, justify="left" if column in ("model", "tier") else "right")
+    table.add_column("main sites (share of tokens/s)")
+    for (model, tier), figures in rows.items():
+        table.add_row(
+            model,
+            tier,
+            _fmt(figures["served_fraction"], ".1%"),
+            _fmt(figures["mean_ttft_ms"], ".0f", " ms"),
+            _fmt(figures["p95_ttft_ms"], ".0f", " ms"),
+            _fmt(figures["ttft_target_ms"], ".0f", " ms"),
+            _fmt(figures["mean_rtt_ms"], ".0f", " ms"),
+            ", ".join(f"{site} {share:.0%}" for site, share in sites.get((model, tier), [])),
+        )
+    console.print(table)
 
 
 def print_solvers() -> None:

@@ -7,8 +7,8 @@ For each (model, tier) a plan serves or leaves unserved:
 - ``mean_ttft_ms`` / ``p95_ttft_ms``: demand-weighted predicted TTFT (network + compute);
 - ``ttft_target_ms``: the tier's target;
 - ``min_ttft_headroom_ms``: the smallest target - predicted TTFT over its assignments;
-- ``far_share``: share of the served demand whose network RTT takes more than a
-  quarter of the TTFT target (served far from its users).
+- ``mean_rtt_ms`` / ``p95_rtt_ms``: demand-weighted network RTT (how far from its
+  users the tier is served).
 
 And per model, ``replicas``: replicas held by the deployments that serve it.
 A plan without serving fields has none of these.
@@ -24,7 +24,13 @@ from gpuplace.planning.plans import as_float
 from gpuplace.solvers.kpis import weighted_mean, weighted_percentile
 from gpuplace.solvers.plan import Plan
 
-__all__ = ["FAR_FRACTION", "TIER_LABELS", "TIER_METRICS", "serving_metrics", "tier_rows"]
+__all__ = [
+    "TIER_LABELS",
+    "TIER_METRICS",
+    "serving_metrics",
+    "tier_rows",
+    "tier_sites",
+]
 
 TIER_LABELS = {
     "served_fraction": "served fraction",
@@ -33,11 +39,10 @@ TIER_LABELS = {
     "p95_ttft_ms": "p95 TTFT (ms)",
     "ttft_target_ms": "TTFT target (ms)",
     "min_ttft_headroom_ms": "least TTFT headroom (ms)",
-    "far_share": "served far (RTT > 1/4 of target)",
+    "mean_rtt_ms": "mean RTT (ms)",
+    "p95_rtt_ms": "p95 RTT (ms)",
 }
 TIER_METRICS = tuple(TIER_LABELS)
-# an assignment is "far" when the network takes more than this fraction of the TTFT target
-FAR_FRACTION = 0.25
 
 
 def tier_rows(plan: Plan) -> dict[tuple[str, str], dict[str, float | None]]:
@@ -59,7 +64,6 @@ def tier_rows(plan: Plan) -> dict[tuple[str, str], dict[str, float | None]]:
         rows = np.array(served.get(key, []), dtype=float).reshape(-1, 4)
         demand, ttft, target, rtt = rows.T
         total = float(demand.sum()) + unserved.get(key, 0.0)
-        far = float(demand[rtt > FAR_FRACTION * target].sum())
         out[key] = {
             "served_fraction": float(demand.sum()) / total if total > 0 else None,
             "served_tokens_s": float(demand.sum()),
@@ -67,7 +71,8 @@ def tier_rows(plan: Plan) -> dict[tuple[str, str], dict[str, float | None]]:
             "p95_ttft_ms": weighted_percentile(ttft, demand, 0.95),
             "ttft_target_ms": float(target.max()) if target.size else None,
             "min_ttft_headroom_ms": float((target - ttft).min()) if ttft.size else None,
-            "far_share": far / float(demand.sum()) if demand.sum() > 0 else None,
+            "mean_rtt_ms": weighted_mean(rtt, demand),
+            "p95_rtt_ms": weighted_percentile(rtt, demand, 0.95),
         }
     return out
 
@@ -87,4 +92,18 @@ def serving_metrics(plan: Plan) -> dict[str, float | None]:
                 replicas[model] += float(count)
     for model in sorted(replicas):
         out[f"replicas.{model}"] = replicas[model]
+    return out
+
+
+def tier_sites(plan: Plan, top: int = 3) -> dict[tuple[str, str], list[tuple[str, float]]]:
+    """Per (model, tier): the ``top`` sites serving most of its tokens/s, with their share."""
+    tokens: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for a in plan.assignments:
+        if a.model is not None and a.tier is not None:
+            tokens[(a.model, a.tier)][a.site] += as_float(a.demand) or 0.0
+    out = {}
+    for key, per_site in sorted(tokens.items()):
+        total = sum(per_site.values()) or 1.0
+        ranked = sorted(per_site.items(), key=lambda item: (-item[1], item[0]))[:top]
+        out[key] = [(site, value / total) for site, value in ranked]
     return out

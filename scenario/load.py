@@ -77,6 +77,7 @@ def input_paths(settings: ScenarioSettings, base: Path, *, confine: bool) -> dic
         "latency.matrix": settings.matrix_file,
         "latency.measured": settings.measured_file,
         "latency.calibration": settings.calibration_file,
+        **{f"{name}.file": file for name, file in (settings.serving_files or {}).items()},
     }
     paths = {
         key: base / name

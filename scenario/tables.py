@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,10 +26,41 @@ from gpuplace.untrusted import NUMBER_PATTERN, excerpt, parse_number
 
 # Cells made of these characters only are numbers exactly when float() reads them.
 _PLAIN_NUMBERS = re.compile(r"[0-9eE+.\-]*")
-Check = tuple[Callable[[float], bool], str]
-NON_NEGATIVE: Check = (lambda v: v >= 0, "must be >= 0")
-POSITIVE: Check = (lambda v: v > 0, "must be > 0")
-AT_LEAST_ONE: Check = (lambda v: v >= 1, "must be >= 1")
+# Quantities and money in tables (checked with the checks below) lie in the range the
+# solvers handle exactly: 0, or a magnitude from 1e-6 to 1e12 (SCENARIO.md, "Numbers").
+MIN_MAGNITUDE = 1e-6
+MAX_MAGNITUDE = 1e12
+
+
+@dataclass(frozen=True)
+class Bounded:
+    """A check on a quantity that also keeps it in the numeric range (MIN/MAX_MAGNITUDE)."""
+
+    test: Callable[[float], bool]
+    message: str
+
+    def __getitem__(self, index: int) -> Any:  # as the (test, message) tuple of Check
+        return (self.test, self.message)[index]
+
+
+Check = tuple[Callable[[float], bool], str] | Bounded
+NON_NEGATIVE = Bounded(lambda v: v >= 0, "must be >= 0")
+POSITIVE = Bounded(lambda v: v > 0, "must be > 0")
+AT_LEAST_ONE = Bounded(lambda v: v >= 1, "must be >= 1")
+RANGE_MESSAGE = (
+    f"is outside the numeric range the solvers handle exactly (0, or {MIN_MAGNITUDE:g} "
+    f"to {MAX_MAGNITUDE:g})"
+)
+
+
+def in_range(values: Any) -> Any:
+    """Whether values are 0 or of a magnitude in [MIN_MAGNITUDE, MAX_MAGNITUDE] (arrays too).
+
+    >>> in_range(np.array([0.0, 1e-7, 1e-6, 5e11, 2e12])).tolist()
+    [True, False, True, True, False]
+    """
+    size = np.abs(values)
+    return (size == 0) | ((size >= MIN_MAGNITUDE) & (size <= MAX_MAGNITUDE))
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,7 +120,8 @@ def _header(names: list[str], file: str, problems: ProblemCollector) -> bool:
             problems.add(file, f"column {i + 1}", "column has no name in the header")
             ok = False
         elif names.index(name) != i:
-            problems.add(file, f"column {name}", f"column '{name}' appears more than once")
+            shown = excerpt(name)
+            problems.add(file, f"column {shown}", f"column '{shown}' appears more than once")
             ok = False
     return ok
 
@@ -187,10 +220,18 @@ def check_columns(
     present = list(table.frame.columns)
     known = list(required) + list(optional)
     unknown = [c for c in present if c not in known and not extra_ok(c)]
+    if required and len(unknown) == len(present):
+        # nothing in the header is a column of this table: do not echo the file's first line
+        problems.add(
+            table.file,
+            "",
+            f"is not a table of this kind: its header names none of the columns {', '.join(known)}",
+        )
+        return False
     ok = True
     for name in required:
         if name not in present:
-            near = suggest(name, unknown)
+            near = suggest(name, [excerpt(c) for c in unknown])
             hint = (
                 near.replace("did you mean", "found").replace("'?)", "': misspelt?)")
                 if near
@@ -199,7 +240,10 @@ def check_columns(
             problems.add(table.file, f"column {name}", f"missing required column '{name}'{hint}")
             ok = False
     for name in unknown:
-        problems.add(table.file, f"column {name}", f"unknown column '{name}'{suggest(name, known)}")
+        shown = excerpt(name)
+        problems.add(
+            table.file, f"column {shown}", f"unknown column '{shown}'{suggest(name, known)}"
+        )
     if ok and len(table) == 0:
         problems.add(table.file, "", "has a header but no data rows")
         ok = False
@@ -250,6 +294,8 @@ def numbers(
             good &= np.floor(parsed) == parsed
         if check is not None:
             good &= np.asarray(check[0](np.where(good, parsed, 0.0)), dtype=bool)
+            if isinstance(check, Bounded):
+                good &= np.asarray(in_range(np.where(good, parsed, 0.0)), dtype=bool)
         out[good] = parsed[good]
         suspects = np.flatnonzero(~good)
     else:
@@ -278,10 +324,13 @@ def numbers(
             )
             continue
         if integer and not value.is_integer():
-            problems.add(table.file, table.where(i, column), f"'{raw}' is not an integer")
+            problems.add(table.file, table.where(i, column), f"'{excerpt(raw)}' is not an integer")
             continue
         if check is not None and not check[0](value):
-            problems.add(table.file, table.where(i, column), f"{check[1]}, got {raw}")
+            problems.add(table.file, table.where(i, column), f"{check[1]}, got {excerpt(raw)}")
+            continue
+        if isinstance(check, Bounded) and not in_range(value):
+            problems.add(table.file, table.where(i, column), f"{excerpt(raw)} {RANGE_MESSAGE}")
             continue
         out[i] = value
     return out
@@ -298,7 +347,7 @@ def unique_ids(table: Table, column: str, problems: ProblemCollector) -> list[st
             problems.add(
                 table.file,
                 table.where(i, column),
-                f"duplicate {column} '{value}' (first at row {int(table.rows[first[value]])})",
+                f"duplicate {column} '{excerpt(value)}' (first at row {int(table.rows[first[value]])})",
             )
         else:
             first[value] = i
@@ -312,7 +361,9 @@ def country_code(
     code = raw.strip()
     if len(code) == 2 and code.isascii() and code.isalpha():
         return code.upper()
-    problems.add(table.file, table.where(i, column), f"'{raw}' is not a two-letter country code")
+    problems.add(
+        table.file, table.where(i, column), f"'{excerpt(raw)}' is not a two-letter country code"
+    )
     return None
 
 
@@ -340,6 +391,8 @@ def node_indices(
         else:
             hint = suggest(name, list(node_index)) if len(node_index) <= 5000 else ""
             problems.add(
-                table.file, table.where(i, column), f"node '{name}' is not in the topology{hint}"
+                table.file,
+                table.where(i, column),
+                f"node '{excerpt(name)}' is not in the topology{hint}",
             )
     return out

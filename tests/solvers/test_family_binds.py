@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from gpuplace import solvers
+from gpuplace.scenario import load_instance
 from gpuplace.scenario.instance import Constraints, CustomConstraintSpec, Objective
 from gpuplace.solvers.constraints.registry import BUILTIN_FAMILIES, all_pieces, families
 from gpuplace.solvers.model.formulation import build_model, make_builder
@@ -27,6 +29,7 @@ from gpuplace.solvers.plan import build_plan
 from gpuplace.solvers.result import SolveParameters
 from gpuplace.solvers.verify import verify_plan
 from support.resilience_cases import line_instance
+from support.serving_cases import write_serving
 from support.solver_cases import base, linked_instance, tiny
 
 EXACT = SolveParameters(time_limit_s=30, gap=0.0, threads=1, seed=0)
@@ -88,6 +91,9 @@ CASES = {
     "sovereignty": (base(**SOVEREIGN), 160.0),
     "link_capacity": (linked_instance(2.0), 160.0),
     "survive_site_failure": (line_instance(Constraints(survive_site_failure=True)), 5500.0),
+    # serving tables (written to a folder, so built per test): replicas carry the demand;
+    # the far, cheaper site runs 2 replicas of 500 tokens/s each
+    "serving": (lambda folder: load_instance(write_serving(folder, ttft_ms=1000)), 200.0),
     # the two custom kinds that ship with the package (their own checks, run by the verifier)
     "max_gpus_per_country": (
         base(
@@ -144,9 +150,14 @@ def test_every_builtin_family_has_a_case():
     assert builtin <= set(families())
 
 
-@pytest.mark.parametrize("family", sorted(CASES))
-def test_family_binds_under_the_default_solver(family):
+def _case(family: str, folder: Path):
     instance, expected = CASES[family]
+    return (instance(folder) if callable(instance) else instance), expected
+
+
+@pytest.mark.parametrize("family", sorted(CASES))
+def test_family_binds_under_the_default_solver(family, tmp_path):
+    instance, expected = _case(family, tmp_path)
     if family in families():
         assert families()[family].applies(instance) or family == "sovereignty"
     else:
