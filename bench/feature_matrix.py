@@ -7,13 +7,15 @@ runs, as a user would, ``gpuplace solve ROW/scenario.toml --time-limit L --gap G
 baseline is the same command with ``--solver highs``. ``L`` is the wall limit
 minus the time a fresh process needs to load the scenario (measured just before)
 and a reserve for building, checking and writing the plan, so the whole command
-fits in the wall limit. Whether a feature binds is checked with the base row's
-plan: ``gpuplace verify ROW base-plan.json`` lists the rules it breaks, and the
-row's proven interval [bound, objective] is compared with the base plan's.
+fits in the wall limit. The base plan is made first (the ``custom`` rows read
+it). Whether a feature binds is checked with it: ``gpuplace verify ROW
+base-plan.json`` lists the rules it breaks, and the row's proven interval
+[bound, objective] is compared with the base plan's.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -115,22 +117,28 @@ def verify(scenario: Path, plan: Path) -> tuple[bool | None, list[dict]]:
     return bool(report["valid"]), list(report["violations"])
 
 
-def _variants(settings: Settings, ctx: Context) -> dict[str, tuple[Path, dict[str, str]]]:
-    """Build (in the cache) the variant of every row; a row that cannot be built says why."""
-    out: dict[str, tuple[Path, dict[str, str]]] = {}
-    for regions in sorted({settings.regions_of(r) for r in settings.rows}):
-        world = world_scenario(ctx, regions).parent
-        facts = Facts(BaseFolder.read(world))
-        rows = [r for r in settings.rows if settings.regions_of(r) == regions]
-        for row in ["base", *[r for r in rows if r != "base"]]:
-            folder = ctx.cache / f"features-{regions}-seed{ctx.seed}" / row
-            try:
-                variant = build_variant(facts, row, folder, ctx.seed)
-            except VariantError as error:
-                out[f"{row}@{regions}"] = (Path(), {"cannot be built": str(error)})
-                continue
-            out[f"{row}@{regions}"] = (variant.scenario, variant.parameters)
-    return out
+def _scale(regions: int, settings: Settings, ctx: Context) -> tuple[dict, dict]:
+    """The base plan at ``regions`` and the variants of the rows on that world (built in
+    the cache after the base plan, which ``custom`` reads; a row that cannot be built
+    says why)."""
+    facts = Facts(BaseFolder.read(world_scenario(ctx, regions).parent))
+    folder = ctx.cache / f"features-{regions}-seed{ctx.seed}"
+    scenario = build_variant(facts, "base", folder / "base", ctx.seed).scenario
+    ctx.log(f"  base plan at {regions} regions")
+    base = solve_row(scenario, None, settings, 0.01, load_seconds(scenario))
+    if base["plan"].exists():
+        facts.base_plan = json.loads(base["plan"].read_text(encoding="utf-8"))
+    variants: dict[str, tuple[Path, dict[str, str]]] = {"base": (scenario, {})}
+    for row in settings.rows:
+        if settings.regions_of(row) != regions or row == "base":
+            continue
+        try:
+            variant = build_variant(facts, row, folder / row, ctx.seed)
+        except VariantError as error:
+            variants[row] = (Path(), {"cannot be built": str(error)})
+            continue
+        variants[row] = (variant.scenario, variant.parameters)
+    return base, variants
 
 
 def _measure(row: str, scenario: Path, settings: Settings, base: dict) -> dict:
@@ -147,22 +155,21 @@ def _measure(row: str, scenario: Path, settings: Settings, base: dict) -> dict:
     record.update({f"highs_{k}": v for k, v in highs.items() if k != "plan"})
     if row != "base":
         broken = verify(scenario, base["plan"])[1] if base["plan"].exists() else None
-        record.update(bind_evidence(ours, base, broken))
+        record.update(bind_evidence([ours, highs], base, broken))
     return record
 
 
 def run_matrix(settings: Settings, ctx: Context) -> list[dict]:
     """Every row: the default solver and the highs baseline, verification and binding."""
-    variants = _variants(settings, ctx)
     bases: dict[int, dict] = {}
+    variants: dict[str, tuple[Path, dict[str, str]]] = {}
     for regions in sorted({settings.regions_of(r) for r in settings.rows}, reverse=True):
-        scenario = variants[f"base@{regions}"][0]
-        ctx.log(f"  base plan at {regions} regions")
-        bases[regions] = solve_row(scenario, None, settings, 0.01, load_seconds(scenario))
+        bases[regions], built = _scale(regions, settings, ctx)
+        variants.update((row, v) for row, v in built.items() if row in settings.rows)
     rows = []
     for row in settings.rows:
         regions = settings.regions_of(row)
-        scenario, parameters = variants[f"{row}@{regions}"]
+        scenario, parameters = variants[row]
         record: dict = {"row": row, "features": "+".join(ROWS[row]) or "none"}
         record.update(regions=regions, gap_target=settings.gap_target(row))
         record["parameters"] = "; ".join(f"{k} = {v}" for k, v in parameters.items())

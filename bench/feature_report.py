@@ -40,22 +40,25 @@ def _moved(row: dict, base: dict) -> str:
     return ""
 
 
-def bind_evidence(row: dict, base: dict, broken: list[dict] | None) -> dict:
-    """Does the row's feature bind? ``broken``: the base plan's violations of the row's
-    scenario (None without a base plan). Binds when the base plan breaks a rule of the
-    row or the row's proven optimum lies apart from the base plan's."""
+def bind_evidence(plans: list[dict], base: dict, broken: list[dict] | None) -> dict:
+    """Does the row's feature bind? ``plans``: the row's results (gpuplace, the baseline);
+    ``broken``: the base plan's violations of the row's scenario (None without a base plan).
+    Binds when the base plan breaks a rule of the row, or a plan of the row proves the
+    row's optimum apart from the base plan's (:func:`_moved`)."""
     parts = []
     rules = Counter(v["constraint"] for v in broken or () if v["constraint"] not in BOOKKEEPING)
     if rules:
         parts.append("base plan breaks " + ", ".join(f"{k} ×{n}" for k, n in rules.items()))
-    moved = _moved(row, base)
+    moved = next((m for m in (_moved(p, base) for p in plans) if m), "")
     if moved:
         parts.append(moved)
-    known = broken is not None or bool(moved)
-    return {
-        "binds": bool(parts) if known else None,
-        "bind_evidence": "; ".join(parts) if parts else ("none found" if known else "no base plan"),
-    }
+    if parts:
+        return {"binds": True, "bind_evidence": "; ".join(parts)}
+    if broken is None:
+        return {"binds": None, "bind_evidence": "no base plan"}
+    if all(p.get("objective") is None for p in plans):
+        return {"binds": None, "bind_evidence": "base plan breaks no rule; no plan to compare"}
+    return {"binds": False, "bind_evidence": "none found"}
 
 
 def reached(result: dict, gap: float, limit_s: float) -> bool:

@@ -22,7 +22,6 @@ from gpuplace.topo import to_node_link
 __all__ = ["BaseFolder", "Draft", "VariantError", "write_draft"]
 
 
-
 class VariantError(ValueError):
     """A variant cannot be built as described from this folder (the message says why)."""
 

@@ -1,13 +1,14 @@
 """Feature variants of a world scenario folder: one transformation per feature, composable.
 
-``python -m bench.variants WORLD_FOLDER OUT_FOLDER [--seed S] [--rows base,links,...]``
-writes one scenario folder per row (``OUT_FOLDER/<row>``) and prints the parameters.
+``python -m bench.variants WORLD_FOLDER OUT_FOLDER [--seed S] [--rows base,links,...]
+[--base-plan PLAN]`` writes one scenario folder per row (``OUT_FOLDER/<row>``) and
+prints the parameters.
 
 Each feature is a transformation of the folder's scenario (TOML, sites, regions,
-topology). Its parameters are derived from the folder's own inputs by the rules
-below, never from a plan and never from constants fitted to one instance, so the
-same call on any ``gpuplace datasets build world`` output gives the matching
-variant. Randomness (which regions, which sites) comes from
+topology). Its parameters are derived by the rules below from the folder's own
+inputs (``custom`` also from a plan of the base), never from constants fitted to
+one instance, so the same call on any ``gpuplace datasets build world`` output
+gives the matching variant. Randomness (which regions, which sites) comes from
 ``numpy.random.default_rng([seed, crc32(feature)])``: a feature picks the same
 regions alone and in a row with other features. ``G`` below is the GPUs all
 demand needs with the type of highest throughput at ``max_utilisation``, ``K`` the
@@ -20,7 +21,8 @@ size of a greedy capacitated cover (:func:`bench.world_reach.greedy_cover`).
   the larger of its load when each region is split evenly over its two nearest
   sites and 2 % of all demand (so the split, which serves everything, fits).
 - ``single_sourcing``: ``single_sourcing = true``.
-- ``max_sites``: ``max_sites = ceil(1.25 K)``, ``min_gpus_per_site = ceil(G / 4K)``.
+- ``max_sites``: ``max_sites = ceil(1.25 K)``, ``min_gpus_per_site = ceil(G / 4K)`` (or the
+  folder's, when larger).
 - ``brownfield``: a third of the sites (seeded, among those where it fits) hold
   ``existing_<T>`` GPUs of the type of lowest capex per throughput, between
   ``m`` and ``2m`` (``m`` = ``min_gpus_per_site``, at least 1, capped by power
@@ -32,14 +34,17 @@ size of a greedy capacitated cover (:func:`bench.world_reach.greedy_cover`).
 - ``pmedian``: objective ``latency``, no budget, ``max_sites = K``.
 - ``sovereignty``: a quarter of the regions (seeded, among those with a site of
   their own country in reach) get ``allowed_countries`` = their country.
-- ``custom``: ``max_gpus_per_country`` on the country with the most demand, at
-  most half the GPUs of the highest-throughput type its own demand needs.
+- ``custom``: ``max_gpus_per_country`` on the country where a plan of the base
+  (``base_plan``) holds the most GPUs, at most half of them. Where GPUs go depends
+  on site prices, fixed costs and latency together: no rule on the inputs alone
+  found the country reliably, so this one feature reads a plan.
 - ``survivable``: ``survive_site_failure = true`` (needs two sites in reach).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import zlib
@@ -69,6 +74,7 @@ class Facts:
     """The base folder and what the rules derive from it (computed once, when asked)."""
 
     base: BaseFolder
+    base_plan: dict | None = None  # a plan of the base scenario (``solve -o`` JSON)
 
     @property
     def instance(self):
@@ -250,16 +256,22 @@ def _sovereignty(draft: Draft, facts: Facts, rng: np.random.Generator) -> dict[s
 
 
 def _custom(draft: Draft, facts: Facts, rng: np.random.Generator) -> dict[str, str]:
-    inst = facts.instance
-    totals = pd.Series(inst.region_demand).groupby(list(inst.region_country)).sum()
-    country = str(totals.idxmax())
-    needed = totals[country] / (inst.constraints.max_utilisation * inst.gpu_throughput.max())
-    cap = int(0.5 * needed)
+    inst, plan = facts.instance, facts.base_plan
+    if plan is None or not plan.get("sites"):
+        raise VariantError("custom: the cap is set from a plan of the base; none was given")
+    country_of = dict(zip(inst.site_ids, inst.site_country, strict=True))
+    held = pd.Series(
+        [sum(site["gpus"].values()) for site in plan["sites"]],
+        index=[country_of[site["id"]] for site in plan["sites"]],
+    )
+    held = held.groupby(level=0).sum()
+    country = str(held.idxmax())
+    cap = int(held[country]) // 2
     spec = {"kind": "max_gpus_per_country", "params": {"country": country, "max_gpus": cap}}
     draft.constraints.setdefault("custom", []).append(spec)
     return {
-        "constraints.custom": f"max_gpus_per_country {country} <= {cap} (half of the "
-        f"{needed:,.0f} GPUs its demand {totals[country]:,.0f} needs)",
+        "constraints.custom": f"max_gpus_per_country {country} <= {cap} (half the "
+        f"{int(held[country]):,} GPUs the base plan holds there, the most of any country)",
     }
 
 
@@ -311,16 +323,22 @@ def build_variant(facts: Facts, row: str, out_dir: Path, seed: int) -> Variant:
     for name in features:
         rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
         stated = FEATURES[name](draft, facts, rng)
-        parameters.update({f"{name}: {k}" if len(features) > 1 else k: v for k, v in stated.items()})
+        parameters.update(
+            {f"{name}: {k}" if len(features) > 1 else k: v for k, v in stated.items()}
+        )
     draft.config["name"] = f"{draft.config.get('name', 'world')}-{row}"
     return Variant(row, features, parameters, write_draft(draft, facts.base, out_dir))
 
 
 def build_variants(
-    world: Path, out_dir: Path, rows: list[str] | None = None, seed: int = 0
+    world: Path,
+    out_dir: Path,
+    rows: list[str] | None = None,
+    seed: int = 0,
+    base_plan: dict | None = None,
 ) -> list[Variant]:
     """Every row of ``rows`` (default all) as ``out_dir/<row>/scenario.toml``."""
-    facts = Facts(BaseFolder.read(world))
+    facts = Facts(BaseFolder.read(world), base_plan)
     return [build_variant(facts, row, out_dir / row, seed) for row in rows or list(ROWS)]
 
 
@@ -330,13 +348,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="folder for the variants")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rows", default="", help=f"comma-separated: {', '.join(ROWS)}")
+    parser.add_argument("--base-plan", type=Path, help="a plan of the base (for custom)")
     args = parser.parse_args(argv)
     rows = [r.strip() for r in args.rows.split(",") if r.strip()] or None
     unknown = [r for r in rows or [] if r not in ROWS]
     if unknown:
         parser.error(f"unknown row(s) {', '.join(unknown)}")
     try:
-        variants = build_variants(args.world, args.out, rows, args.seed)
+        plan = json.loads(args.base_plan.read_text(encoding="utf-8")) if args.base_plan else None
+        variants = build_variants(args.world, args.out, rows, args.seed, plan)
     except VariantError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -15,7 +15,13 @@ import numpy as np
 from gpuplace.scenario.instance import Instance
 from gpuplace.topo import latency
 
-__all__ = ["Reach", "greedy_cover", "link_loads", "reach_of", "site_capacity_units"]
+__all__ = [
+    "Reach",
+    "greedy_cover",
+    "link_loads",
+    "reach_of",
+    "site_capacity_units",
+]
 
 
 @dataclass(frozen=True, eq=False)

@@ -81,18 +81,18 @@ def test_bind_evidence_rules_and_moved_optimum() -> None:
         {"constraint": "redundancy", "message": "one site serves 1"},
     ]
     row = {"objective_kind": "cost", "objective": 100.5, "bound": 99.2}
-    found = bind_evidence(row, base, broken)
+    found = bind_evidence([row], base, broken)
     assert found == {"binds": True, "bind_evidence": "base plan breaks redundancy ×2"}
     # only bookkeeping broken and overlapping intervals: no evidence
-    assert bind_evidence(row, base, broken[:1])["binds"] is False
-    moved = bind_evidence({"objective_kind": "cost", "objective": 90.0, "bound": 89.0}, base, [])
-    assert moved["binds"] and moved["bind_evidence"].startswith("optimum moved")
+    assert bind_evidence([row], base, broken[:1]) == {"binds": False, "bind_evidence": "none found"}
+    moved = {"objective_kind": "cost", "objective": 90.0, "bound": 89.0}
+    found = bind_evidence([row, moved], base, [])  # the baseline's plan shows it
+    assert found["binds"] and found["bind_evidence"].startswith("optimum moved: [89.00, 90.00]")
     latency = {"objective_kind": "latency", "objective": 9.5, "bound": 9.4}
-    assert (
-        "9.50 ms against the base plan's 12.00 ms"
-        in bind_evidence(latency, base, [])["bind_evidence"]
-    )
-    assert bind_evidence(row, base, None) == {"binds": None, "bind_evidence": "no base plan"}
+    text = bind_evidence([latency], base, [])["bind_evidence"]
+    assert text == "mean RTT 9.50 ms against the base plan's 12.00 ms"
+    assert bind_evidence([row], base, None) == {"binds": None, "bind_evidence": "no base plan"}
+    assert bind_evidence([{"objective": None}], base, [])["binds"] is None
 
 
 def test_unknown_row_is_a_usage_error(tmp_path: Path) -> None:

@@ -10,7 +10,12 @@ import pytest
 
 from bench.variant_data import BaseFolder
 from bench.variants import ROWS, Facts, VariantError, build_variant, build_variants
-from bench.world_reach import greedy_cover, link_loads, reach_of, site_capacity_units
+from bench.world_reach import (
+    greedy_cover,
+    link_loads,
+    reach_of,
+    site_capacity_units,
+)
 from gpuplace.scenario import load_instance
 from gpuplace.scenario.build import build_instance
 from gpuplace.scenario.instance import Constraints
@@ -31,7 +36,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def facts(world: Path) -> Facts:
-    return Facts(BaseFolder.read(world))
+    base = BaseFolder.read(world)
+    return Facts(base, _plan(base.instance, {0: 40, 1: 30, 7: 20}))
+
+
+def _plan(instance, gpus: dict[int, int]) -> dict:
+    """A plan document with ``gpus[s]`` H100s at site s (all the custom rule reads)."""
+    return {"sites": [{"id": instance.site_ids[s], "gpus": {"H100": n}} for s, n in gpus.items()]}
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +111,7 @@ def test_objective_rows(built: dict, facts: Facts) -> None:
     assert pmedian.constraints.max_sites == len(greedy_cover(base, facts.base.reach))
 
 
-def test_region_rules(built: dict, facts: Facts) -> None:
+def test_region_rules(built: dict, facts: Facts, tmp_path: Path) -> None:
     base = facts.instance
     sov = _load(built, "sovereignty")
     limited = [r for r, a in enumerate(sov.region_allowed_countries) if a is not None]
@@ -108,12 +119,16 @@ def test_region_rules(built: dict, facts: Facts) -> None:
     assert all(sov.region_allowed_countries[r] == {sov.region_country[r]} for r in limited)
     assert set(np.unique(sov.pair_region)) == set(range(base.n_regions))  # all still servable
     (spec,) = _load(built, "custom").constraints.custom
-    demand = {}
-    for c, d in zip(base.region_country, base.region_demand, strict=True):
-        demand[c] = demand.get(c, 0.0) + d
-    top = max(demand, key=demand.get)
+    held: dict[str, int] = {}
+    for site in facts.base_plan["sites"]:
+        country = base.site_country[base.site_ids.index(site["id"])]
+        held[country] = held.get(country, 0) + site["gpus"]["H100"]
+    top = max(held, key=held.get)
     assert spec.kind == "max_gpus_per_country" and spec.params["country"] == top
-    assert spec.params["max_gpus"] == int(0.5 * (demand[top] / (0.85 * 2.2)))
+    assert spec.params["max_gpus"] == held[top] // 2
+    # the cap is read from a plan: without one the row says so
+    with pytest.raises(VariantError, match="custom: the cap is set from a plan"):
+        build_variant(Facts(facts.base), "custom", tmp_path / "custom", seed=5)
 
 
 def test_links_cap_every_link_and_keep_latency(built: dict, facts: Facts) -> None:
@@ -164,7 +179,11 @@ def test_seeded_and_general(world: Path, tmp_path: Path) -> None:
         c[0].scenario.parent / "regions.csv"
     ).read_bytes()
     # the same rules on another folder (the bundled APAC scenario: its own topology file)
-    apac = build_variants(REPO / "datasets" / "apac", tmp_path / "apac", ["served", "custom"])
+    apac_base = BaseFolder.read(REPO / "datasets" / "apac").instance
+    plan = _plan(apac_base, {3: 12, 4: 10})
+    apac = build_variants(
+        REPO / "datasets" / "apac", tmp_path / "apac", ["served", "custom"], base_plan=plan
+    )
     assert load_instance(apac[0].scenario).objective.kind == "served"
     assert "max_gpus_per_country" in apac[1].parameters["constraints.custom"]
 
