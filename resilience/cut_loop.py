@@ -289,9 +289,7 @@ class CutLoop:
         remaining = self.deadline - time.perf_counter()
         # until a plan survives, a round keeps half the time for the rounds its cuts call for
         share = 1.0 if self.best is not None else FIRST_ROUNDS_SHARE
-        params = dataclasses.replace(
-            self.params, time_limit_s=max(1.0, share * remaining), gap=gap
-        )
+        params = dataclasses.replace(self.params, time_limit_s=max(1.0, share * remaining), gap=gap)
         pieces = self.rows.pieces()
         solution = solve(self.base, self.solver, params, hint, extra_pieces=pieces)
         self.last = solution

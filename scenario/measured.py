@@ -50,20 +50,40 @@ def _percentile_columns(table: Table, problems: ProblemCollector) -> list[tuple[
             continue
         q = float(match.group(1))
         if not 0.0 < q < 100.0:
-            problems.add(table.file, f"column {column}", f"percentile {q:g} is not between 0 and 100")
+            problems.add(
+                table.file, f"column {column}", f"percentile {q:g} is not between 0 and 100"
+            )
         else:
             found.append((q, column))
     return found
 
 
-def _coordinates(table: Table, end: str, problems: ProblemCollector) -> tuple[np.ndarray, np.ndarray]:
-    lat = numbers(table, f"{end}_lat", problems, default=np.nan, check=(lambda v: abs(v) <= 90, "must be within -90..90"))
-    lon = numbers(table, f"{end}_lon", problems, default=np.nan, check=(lambda v: abs(v) <= 180, "must be within -180..180"))
+def _coordinates(
+    table: Table, end: str, problems: ProblemCollector
+) -> tuple[np.ndarray, np.ndarray]:
+    lat = numbers(
+        table,
+        f"{end}_lat",
+        problems,
+        default=np.nan,
+        check=(lambda v: abs(v) <= 90, "must be within -90..90"),
+    )
+    lon = numbers(
+        table,
+        f"{end}_lon",
+        problems,
+        default=np.nan,
+        check=(lambda v: abs(v) <= 180, "must be within -180..180"),
+    )
     lat_raw, lon_raw = texts(table, f"{end}_lat"), texts(table, f"{end}_lon")
     for i, (a, b) in enumerate(zip(lat_raw, lon_raw, strict=True)):
         if bool(a) != bool(b):
             column = f"{end}_lon" if a else f"{end}_lat"
-            problems.add(table.file, table.where(i, column), f"is empty, but {end}_{'lat' if a else 'lon'} is given")
+            problems.add(
+                table.file,
+                table.where(i, column),
+                f"is empty, but {end}_{'lat' if a else 'lon'} is given",
+            )
     return lat, lon
 
 
@@ -74,7 +94,11 @@ def _check_rows(table: Table, names: dict[str, list[str]], problems: ProblemColl
             if not name:
                 problems.add(table.file, table.where(i, end), "is empty, a point name is required")
         if source and source == target:
-            problems.add(table.file, table.where(i, "target"), f"source and target are the same point '{source}'")
+            problems.add(
+                table.file,
+                table.where(i, "target"),
+                f"source and target are the same point '{source}'",
+            )
         elif (source, target) in first:
             problems.add(
                 table.file,
@@ -87,7 +111,9 @@ def _check_rows(table: Table, names: dict[str, list[str]], problems: ProblemColl
 
 def parse_measured(table: Table, problems: ProblemCollector) -> MeasuredColumns | None:
     """Check the columns and every cell; None when a column is missing or unknown."""
-    if not check_columns(table, REQUIRED, COORDINATES, problems, extra_ok=lambda c: bool(PERCENTILE.match(c))):
+    if not check_columns(
+        table, REQUIRED, COORDINATES, problems, extra_ok=lambda c: bool(PERCENTILE.match(c))
+    ):
         return None
     names = {end: texts(table, end) for end in ENDS}
     _check_rows(table, names, problems)
@@ -138,7 +164,11 @@ def _same_place(columns: MeasuredColumns, problems: ProblemCollector) -> None:
                 seen[name] = (*here, i)
             elif not np.allclose(here, seen[name][:2], atol=1e-9):
                 row = int(columns.table.rows[seen[name][2]])
-                problems.add(columns.table.file, columns.table.where(i, f"{end}_lat"), f"point '{name}' has other coordinates at row {row}")
+                problems.add(
+                    columns.table.file,
+                    columns.table.where(i, f"{end}_lat"),
+                    f"point '{name}' has other coordinates at row {row}",
+                )
 
 
 def read_measured(path: str | Path, topology: Topology) -> MeasuredRtts:
@@ -193,7 +223,8 @@ def scenario_pairs(
         site=keys["site"].to_numpy(dtype=np.int64),
         rtt_ms=grouped["rtt_ms"].to_numpy(dtype=float),
         percentiles=tuple(
-            (q, grouped[f"q{k}"].to_numpy(dtype=float)) for k, (q, _) in enumerate(columns.percentiles)
+            (q, grouped[f"q{k}"].to_numpy(dtype=float))
+            for k, (q, _) in enumerate(columns.percentiles)
         ),
     )
     return pairs, _unused_warnings(columns, set(rows.tolist()), region_of, site_of, set(node_ids))

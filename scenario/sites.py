@@ -54,7 +54,9 @@ class SiteTable:
     existing: np.ndarray  # int [S, T]
 
 
-def read_gpus(table: Table, problems: ProblemCollector, *, serving: bool = False) -> GpuTable | None:
+def read_gpus(
+    table: Table, problems: ProblemCollector, *, serving: bool = False
+) -> GpuTable | None:
     """Validate the GPU catalogue: unique types, capex >= 0, power_kw > 0, throughput > 0.
 
     With ``serving`` (the scenario has deployments) ``throughput`` is optional:

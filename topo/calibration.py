@@ -72,7 +72,9 @@ def _model(document: dict, file: str, problems: ProblemCollector) -> LatencyPara
         if value is None:
             problems.add(file, f"model.{key}", f"must be a finite number, got {model.get(key)!r}")
         elif value < 0 or (positive and value == 0):
-            problems.add(file, f"model.{key}", f"must be {'>' if positive else '>='} 0, got {value:g}")
+            problems.add(
+                file, f"model.{key}", f"must be {'>' if positive else '>='} 0, got {value:g}"
+            )
         else:
             values[key] = value
     for key in sorted(set(model) - set(_MODEL_KEYS)):
@@ -123,7 +125,10 @@ def calibration_document(
     """The calibration file's content for ``result`` (JSON-ready, no NaN)."""
 
     def stats(s) -> dict[str, Any]:
-        return {k: (round(v, 4) if isinstance(v, float) and math.isfinite(v) else v) for k, v in asdict(s).items()}
+        return {
+            k: (round(v, 4) if isinstance(v, float) and math.isfinite(v) else v)
+            for k, v in asdict(s).items()
+        }
 
     fitted = result.fitted
     return {

@@ -69,7 +69,9 @@ class MeasuredRtts:
         )
 
 
-def attach_points(topology: Topology, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def attach_points(
+    topology: Topology, lat: np.ndarray, lon: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Nearest non-waypoint node of each position, and the great-circle km to it."""
     node = latency.nearest_nodes(topology, lat, lon)
     km = haversine_km(lat, lon, topology.node_lat[node], topology.node_lon[node])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from gpuplace.errors import InputError
 from gpuplace.scenario.instance import Instance
-from gpuplace.solvers.constraints.registry import extension_families, custom_pieces
+from gpuplace.solvers.constraints.registry import custom_pieces, extension_families
 from gpuplace.solvers.verify.violation import Violation
 
 __all__ = ["check_custom"]
