@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test test-slow test-dist fuzz bench lint format browser docs dist clean
+.PHONY: demo test test-slow test-dist fuzz bench lint typecheck format browser docs dist clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,14 @@ test-dist: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy on the package (settings in pyproject.toml), read as gpuplace through a link in a
+# temporary folder, as make docs does; tests, docs and bench are not part of it.
+typecheck: $(STAMP)
+	@src=$$(mktemp -d) && ln -s "$(CURDIR)" "$$src/gpuplace" && \
+	(cd "$$src" && "$(CURDIR)/$(BIN)/mypy" --config-file "$(CURDIR)/pyproject.toml" \
+		--cache-dir "$(CURDIR)/.mypy_cache" -p gpuplace); \
+	status=$$?; rm -rf "$$src"; exit $$status
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -31,7 +31,7 @@ import shutil
 import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gpuplace.errors import InputError, Problem
 
@@ -52,6 +52,7 @@ _FOLDER_MODE = 0o777
 _TEMP_SUFFIX = ".tmp"
 
 PathLike = str | os.PathLike[str]
+_Path = TypeVar("_Path", bound=PathLike)
 
 
 def _cannot_write(path: PathLike, error: OSError) -> InputError:
@@ -131,7 +132,7 @@ def _check_target(target: Path) -> None:
         raise InputError(Problem(os.fspath(target), "", f"cannot write: exists and is {kind}"))
 
 
-def write_files(contents: Mapping[PathLike, bytes | str]) -> list[Path]:
+def write_files(contents: Mapping[_Path, bytes | str]) -> list[Path]:
     """Write several files that belong together (text as UTF-8), all or none.
 
     Every file is first written and synced to a temporary file beside its

@@ -160,8 +160,10 @@ def analyse_failures(
     )
     if instance.serving is not None:
         served = plan.arrays(instance)
-        context = serving_failure_context(instance, served, mode, solver, params, failover)
-        func = functools.partial(analyse_serving_case, context)
+        serving_context = serving_failure_context(
+            instance, served, mode, solver, params, failover
+        )
+        func = functools.partial(analyse_serving_case, serving_context)
     else:
         context = failure_context(instance, arrays, mode, solver, params, failover)
         func = functools.partial(analyse_case, context)

@@ -52,9 +52,9 @@ def tier_rows(plan: Plan) -> dict[tuple[str, str], dict[str, float | None]]:
     for a in plan.assignments:
         if a.model is None or a.tier is None or a.ttft_ms is None:
             continue
-        target = as_float(a.ttft_target_ms) or 0.0
+        target_ms = as_float(a.ttft_target_ms) or 0.0
         served[(a.model, a.tier)].append(
-            (as_float(a.demand) or 0.0, float(a.ttft_ms), target, as_float(a.rtt_ms) or 0.0)
+            (as_float(a.demand) or 0.0, float(a.ttft_ms), target_ms, as_float(a.rtt_ms) or 0.0)
         )
     for u in plan.unserved:
         if u.model is not None and u.tier is not None:
@@ -87,9 +87,9 @@ def serving_metrics(plan: Plan) -> dict[str, float | None]:
     replicas: dict[str, float] = defaultdict(float)
     for site in plan.sites:
         for deployment, count in (site.replicas or {}).items():
-            model = model_of.get(deployment)
-            if model is not None:
-                replicas[model] += float(count)
+            owner = model_of.get(deployment)
+            if owner is not None:
+                replicas[owner] += float(count)
     for model in sorted(replicas):
         out[f"replicas.{model}"] = replicas[model]
     return out

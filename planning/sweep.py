@@ -328,7 +328,7 @@ def run_sweep(
     from gpuplace.scenario import load_instance
 
     if vary and all(isinstance(v, Vary) for v in vary):
-        varies = list(vary)
+        varies = [v for v in vary if isinstance(v, Vary)]
     else:
         varies = parse_varies([str(v) for v in vary])
     vary_keys = [v.key for v in varies]

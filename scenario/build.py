@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gpuplace.scenario.instance import (
     Constraints,
@@ -90,29 +91,29 @@ def build_instance(
     *,
     topology: Topology,
     site_ids: Sequence[str],
-    site_node: Sequence[int],
-    site_power_kw: Sequence[float],
+    site_node: ArrayLike,
+    site_power_kw: ArrayLike,
     region_ids: Sequence[str],
-    region_lat: Sequence[float],
-    region_lon: Sequence[float],
-    region_demand: Sequence[float],
-    region_sla_rtt_ms: Sequence[float],
+    region_lat: ArrayLike,
+    region_lon: ArrayLike,
+    region_demand: ArrayLike,
+    region_sla_rtt_ms: ArrayLike,
     gpu_types: Sequence[str],
-    gpu_capex: Sequence[float],
-    gpu_power_kw: Sequence[float],
-    gpu_throughput: Sequence[float],
-    site_max_gpus: Sequence[float] | None = None,
-    site_fixed_cost: Sequence[float] | None = None,
-    site_cost_factor: Sequence[float] | None = None,
-    site_pue: Sequence[float] | None = None,
+    gpu_capex: ArrayLike,
+    gpu_power_kw: ArrayLike,
+    gpu_throughput: ArrayLike,
+    site_max_gpus: ArrayLike | None = None,
+    site_fixed_cost: ArrayLike | None = None,
+    site_cost_factor: ArrayLike | None = None,
+    site_pue: ArrayLike | None = None,
     site_country: Sequence[str] | None = None,
-    site_status: Sequence[int] | None = None,
+    site_status: ArrayLike | None = None,
     site_existing_gpus: np.ndarray | None = None,
-    region_node: Sequence[int] | None = None,
+    region_node: ArrayLike | None = None,
     region_country: Sequence[str] | None = None,
     region_allowed_countries: Sequence[frozenset[str] | None] | None = None,
-    region_gbps_per_unit: Sequence[float] | None = None,
-    matrix: tuple[Sequence[int], Sequence[int], Sequence[float]] | None = None,
+    region_gbps_per_unit: ArrayLike | None = None,
+    matrix: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
     matrix_only: bool = False,
     measured: MeasuredPairs | None = None,
     calibration: Calibration | None = None,
@@ -142,7 +143,10 @@ def build_instance(
     latency_settings, margin_ms = _calibrated(latency_settings, calibration)
     if serving is not None:
         region_sla_rtt_ms, region_demand, gpu_throughput = serving_defaults(
-            serving, np.asarray(region_sla_rtt_ms, dtype=float), gpu_throughput, len(region_ids)
+            serving,
+            np.asarray(region_sla_rtt_ms, dtype=float),
+            np.asarray(gpu_throughput, dtype=float),
+            len(region_ids),
         )
     percentile = latency_settings.sla_margin_percentile
     n_sites, n_regions, n_types = len(site_ids), len(region_ids), len(gpu_types)

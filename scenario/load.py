@@ -305,14 +305,14 @@ def load_instance(
             problems,
         )
     matrix = None
-    if tables.get("matrix") is not None:
+    if (matrix_table := tables.get("matrix")) is not None:
         matrix = read_matrix(
-            tables["matrix"],
+            matrix_table,
             regions.ids if regions is not None else None,
             sites.ids if sites is not None else None,
             problems,
         )
-    if sites is not None and gpus is not None:
+    if sites is not None and gpus is not None and tables["sites"] is not None:
         check_existing_fit(tables["sites"], sites, gpus, problems)
     problems.raise_if_any()
     assert topology is not None and sites is not None and regions is not None and gpus is not None
@@ -331,3 +331,4 @@ def load_instance(
     )
     read = (str(path), *(str(p) for p in paths.values()))
     return dataclasses.replace(instance, warnings=tuple(warnings), input_files=read)
+    assert tables["regions"] is not None

@@ -240,15 +240,17 @@ def read_serving(
         needs_p95 = tiers is not None and bool((tiers.percentile == 95).any())
         ids = deployments.ids if deployments is not None else None
         profiles = read_profiles(tables["profiles"], ids, needs_p95, problems)
+    deployments_table = tables["deployments"]
     if models is None or tiers is None or deployments is None or profiles is None:
         return None
+    assert deployments_table is not None
     inputs, outputs, key, starts = _curves(profiles)
     profiled = set(key[:, 0].tolist())
     for d in range(len(deployments.ids)):
         if d not in profiled:
             problems.add(
-                tables["deployments"].file,
-                tables["deployments"].where(d, "deployment"),
+                deployments_table.file,
+                deployments_table.where(d, "deployment"),
                 f"deployment '{deployments.ids[d]}' has no point in profiles.csv",
             )
     model_shapes: list[set[int]] = [set() for _ in models.ids]
@@ -257,7 +259,7 @@ def read_serving(
             model_shapes[int(deployments.model[d])].add(int(h))
     memory = np.asarray(gpu_memory_gb if gpu_memory_gb is not None else [], dtype=float)
     _memory_fit(
-        tables["deployments"],
+        deployments_table,
         deployments,
         models,
         (inputs, outputs, key, starts, profiles.concurrency),

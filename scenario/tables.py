@@ -32,18 +32,22 @@ MIN_MAGNITUDE = 1e-6
 MAX_MAGNITUDE = 1e12
 
 
+# A test reads one number or a whole column at once (an array of booleans back).
+Test = Callable[[Any], Any]
+
+
 @dataclass(frozen=True)
 class Bounded:
     """A check on a quantity that also keeps it in the numeric range (MIN/MAX_MAGNITUDE)."""
 
-    test: Callable[[float], bool]
+    test: Test
     message: str
 
     def __getitem__(self, index: int) -> Any:  # as the (test, message) tuple of Check
         return (self.test, self.message)[index]
 
 
-Check = tuple[Callable[[float], bool], str] | Bounded
+Check = tuple[Test, str] | Bounded
 NON_NEGATIVE = Bounded(lambda v: v >= 0, "must be >= 0")
 POSITIVE = Bounded(lambda v: v > 0, "must be > 0")
 AT_LEAST_ONE = Bounded(lambda v: v >= 1, "must be >= 1")

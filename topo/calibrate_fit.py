@@ -103,7 +103,11 @@ def _lad(features: np.ndarray, rtt_ms: np.ndarray, v0: float, start: np.ndarray)
     b_eq = rtt_ms - 2.0 * features[:, 2]
     cost = np.concatenate([np.zeros(3), np.ones(2 * n)])
     a_low, a_high = _INFLATION[0] / v0, _INFLATION[1] / v0
-    bounds = [(a_low, a_high), (0.0, _MAX_PER_HOP_MS), (0.0, _MAX_ACCESS_FACTOR * a_high)]
+    bounds: list[tuple[float, float | None]] = [
+        (a_low, a_high),
+        (0.0, _MAX_PER_HOP_MS),
+        (0.0, _MAX_ACCESS_FACTOR * a_high),
+    ]
     informed = [bool(np.any(features[:, column] > 0)) for column in (0, 1, 3)]
     for k in range(3):
         if not informed[k]:

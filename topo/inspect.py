@@ -103,8 +103,9 @@ def _node_latency(
     dist = dijkstra(graph, directed=False, indices=sources)[:, endpoints]
     dist[sources[:, None] == endpoints[None, :]] = np.inf  # a node to itself is no pair
     values = dist[np.isfinite(dist)]
-    stats = {"pairs": int(values.size), "sampled": bool(sampled), **_stats(values)}
-    diameter = float(values.max()) if values.size else None
+    pairs = int(values.size)
     if not sampled:
-        stats["pairs"] //= 2  # each unordered pair was counted from both ends
+        pairs //= 2  # each unordered pair was counted from both ends
+    stats = {"pairs": pairs, "sampled": bool(sampled), **_stats(values)}
+    diameter = float(values.max()) if values.size else None
     return stats, diameter if diameter is None or not math.isnan(diameter) else None

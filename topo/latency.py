@@ -236,7 +236,7 @@ class CandidatePairs:
 
 
 def candidate_pairs(
-    paths: ShortestPaths,
+    paths: ShortestPaths | None,
     region_attach: np.ndarray,
     region_access_ms: np.ndarray,
     region_sla_rtt_ms: np.ndarray,
@@ -253,14 +253,15 @@ def candidate_pairs(
     ``rtt + margin_ms <= sla_rtt_ms``. ``allowed`` is an optional boolean [R, S]
     mask (sovereignty). ``matrix`` = (region, site, rtt_ms) replaces derived
     values for its pairs, whose SLA is checked on ``matrix_sla_rtt_ms`` (default
-    their ``rtt_ms``, no margin); with ``matrix_only`` other pairs are unreachable.
+    their ``rtt_ms``, no margin); with ``matrix_only`` (``paths`` may then be
+    None) other pairs are unreachable.
     """
     n_regions, n_sites = len(region_attach), len(site_node)
     regions_out, sites_out, rtt_out = [], [], []
-    rows = paths.row_of(region_attach) if not matrix_only else None
+    rows = paths.row_of(region_attach) if paths is not None and not matrix_only else None
     for start in range(0, n_regions, _CHUNK):
         stop = min(start + _CHUNK, n_regions)
-        if matrix_only:
+        if paths is None or rows is None:
             rtt = np.full((stop - start, n_sites), np.inf)
         else:
             one_way = paths.one_way_ms[rows[start:stop]][:, site_node]

@@ -143,8 +143,8 @@ def build_report(
         contents[file] = make(data).encode("utf-8")
         downloads.append((file, text))
     plots = []
-    for file, (title, make) in PLOTS.items():
-        contents[file] = make(data)
+    for file, (title, draw) in PLOTS.items():
+        contents[file] = draw(data)
         plots.append((file, title))
         downloads.append((file, title))
     if (measured_png := measured_plot(instance)) is not None:

@@ -200,16 +200,16 @@ def report_data(instance: Instance, plan: Plan) -> ReportData:
 
     assignments = []
     per_region: dict[str, list[AssignmentRecord]] = {}
-    for row in plan.assignments:
-        region, site = row.region, row.site
+    for assignment in plan.assignments:
+        region, site = assignment.region, assignment.site
         r = region_index.get(region)
         site_lat, site_lon = site_coord(site)
         record = AssignmentRecord(
             region=region,
             site=site,
-            share=as_float(row.share) or 0.0,
-            demand=as_float(row.demand) or 0.0,
-            rtt_ms=as_float(row.rtt_ms),
+            share=as_float(assignment.share) or 0.0,
+            demand=as_float(assignment.demand) or 0.0,
+            rtt_ms=as_float(assignment.rtt_ms),
             sla_rtt_ms=float(instance.region_sla_rtt_ms[r]) if r is not None else None,
             region_lat=_coord(instance.region_lat[r]) if r is not None else None,
             region_lon=_coord(instance.region_lon[r]) if r is not None else None,
@@ -224,9 +224,9 @@ def report_data(instance: Instance, plan: Plan) -> ReportData:
     for r, region_id in enumerate(instance.region_ids):
         rows = per_region.get(region_id, [])
         served = sum(a.demand for a in rows)
-        timed = [a for a in rows if a.rtt_ms is not None]
-        weight = sum(a.demand for a in timed)
-        mean_rtt = sum(a.demand * a.rtt_ms for a in timed) / weight if weight > 0 else None
+        timed = [(a.demand, a.rtt_ms) for a in rows if a.rtt_ms is not None]
+        weight = sum(demand for demand, _ in timed)
+        mean_rtt = sum(demand * rtt for demand, rtt in timed) / weight if weight > 0 else None
         primary = min(rows, key=lambda a: (-a.share, a.site)).site if rows else None
         regions.append(
             RegionRecord(
@@ -238,17 +238,17 @@ def report_data(instance: Instance, plan: Plan) -> ReportData:
                 served_demand=served,
                 unserved_demand=unserved.get(region_id, 0.0),
                 mean_rtt_ms=mean_rtt,
-                max_rtt_ms=max((a.rtt_ms for a in timed), default=None),
+                max_rtt_ms=max((rtt for _, rtt in timed), default=None),
                 primary_site=primary,
             )
         )
 
     links = []
     directed: dict[tuple[str, str], float] = {}
-    for row in plan.links:
-        source, target = row.source, row.target
-        load = as_float(row.load_gbps) or 0.0
-        capacity = as_float(row.capacity_gbps)
+    for link in plan.links:
+        source, target = link.source, link.target
+        load = as_float(link.load_gbps) or 0.0
+        capacity = as_float(link.capacity_gbps)
         directed[(source, target)] = directed.get((source, target), 0.0) + load
         source_lat, source_lon = node_coord(source)
         target_lat, target_lon = node_coord(target)
@@ -274,10 +274,10 @@ def report_data(instance: Instance, plan: Plan) -> ReportData:
         backward = directed.get((target, source), 0.0)
         capacity = float(topology.edge_capacity_gbps[e])
         capacity_or_none = capacity if np.isfinite(capacity) and capacity > 0 else None
-        points = (node_coord(source), node_coord(target))
+        (a_lat, a_lon), (b_lat, b_lon) = node_coord(source), node_coord(target)
         coordinates = None
-        if all(c is not None for point in points for c in point):
-            coordinates = points  # type: ignore[assignment]
+        if a_lat is not None and a_lon is not None and b_lat is not None and b_lon is not None:
+            coordinates = ((a_lat, a_lon), (b_lat, b_lon))
         edges.append(
             EdgeRecord(
                 source=source,

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import folium
-from branca.element import Element
+from branca.element import Element, Figure
 from matplotlib import colormaps
 from matplotlib.colors import Normalize, to_hex
 
@@ -213,6 +213,7 @@ def build_map(
 
     for edge in drawn_edges(data)[0]:
         colour, weight, opacity = _edge_style(edge, util_scale)
+        assert edge.coordinates is not None  # drawn_edges keeps only edges with coordinates
         (lat1, lon1), (lat2, lon2) = edge.coordinates
         folium.PolyLine(
             line(lat1, lon1, lat2, lon2),
@@ -237,7 +238,7 @@ def build_map(
         ).add_to(layers["Links"])
 
     for a in data.assignments:
-        if None in (a.region_lat, a.region_lon, a.site_lat, a.site_lon):
+        if a.region_lat is None or a.region_lon is None or a.site_lat is None or a.site_lon is None:
             continue
         folium.PolyLine(
             line(a.region_lat, a.region_lon, a.site_lat, a.site_lon),
@@ -325,6 +326,7 @@ def build_map(
     folium.LayerControl(collapsed=False).add_to(fmap)
 
     root = fmap.get_root()
+    assert isinstance(root, Figure)
     root.header.add_child(Element(f"<style>{_asset('leaflet.css')}</style>"), name="leaflet_css")
     root.header.add_child(Element(f"<script>{_asset('leaflet.js')}</script>"), name="leaflet_js")
     root.header.add_child(Element(f"<title>{_text(data.scenario_name)}: plan map</title>"))

@@ -105,7 +105,7 @@ def serving_section(plan: Plan) -> ReportSection | None:
         f'<img class="plot" src="{TTFT_PLOT}" alt="TTFT against target">'
         f'<p><a href="{TIERS_CSV}">{TIERS_CSV}</a>: the table as CSV.</p>'
     )
-    files = {TTFT_PLOT: ttft_plot(plan), TIERS_CSV: "\n".join(lines) + "\n"}
+    files: dict[str, bytes | str] = {TTFT_PLOT: ttft_plot(plan), TIERS_CSV: "\n".join(lines) + "\n"}
     return ReportSection(title="Models and SLO tiers", html=text, files=files)
 
 
@@ -127,7 +127,7 @@ def model_layers(data: ReportData, plan: Plan) -> list[LayerMaker]:
         for record, row in zip(data.assignments, plan.assignments, strict=True)
         if row.model is not None and None not in (record.region_lat, record.site_lat)
     ]
-    models = sorted({row.model for _, row in pairs})
+    models = sorted({row.model for _, row in pairs if row.model is not None})
     tiers = sorted({row.tier for _, row in pairs if row.tier is not None})
     site_at = {s.id: (s.lat, s.lon) for s in data.sites if s.lat is not None}
 
@@ -152,7 +152,7 @@ def model_layers(data: ReportData, plan: Plan) -> list[LayerMaker]:
                             ("tokens/s", f"{as_float(row.demand) or 0.0:,.0f}"),
                             (
                                 "TTFT",
-                                f"{float(row.ttft_ms):.0f} / {as_float(row.ttft_target_ms) or 0:.0f} ms",
+                                f"{as_float(row.ttft_ms) or 0.0:.0f} / {as_float(row.ttft_target_ms) or 0:.0f} ms",
                             ),
                             ("RTT", f"{as_float(row.rtt_ms) or 0.0:.1f} ms"),
                         ]

@@ -34,10 +34,10 @@ import importlib
 import threading
 from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, cast
 
 from gpuplace.errors import InputError, Problem
-from gpuplace.solvers.constraints.base import ConstraintPiece, scenario_file
+from gpuplace.solvers.constraints.base import CheckedPiece, ConstraintPiece, scenario_file
 
 __all__ = [
     "BUILTIN_CUSTOM",
@@ -77,7 +77,7 @@ BUILTIN_CUSTOM = ("max_gpus_per_country", "max_share_through_link")
 
 _families: dict[str, ConstraintPiece] = {}
 _builtin: dict[str, Any] = {}  # name -> module of the built-in families
-_custom: dict[str, Callable[[dict, str], ConstraintPiece]] = {}
+_custom: dict[str, Callable[[dict, str], CheckedPiece]] = {}
 _loaded = False  # set once every built-in is registered, never before
 _loading = False  # true while the thread holding _load_lock imports them
 _load_lock = threading.RLock()
@@ -138,7 +138,7 @@ def register_constraint(kind: str, replace: bool = False) -> Callable[[type], ty
             raise ValueError(f"constraint kind {kind!r} is already registered")
         _custom[kind] = cls
         if not hasattr(cls, "kind"):
-            cls.kind = kind
+            cls.kind = kind  # type: ignore[attr-defined]
         return cls
 
     return decorator
@@ -186,7 +186,7 @@ def families() -> dict[str, ConstraintPiece]:
     return dict(_families)
 
 
-def extension_families(instance: Any) -> list[ConstraintPiece]:
+def extension_families(instance: Any) -> list[CheckedPiece]:
     """The registered families other than the built-in modules that apply to ``instance``.
 
     Each brings its own ``check`` (the built-ins' rules are the verifier's); a
@@ -194,13 +194,13 @@ def extension_families(instance: Any) -> list[ConstraintPiece]:
     built-in one, so it is listed too.
     """
     return [
-        piece
+        cast(CheckedPiece, piece)
         for key, piece in families().items()
         if _builtin.get(key) is not piece and piece.applies(instance)
     ]
 
 
-def custom_kinds() -> dict[str, Callable[[dict, str], ConstraintPiece]]:
+def custom_kinds() -> dict[str, Callable[[dict, str], CheckedPiece]]:
     """All registered custom constraint kinds by name."""
     _load_builtins()
     return dict(_custom)
@@ -229,7 +229,7 @@ def active_families(instance: Any) -> list[ConstraintPiece]:
     return [piece for piece in fams.values() if piece.applies(instance)]
 
 
-def custom_pieces(instance: Any) -> list[ConstraintPiece]:
+def custom_pieces(instance: Any) -> list[CheckedPiece]:
     """Build the pieces for ``instance.constraints.custom`` (validated).
 
     Raises
@@ -239,7 +239,7 @@ def custom_pieces(instance: Any) -> list[ConstraintPiece]:
         kinds) or invalid parameters; all problems are reported together.
     """
     kinds = custom_kinds()
-    pieces: list[ConstraintPiece] = []
+    pieces: list[CheckedPiece] = []
     problems: list[Problem] = []
     file = scenario_file(instance)
     for i, spec in enumerate(instance.constraints.custom):

@@ -49,9 +49,9 @@ def check_failover(
             for s in reach[int(r)]:
                 if s != lost:
                     graph.add_edge(("r", int(r)), ("s", s))
-        for s in open_sites:
-            if s != lost:
-                graph.add_edge(("s", int(s)), "sink", capacity=float(capacity[s]))
+        for t in open_sites:
+            if t != lost:
+                graph.add_edge(("s", int(t)), "sink", capacity=float(capacity[t]))
         connected = "sink" in graph and "source" in graph
         flow = nx.maximum_flow_value(graph, "source", "sink") if connected else 0.0
         short = need - flow

@@ -188,14 +188,16 @@ def check_links(
     keys = {k for k, v in own.items() if v > _TINY_GBPS} | {
         k for k in parsed.links if k in network.edge_of
     }
-    reported = {k: float(parsed.links[k]["load_gbps"]) if k in parsed.links else 0.0 for k in keys}
-    mismatched = [k for k in sorted(keys) if differs(reported[k], own.get(k, 0.0), tolerance)]
+    reported_gbps = {
+        k: float(parsed.links[k]["load_gbps"]) if k in parsed.links else 0.0 for k in keys
+    }
+    mismatched = [k for k in sorted(keys) if differs(reported_gbps[k], own.get(k, 0.0), tolerance)]
     if mismatched:
         down, up = _tie_ranges(network, flows)
         for key in mismatched:
             load = own.get(key, 0.0)
             low, high = load - down.get(key, 0.0), load + up.get(key, 0.0)
-            value = reported[key]
+            value = reported_gbps[key]
             if value < low - slack(low, tolerance) or value > high + slack(high, tolerance):
                 out.append(
                     Violation(

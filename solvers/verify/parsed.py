@@ -137,9 +137,10 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
             continue
         item = region_index[rid]
         if items is not None:
-            item = items.item(region_index[rid], row, f"unserved[{i}]", out)
-            if item is None:
+            found = items.item(region_index[rid], row, f"unserved[{i}]", out)
+            if found is None:
                 continue
+            item = found
         unserved[item] += float(row["demand"])
 
     links: dict[tuple[int, int], dict] = {}
@@ -148,11 +149,11 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
         if row["source"] not in node_index or row["target"] not in node_index:
             out.append(Violation("unknown_id", name, f"links[{i}]: unknown node"))
             continue
-        key = (node_index[row["source"]], node_index[row["target"]])
-        if key in links:
+        pair = (node_index[row["source"]], node_index[row["target"]])
+        if pair in links:
             out.append(Violation("duplicate", name, f"links[{i}]: link direction repeated"))
             continue
-        links[key] = row
+        links[pair] = row
     replicas = items.replicas(site_rows, out) if items is not None else None
     return ParsedPlan(
         gpus, new_gpus, is_open, listed, site_rows, assignments, unserved, links, out, replicas
@@ -164,6 +165,7 @@ class ServingIndex:
 
     def __init__(self, instance: Instance):
         serving = instance.serving
+        assert serving is not None
         self.instance = instance
         self.model = {m: i for i, m in enumerate(serving.model_ids)}
         self.tier = {t: i for i, t in enumerate(serving.tier_ids)}

@@ -41,6 +41,7 @@ Point = tuple[
 
 def _points(instance: Instance, deployment: int, shape: int, percentile: float) -> list[Point]:
     serving = instance.serving
+    assert serving is not None
     for j in range(serving.n_curves):
         if serving.curve_deployment[j] == deployment and serving.curve_shape[j] == shape:
             ttft = serving.profile_ttft_p95_ms if percentile == 95 else serving.profile_ttft_p50_ms
@@ -80,6 +81,7 @@ def _operating_point(
 ) -> float | None:
     """Check one assignment's operating point; its throughput per replica, None if it has none."""
     serving = instance.serving
+    assert serving is not None
     k, d = a.item, a.deployment
     name = f"{instance.region_ids[a.region]}->{instance.site_ids[a.site]} ({serving.deployment_ids[d]})"
     if serving.deployment_model[d] != serving.item_model[k]:
@@ -115,6 +117,7 @@ def _operating_point(
         "tpot_ms": _at(points, c, 2),
         "tpot_target_ms": tpot_target,
     }
+    assert a.fields is not None
     for key, value in expected.items():
         reported = a.fields.get(key)
         if not isinstance(reported, int | float) or differs(float(reported), value, tolerance):
@@ -133,6 +136,7 @@ def _operating_point(
 
 def _kv_gb(instance: Instance, model: int, shape: int) -> float:
     serving = instance.serving
+    assert serving is not None
     per_request = float(serving.model_kv_gb_per_request[model])
     if not math.isnan(per_request):
         return per_request
@@ -142,6 +146,7 @@ def _kv_gb(instance: Instance, model: int, shape: int) -> float:
 
 def _memory(instance: Instance, used: np.ndarray, out: list[Violation]) -> None:
     serving = instance.serving
+    assert serving is not None
     for d in used.tolist():
         memory = int(serving.deployment_gpus_per_replica[d]) * float(
             serving.gpu_memory_gb[serving.deployment_gpu[d]]
