@@ -16,7 +16,7 @@ from typing import Any
 from gpuplace import solvers
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.plan import Plan, make_plan
-from gpuplace.solvers.result import Solution, SolveParameters
+from gpuplace.solvers.result import Solution, SolveParameters, Status, StopReason
 from gpuplace.solvers.verify import Violation, verify_plan
 
 
@@ -130,6 +130,8 @@ def solve_plan(
     solution = _solve(instance, name, params, warm_start, extra_pieces)
     if params.cancel.cancelled and not solution.interrupted:
         solution = replace(solution, interrupted=True)
+    if params.cancel.cancelled and solution.status != Status.OPTIMAL:
+        solution = replace(solution, stop_reason=StopReason.INTERRUPTED)
     plan = make_plan(instance, solution, params)
     if plan.has_decisions:
         violations = verify_plan(instance, plan.to_dict())

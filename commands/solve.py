@@ -109,17 +109,56 @@ def _fmt(value: Any, spec: str = ".4g", suffix: str = "") -> str:
     return f"{value}{suffix}"
 
 
+# What each stop_reason (PLAN.md) means, as the summary says it.
+STOPPED_BY = {
+    "optimal": "proven optimal",
+    "gap_reached": "gap reached",
+    "time_limit": "time limit",
+    "interrupted": "interrupted (Ctrl-C)",
+    "node_limit": "node limit",
+    "memory_limit": "memory limit",
+    "finished": "search ended, gap not proven",
+    "infeasible": "proven infeasible",
+}
+# The objective's terms (cost_breakdown), in the order they add up.
+OBJECTIVE_PARTS = (
+    ("fixed", "fixed site costs"),
+    ("gpu_capex", "GPU capex"),
+    ("latency_cost", "latency term"),
+    ("unserved_penalty", "unserved penalty"),
+)
+
+
+def stopped_by(plan: Plan) -> str:
+    """Why the solve stopped, in words; plans without ``stop_reason`` say what they recorded."""
+    if plan.stop_reason is not None:
+        return STOPPED_BY.get(plan.stop_reason, plan.stop_reason)
+    return "interrupted" if plan.interrupted else "-"
+
+
+def objective_parts(plan: Plan) -> list[tuple[str, float]]:
+    """The objective's terms that add up to it (objective kind cost), as (label, value)."""
+    breakdown = plan.cost_breakdown
+    if breakdown is None or (plan.objective_kind or "cost") != "cost":
+        return []
+    values = breakdown.to_dict()
+    return [(label, values[key]) for key, label in OBJECTIVE_PARTS if key in values]
+
+
 def print_summary(plan: Plan, written: Path | None) -> None:
-    """Rich summary: status and numbers, then the busiest sites."""
+    """Rich summary: status, why it stopped, the objective and its parts, then the busiest sites."""
     k = plan.kpis
     table = Table(title=f"{plan.scenario.name}: {plan.solver.name}", show_header=False)
     table.add_column("metric")
     table.add_column("value", justify="right")
-    status = plan.status.value + (" (interrupted)" if plan.interrupted else "")
+    money = (plan.objective_kind or "cost") == "cost"
+    spec = ",.0f" if money else ".6g"
     rows = [
-        ("status", status),
-        (f"objective ({plan.objective_kind or 'cost'})", _fmt(plan.objective, ".6g")),
-        ("bound", _fmt(plan.bound, ".6g")),
+        ("status", plan.status.value),
+        ("stopped by", stopped_by(plan)),
+        (f"objective ({plan.objective_kind or 'cost'})", _fmt(plan.objective, spec)),
+        *((f"  {label}", _fmt(value, ",.0f")) for label, value in objective_parts(plan)),
+        ("bound", _fmt(plan.bound, spec)),
         ("gap", _fmt(plan.gap, ".2%")),
         ("time", _fmt(plan.wall_s, ".2f", " s")),
         ("total cost", _fmt(k.total_cost, ",.0f")),

@@ -15,7 +15,7 @@ from gpuplace.solvers.backends.registry import BACKENDS
 from gpuplace.solvers.backends.solution import empty_solution
 from gpuplace.solvers.diagnose import diagnose, explain_infeasible
 from gpuplace.solvers.model.formulation import build_model
-from gpuplace.solvers.result import Solution, SolveParameters, Status
+from gpuplace.solvers.result import Solution, SolveParameters, Status, stop_reason_of
 
 
 def available_solvers() -> dict[str, bool]:
@@ -136,4 +136,8 @@ def solve(
             cancel=params.cancel,
         )
         solution = replace(solution, notes=solution.notes + tuple(why))
-    return replace(solution, wall_s=time.perf_counter() - started)
+    solution = replace(solution, wall_s=time.perf_counter() - started)
+    reason = stop_reason_of(
+        solution, time_limit_s=params.time_limit_s, cancelled=params.cancel.cancelled
+    )
+    return replace(solution, stop_reason=reason)

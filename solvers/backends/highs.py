@@ -29,12 +29,14 @@ the time limit or a cancel request is not repeatable.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from gpuplace.solvers.backends.base import Backend, Run
 from gpuplace.solvers.backends.prepared import Prepared, prepare
 from gpuplace.solvers.highs import adapter
-from gpuplace.solvers.result import Solution, Status
+from gpuplace.solvers.result import Solution, Status, StopReason
 from gpuplace.solvers.runtime import ABANDON_GRACE_S
 
 
@@ -94,12 +96,30 @@ class HighsBackend(Backend):
             return run.solution(None, Status.NO_SOLUTION, result.bound, interrupted=interrupted)
         if result.values is None:
             run.notes.append(f"HiGHS stopped: {result.detail}; the greedy start is kept")
-        return run.plan(
+        solution = run.plan(
             values,
             result.bound,
             optimal=result.status == Status.OPTIMAL,
             interrupted=interrupted,
         )
+        limit = solver_limit(result.detail)
+        return solution if limit is None else replace(solution, stop_reason=limit)
+
+
+def solver_limit(detail: str) -> StopReason | None:
+    """A HiGHS model status that names a limit other than time: memory, or nodes/iterations.
+
+    >>> solver_limit("Memory limit reached"), solver_limit("Solution limit reached")
+    (<StopReason.MEMORY_LIMIT: 'memory_limit'>, <StopReason.NODE_LIMIT: 'node_limit'>)
+    >>> solver_limit("Time limit reached") is None
+    True
+    """
+    text = detail.lower()
+    if "memory" in text:
+        return StopReason.MEMORY_LIMIT
+    if any(word in text for word in ("iteration limit", "solution limit", "node limit")):
+        return StopReason.NODE_LIMIT
+    return None
 
 
 def _values(found: np.ndarray | None, prepared: Prepared) -> np.ndarray | None:

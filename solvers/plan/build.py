@@ -38,7 +38,7 @@ from gpuplace.solvers.plan.value import (
     SolverInfo,
     UnservedDemand,
 )
-from gpuplace.solvers.result import Solution, SolveParameters, Status
+from gpuplace.solvers.result import Solution, SolveParameters, Status, stop_reason_of
 from gpuplace.topo import latency
 
 _HAS_PLAN = (Status.OPTIMAL, Status.FEASIBLE)
@@ -65,6 +65,19 @@ def solver_info(
     return SolverInfo(name=solution.backend, version=solution.backend_version, **values)
 
 
+def _stop_reason(
+    solution: Solution,
+    settings: SolveParameters | Mapping[str, Any] | None,
+    gap: float | None = None,
+) -> str:
+    """The plan's ``stop_reason``: the solution's own, else read from its status and clock."""
+    if isinstance(settings, SolveParameters):
+        limit, cancelled = settings.time_limit_s, settings.cancel.cancelled
+    else:
+        limit, cancelled = (settings or {}).get("time_limit_s"), False
+    return stop_reason_of(solution, time_limit_s=limit, cancelled=cancelled, gap=gap).value
+
+
 def _finite_or_none(value: float | None) -> float | None:
     if value is None or not np.isfinite(value):
         return None
@@ -79,7 +92,11 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 
 
 def _empty_plan(
-    instance: Instance, solution: Solution, solver: SolverInfo, diagnosis: Sequence[str]
+    instance: Instance,
+    solution: Solution,
+    solver: SolverInfo,
+    diagnosis: Sequence[str],
+    stop_reason: str,
 ) -> Plan:
     # An infeasible solution's notes say why (solvers.solve puts its diagnosis there).
     default = solution.notes if solution.status == Status.INFEASIBLE else ()
@@ -93,6 +110,7 @@ def _empty_plan(
         wall_s=float(solution.wall_s),
         objective_kind=instance.objective.kind,
         interrupted=bool(solution.interrupted),
+        stop_reason=stop_reason,
         kpis=Kpis(
             total_cost=None,
             sites_open=0,
@@ -168,6 +186,7 @@ def _sites(
         utilisation = np.where(capacity > 0, served_site / capacity, 0.0)
     power = (gpus @ instance.gpu_power_kw) * instance.site_pue
     listed = np.flatnonzero(is_open | (gpus.sum(axis=1) > 0))
+    node_lat, node_lon = instance.topology.node_lat, instance.topology.node_lon
     replicas: list[dict[str, int] | None] = [None] * listed.size
     if instance.serving is not None:
         replicas, utilisation = site_fields(instance, share, listed)
@@ -175,6 +194,8 @@ def _sites(
         PlanSite(
             id=instance.site_ids[s],
             node=instance.topology.node_ids[int(instance.site_node[s])],
+            lat=_finite_or_none(node_lat[int(instance.site_node[s])]),
+            lon=_finite_or_none(node_lon[int(instance.site_node[s])]),
             country=instance.site_country[s],
             open=bool(is_open[s]),
             gpus=_count_dict(types, gpus[s]),
@@ -247,7 +268,7 @@ def make_plan(
     """
     solver = solver_info(solution, settings)
     if solution.status not in _HAS_PLAN:
-        return _empty_plan(instance, solution, solver, diagnosis)
+        return _empty_plan(instance, solution, solver, diagnosis, _stop_reason(solution, settings))
 
     new_gpus = np.rint(np.asarray(solution.new_gpus, dtype=float)).astype(np.int64)
     gpus = instance.site_existing_gpus + new_gpus
@@ -258,7 +279,8 @@ def make_plan(
     k_region = instance.pair_region[kept]
     k_site = instance.pair_site[kept]
     k_share = share[kept]
-    k_demand = k_share * instance.item_demand[instance.pair_item[kept]]
+    k_item_demand = instance.item_demand[instance.pair_item[kept]]
+    k_demand = k_share * k_item_demand
     k_rtt = instance.pair_rtt_ms[kept]
     served_site = np.bincount(k_site, weights=k_demand, minlength=instance.n_sites)
     traffic = k_demand * instance.region_gbps_per_unit[k_region]
@@ -273,11 +295,13 @@ def make_plan(
             site=instance.site_ids[s],
             share=float(sh),
             demand=float(d),
+            served_demand=float(d),
+            region_demand=float(whole),
             rtt_ms=float(rtt),
             **extra,
         )
-        for r, s, sh, d, rtt, extra in zip(
-            k_region, k_site, k_share, k_demand, k_rtt, extras, strict=True
+        for r, s, sh, d, whole, rtt, extra in zip(
+            k_region, k_site, k_share, k_demand, k_item_demand, k_rtt, extras, strict=True
         )
     ]
     unserved = _unserved(instance, np.asarray(solution.unserved, dtype=float))
@@ -288,21 +312,23 @@ def make_plan(
     total_cost = fixed + capex
     served = float(k_demand.sum())
     total_demand = float(instance.item_demand.sum())
-    objective = _objective(
-        instance, total_cost, float(np.dot(k_demand, k_rtt)), unserved_total, served
-    )
+    rtt_term = float(np.dot(k_demand, k_rtt))
+    objective = _objective(instance, total_cost, rtt_term, unserved_total, served)
+    penalty = instance.constraints.unserved_penalty if instance.constraints.allow_unserved else 0.0
     bound = _finite_or_none(solution.bound)
+    gap = relative_gap(objective, bound)
     return Plan(
         scenario=ScenarioRef(name=instance.name, sha256=instance.sha256),
         solver=solver,
         status=solution.status,
         objective=objective,
         bound=bound,
-        gap=relative_gap(objective, bound),
+        gap=gap,
         wall_s=float(solution.wall_s),
         objective_kind=instance.objective.kind,
         solver_objective=_finite_or_none(solution.objective),
         interrupted=bool(solution.interrupted),
+        stop_reason=_stop_reason(solution, settings, gap),
         kpis=Kpis(
             total_cost=total_cost,
             sites_open=int(is_open.sum()),
@@ -312,7 +338,12 @@ def make_plan(
             p95_rtt_ms=weighted_percentile(k_rtt, k_demand, 0.95),
             max_link_utilisation=max_utilisation,
         ),
-        cost_breakdown=CostBreakdown(fixed=fixed, gpu_capex=capex),
+        cost_breakdown=CostBreakdown(
+            fixed=fixed,
+            gpu_capex=capex,
+            latency_cost=instance.objective.latency_weight * rtt_term,
+            unserved_penalty=penalty * unserved_total,
+        ),
         sites=tuple(_sites(instance, is_open, gpus, new_gpus, served_site, share)),
         assignments=tuple(assignments),
         unserved=tuple(unserved),

@@ -14,10 +14,13 @@ _TOP: dict[str, tuple[str, str]] = {
     "objective_kind": ("str", "a string"),
     "solver_objective": ("number_or_null", "a number or null"),
     "interrupted": ("bool", "true or false"),
+    "stop_reason": ("str", "a string"),
     "cost_breakdown": ("dict", "an object"),
     "notes": ("list", "an array"),
 }
 _SITE: dict[str, tuple[str, str]] = {
+    "lat": ("number", "a number"),
+    "lon": ("number", "a number"),
     "country": ("str", "a string"),
     "open": ("bool", "true or false"),
     "fixed_cost": ("number", "a number"),
@@ -28,6 +31,8 @@ _ASSIGNMENT: dict[str, tuple[str, str]] = {
     **{
         key: ("number", "a number")
         for key in (
+            "served_demand",
+            "region_demand",
             "concurrency",
             "ttft_ms",
             "ttft_target_ms",
@@ -38,6 +43,7 @@ _ASSIGNMENT: dict[str, tuple[str, str]] = {
 }
 _UNSERVED: dict[str, tuple[str, str]] = {key: ("str", "a string") for key in ("model", "tier")}
 _BREAKDOWN = ("fixed", "gpu_capex")
+_BREAKDOWN_OPTIONAL = ("latency_cost", "unserved_penalty")
 
 
 def _is_number(value: Any) -> bool:
@@ -85,7 +91,9 @@ def optional_problems(plan: dict[str, Any]) -> list[tuple[str, str]]:
     breakdown = plan.get("cost_breakdown")
     if isinstance(breakdown, dict):
         out += _check(
-            breakdown, dict.fromkeys(_BREAKDOWN, ("number", "a number")), "cost_breakdown."
+            breakdown,
+            dict.fromkeys(_BREAKDOWN + _BREAKDOWN_OPTIONAL, ("number", "a number")),
+            "cost_breakdown.",
         )
         out += [(f"cost_breakdown.{key}", "missing") for key in _BREAKDOWN if key not in breakdown]
     notes = plan.get("notes")

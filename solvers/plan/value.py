@@ -103,10 +103,17 @@ class Kpis(_Row):
 
 @dataclass(frozen=True, kw_only=True)
 class CostBreakdown(_Row):
-    """``total_cost`` split into fixed site costs and GPU capex."""
+    """``total_cost`` split into fixed site costs and GPU capex; the objective's other terms.
+
+    With ``objective_kind = "cost"`` the objective is ``fixed + gpu_capex +
+    latency_cost + unserved_penalty`` (the last two absent in plans written
+    before they were reported).
+    """
 
     fixed: Number
     gpu_capex: Number
+    latency_cost: Number | None = field(default=None, metadata=_OPTIONAL)
+    unserved_penalty: Number | None = field(default=None, metadata=_OPTIONAL)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,6 +122,8 @@ class PlanSite(_Row):
 
     id: str
     node: str
+    lat: Number | None = field(default=None, metadata=_OPTIONAL)
+    lon: Number | None = field(default=None, metadata=_OPTIONAL)
     country: str | None = field(default=None, metadata=_OPTIONAL)
     open: bool | None = field(default=None, metadata=_OPTIONAL)
     gpus: Mapping[str, Number] = field(metadata=_COUNTS)
@@ -140,7 +149,9 @@ class Assignment(_Row):
     region: str
     site: str
     share: Number
-    demand: Number
+    demand: Number  # the demand this assignment serves (= served_demand)
+    served_demand: Number | None = field(default=None, metadata=_OPTIONAL)
+    region_demand: Number | None = field(default=None, metadata=_OPTIONAL)
     rtt_ms: Number
     model: str | None = field(default=None, metadata=_OPTIONAL)
     tier: str | None = field(default=None, metadata=_OPTIONAL)
@@ -190,6 +201,7 @@ _KNOWN = {
     "objective_kind",
     "solver_objective",
     "interrupted",
+    "stop_reason",
     "kpis",
     "cost_breakdown",
     *_ROWS,
@@ -224,6 +236,7 @@ class Plan(PlanFrames):
     objective_kind: str | None = None
     solver_objective: Number | None = None
     interrupted: bool | None = None
+    stop_reason: str | None = None
     kpis: Kpis
     cost_breakdown: CostBreakdown | None = None
     sites: tuple[PlanSite, ...] = ()
@@ -258,6 +271,8 @@ class Plan(PlanFrames):
             out["solver_objective"] = self.solver_objective
         if self.interrupted is not None:
             out["interrupted"] = self.interrupted
+        if self.stop_reason is not None:
+            out["stop_reason"] = self.stop_reason
         out["kpis"] = self.kpis.to_dict()
         if self.cost_breakdown is not None:
             out["cost_breakdown"] = self.cost_breakdown.to_dict()
@@ -301,6 +316,7 @@ class Plan(PlanFrames):
             objective_kind=data.get("objective_kind"),
             solver_objective=data.get("solver_objective"),
             interrupted=data.get("interrupted"),
+            stop_reason=data.get("stop_reason"),
             kpis=Kpis.from_dict(data["kpis"]),
             cost_breakdown=None if breakdown is None else CostBreakdown.from_dict(breakdown),
             **{key: tuple(row.from_dict(r) for r in data[key]) for key, row in _ROWS.items()},

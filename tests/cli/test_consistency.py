@@ -60,6 +60,7 @@ def test_highs_stopped_by_its_time_limit_says_so():
     )  # fmt: skip
     notes = " ".join(json.loads(result.stdout)["notes"])
     assert "Interrupted by user" not in notes
+    assert json.loads(result.stdout)["stop_reason"] == "time_limit"
     if result.exit_code == 1:
         assert "time limit" in notes
 

@@ -252,6 +252,7 @@ def test_first_ctrl_c_keeps_the_best_plan(scenario, tmp_path, monkeypatch):
     plan = json.loads(out.read_text())
     assert plan["interrupted"] is True
     assert plan["status"] == "feasible"
+    assert plan["stop_reason"] == "interrupted"
     restored = signal.getsignal(signal.SIGINT)
     signal.signal(signal.SIGINT, before)
     assert restored is signal.default_int_handler

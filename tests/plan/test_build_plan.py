@@ -42,7 +42,9 @@ def test_plan_has_every_contract_field(tiny_plan):
 def test_costs_and_kpis(tiny_plan):
     # fixed 1000 + 800; capex 2 x 100 (factor 1) + 1 x 100 (factor 1.5)
     assert tiny_plan["kpis"]["total_cost"] == pytest.approx(2150.0)
-    assert tiny_plan["cost_breakdown"] == pytest.approx({"fixed": 1800.0, "gpu_capex": 350.0})
+    assert tiny_plan["cost_breakdown"] == pytest.approx(
+        {"fixed": 1800.0, "gpu_capex": 350.0, "latency_cost": 0.0, "unserved_penalty": 0.0}
+    )
     assert tiny_plan["objective"] == pytest.approx(2150.0)
     k = tiny_plan["kpis"]
     assert k["sites_open"] == 2
@@ -62,6 +64,8 @@ def test_sites(tiny_plan):
     assert s1 == {
         "id": "s1",
         "node": "A",
+        "lat": 0.0,
+        "lon": 0.0,
         "country": "AU",
         "open": True,
         "gpus": {"H100": 2},
@@ -82,6 +86,9 @@ def test_assignments_and_links(tiny_plan):
     for key, rtt in RTT.items():
         assert got[key]["rtt_ms"] == pytest.approx(rtt, rel=1e-9)
     assert got["r2", "s1"]["demand"] == 2.5
+    # the share's demand, and the whole demand of the region it is a share of
+    assert (got["r2", "s1"]["served_demand"], got["r2", "s1"]["region_demand"]) == (2.5, 5.0)
+    assert got["r3", "s2"]["served_demand"] == got["r3", "s2"]["region_demand"] == 4.0
     links = {(x["source"], x["target"]): x["load_gbps"] for x in tiny_plan["links"]}
     # traffic flows from the serving site to the region
     assert links == {("A", "B"): 2.5, ("B", "C"): 2.5, ("C", "D"): 4.0}
@@ -160,6 +167,28 @@ def test_latency_weight_in_cost(tiny):
     assert verify_plan(instance, plan) == []
 
 
+def test_objective_is_the_sum_of_its_reported_parts(tiny):
+    import dataclasses
+
+    instance = dataclasses.replace(
+        with_constraints(tiny, allow_unserved=True, unserved_penalty=100.0),
+        objective=Objective(kind="cost", latency_weight=2.0),
+    )
+    shares = {("r1", "s1"): 1.0, ("r2", "s1"): 0.5, ("r2", "s2"): 0.5}
+    plan = build_plan(
+        instance,
+        make_solution(instance, shares=shares, unserved=[0, 0, 4.0]),
+        solver_settings=SETTINGS,
+    )
+    parts = plan["cost_breakdown"]
+    rtt_term = 10 * RTT["r1", "s1"] + 2.5 * RTT["r2", "s1"] + 2.5 * RTT["r2", "s2"]
+    assert parts["latency_cost"] == pytest.approx(2.0 * rtt_term)
+    assert parts["unserved_penalty"] == pytest.approx(400.0)
+    assert plan["objective"] == pytest.approx(sum(parts.values()), rel=1e-12)
+    assert plan["kpis"]["total_cost"] == pytest.approx(parts["fixed"] + parts["gpu_capex"])
+    assert verify_plan(instance, plan) == []
+
+
 def test_bound_and_gap(tiny):
     plan = build_plan(tiny, make_solution(tiny, bound=2000.0), solver_settings=SETTINGS)
     assert plan["bound"] == 2000.0
@@ -188,3 +217,26 @@ def test_interrupted_flag(tiny):
     plan = build_plan(tiny, solution, solver_settings=SETTINGS)
     assert plan["interrupted"] is True
     assert plan["status"] == "feasible"
+    assert plan["stop_reason"] == "time_limit"
+
+
+def test_stop_reason_says_why_the_solve_stopped(tiny):
+    from dataclasses import replace
+
+    from gpuplace.solvers.result import SolveParameters, StopReason
+
+    def reason(solution, params=SETTINGS):
+        return build_plan(tiny, solution, solver_settings=params)["stop_reason"]
+
+    feasible = make_solution(tiny, status=Status.FEASIBLE, bound=2000.0)
+    assert reason(make_solution(tiny)) == "optimal"  # no bound given: gap 0 as the solver said
+    assert reason(make_solution(tiny, bound=2140.0)) == "gap_reached"
+    assert reason(replace(feasible, wall_s=10.0)) == "time_limit"
+    assert reason(replace(feasible, wall_s=1.0)) == "finished"
+    cancelled = SolveParameters(time_limit_s=10.0)
+    cancelled.cancel.cancel()
+    assert reason(replace(feasible, wall_s=1.0, interrupted=True), cancelled) == "interrupted"
+    for own in (StopReason.NODE_LIMIT, StopReason.MEMORY_LIMIT):
+        assert reason(replace(feasible, stop_reason=own)) == own.value
+    infeasible = make_solution(tiny, status=Status.INFEASIBLE)
+    assert reason(infeasible) == "infeasible"

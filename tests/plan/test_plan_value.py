@@ -21,7 +21,7 @@ from gpuplace.errors import InputError
 from gpuplace.scenario import load_instance
 from gpuplace.solvers.kpis import TINY
 from gpuplace.solvers.plan import Plan, build_plan, make_plan
-from gpuplace.solvers.result import Solution, SolveParameters, Status
+from gpuplace.solvers.result import Solution, SolveParameters, Status, StopReason
 from support.plan_samples import plan_a
 from support.tiny_instance import SETTINGS, make_solution, make_tiny
 
@@ -51,6 +51,7 @@ def _solution_of(plan: Plan, instance) -> Solution:
         backend_version=plan.solver.version,
         interrupted=bool(plan.interrupted),
         notes=tuple(plan.notes or ()),
+        stop_reason=StopReason(plan.stop_reason) if plan.stop_reason else None,
     )
 
 
@@ -61,6 +62,16 @@ def test_round_trip_is_byte_identical(name):
     assert plan.to_json() == text
     assert plan.to_dict() == json.loads(text)
     assert Plan.from_dict(plan.to_dict()) == plan
+
+
+def test_a_plan_written_before_the_added_fields_still_reads_and_round_trips():
+    # written before stop_reason, the objective's other terms, site coordinates and
+    # served_demand / region_demand were added: a reader must not need them
+    text = (GOLDEN / "tiny-v1-first-fields.plan.json").read_text(encoding="utf-8")
+    plan = Plan.from_json(text)
+    assert plan.to_json() == text
+    assert plan.stop_reason is None and plan.sites[0].lat is None
+    assert plan.assignments[0].served_demand is None
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
