@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from gpuplace.scenario.serving import Serving, ServingPairs
+from gpuplace.scenario.time import Periods
 from gpuplace.topo.calibration import Calibration
 from gpuplace.topo.graph import Topology, freeze_arrays
 
@@ -152,11 +153,17 @@ class Instance:
     # item, deployment and operating point (pairs are then (item, site, deployment) triples)
     serving: Serving | None = None
     pair_serving: ServingPairs | None = None
+    # periods of the day ([time] periods): demand per period, and the period of each pair
+    # (items are then (region, period), k = r * W + w; scenario/time.py)
+    periods: Periods | None = None
+    pair_period: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
         if (self.serving is None) != (self.pair_serving is None):
             raise ValueError("serving and pair_serving go together")
+        if (self.periods is None) != (self.pair_period is None):
+            raise ValueError("periods and pair_period go together")
         if self.pair_serving is not None and len(self.pair_serving) != self.n_pairs:
             raise ValueError("pair_serving must be aligned with pair_region and pair_site")
 
@@ -182,8 +189,11 @@ class Instance:
 
     # Demand items: what the assignment rows balance. Without serving tables every region
     # is one item (k = r); with them an item is one region's demand for one model and tier.
+    # With periods an item is one region's demand in one period (k = r * W + w).
     @property
     def n_items(self) -> int:
+        if self.periods is not None:
+            return self.n_regions * self.periods.n_periods
         return self.serving.n_items if self.serving is not None else self.n_regions
 
     @property
@@ -191,17 +201,46 @@ class Instance:
         """Region of each demand item, int [K]."""
         if self.serving is not None:
             return self.serving.item_region
+        if self.periods is not None:
+            return np.repeat(np.arange(self.n_regions, dtype=np.int64), self.periods.n_periods)
         return np.arange(self.n_regions, dtype=np.int64)
 
     @property
     def item_demand(self) -> np.ndarray:
         """Demand of each item, float [K] (output tokens/s with serving tables)."""
+        if self.periods is not None:
+            return self.periods.demand.ravel()
         return self.serving.item_demand if self.serving is not None else self.region_demand
 
     @property
     def pair_item(self) -> np.ndarray:
         """Demand item of each candidate pair, int [P] (``pair_region`` without serving tables)."""
+        if self.pair_period is not None and self.periods is not None:
+            return self.pair_region * self.periods.n_periods + self.pair_period
         return self.pair_serving.item if self.pair_serving is not None else self.pair_region
+
+    @property
+    def n_periods(self) -> int:
+        """Periods of the day (1 without ``[time] periods``)."""
+        return self.periods.n_periods if self.periods is not None else 1
+
+    @property
+    def item_period(self) -> np.ndarray:
+        """Period of each demand item, int [K] (0 without periods)."""
+        if self.periods is None:
+            return np.zeros(self.n_items, dtype=np.int64)
+        return np.tile(np.arange(self.periods.n_periods, dtype=np.int64), self.n_regions)
+
+    @property
+    def item_weight(self) -> np.ndarray:
+        """Each item's period share of the day, float [K] (ones without periods).
+
+        Demand-weighted terms (served demand, RTT, unserved) count an item's
+        demand times this weight: the day's mean.
+        """
+        if self.periods is None:
+            return np.ones(self.n_items)
+        return np.tile(self.periods.fraction, self.n_regions)
 
     @property
     def pair_deployment(self) -> np.ndarray:

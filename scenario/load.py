@@ -36,6 +36,7 @@ from gpuplace.scenario.serving import Serving
 from gpuplace.scenario.serving_read import SERVING_TABLES, read_serving
 from gpuplace.scenario.sites import GpuTable, SiteTable, check_existing_fit, read_gpus, read_sites
 from gpuplace.scenario.tables import read_bytes, read_table
+from gpuplace.scenario.time_read import apply_time, time_paths
 from gpuplace.topo.calibration import Calibration, read_calibration
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.latency import graph_matrix
@@ -269,6 +270,11 @@ def load_instance(
         tables["measured"] = read_table(base / settings.measured_file, problems)
     for name, file in (settings.serving_files or {}).items():
         tables[name] = read_table(base / file, problems)
+    for label, time_path in time_paths(data.get("time"), base).items():
+        if confinement_requested() if confine is None else confine:
+            confined(time_path, base, what=label)
+        paths[label] = time_path
+        tables[label] = read_table(time_path, problems)
     serving_mode = settings.serving_files is not None
     calibration, calibration_stamp = _read_calibration(settings.calibration_file, base, problems)
     measured_columns = _parse_measured(tables, problems)
@@ -329,6 +335,7 @@ def load_instance(
     instance = _assemble(
         settings, topology, sites, regions, gpus, matrix, latency, sha256, path, serving
     )
+    instance = apply_time(instance, data.get("time"), tables, str(path))
     read = (str(path), *(str(p) for p in paths.values()))
     return dataclasses.replace(instance, warnings=tuple(warnings), input_files=read)
     assert tables["regions"] is not None

@@ -25,7 +25,7 @@ from gpuplace.topo.graph import Topology
 from gpuplace.topo.latency import nearest_nodes
 
 REGION_REQUIRED = ("id", "lat", "lon", "demand", "sla_rtt_ms")
-REGION_OPTIONAL = ("node", "country", "allowed_countries", "gbps_per_unit")
+REGION_OPTIONAL = ("node", "country", "allowed_countries", "gbps_per_unit", "tz")
 SERVING_OPTIONAL = ("demand", "sla_rtt_ms")  # optional when demand.csv gives the demand
 MATRIX_REQUIRED = ("region", "site", "rtt_ms")
 # A region this far from every usable node is suspicious (likely a data error).

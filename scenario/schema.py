@@ -100,6 +100,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "profiles": {"file": Key("str", required=True)},
     "slo": {"file": Key("str", required=True)},
     "demand": {"file": Key("str", required=True)},
+    # periods of the day and phases (SCENARIO.md, "Time")
+    "time": {
+        "periods": Key("str"),
+        "profile": Key("str"),
+        "factors": Key("str"),
+        "reference_date": Key("str"),
+    },
     "latency": {
         "matrix": Key("str"),
         "matrix_only": Key("bool"),

@@ -66,6 +66,8 @@ def applicable(instance: Instance) -> bool:
         return False
     if instance.serving is not None:  # demand items per model and tier, not per region
         return False
+    if instance.periods is not None:  # demand items per period, not per region
+        return False
     return not extension_families(instance)
 
 

@@ -25,7 +25,8 @@ decomposition = "site"
 
 def applies(instance) -> bool:
     # with serving tables, replicas of deployments carry the demand (solvers.constraints.serving)
-    return instance.n_sites > 0 and instance.serving is None
+    # with periods, rows per (site, period) instead (solvers.constraints.periods)
+    return instance.n_sites > 0 and instance.serving is None and instance.periods is None
 
 
 def add(model: ModelBuilder, instance) -> None:

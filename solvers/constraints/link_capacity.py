@@ -27,7 +27,8 @@ name = "link_capacity"
 
 def applies(instance) -> bool:
     return (
-        bool(instance.constraints.link_capacity)
+        instance.periods is None  # per period instead: solvers.constraints.period_links
+        and bool(instance.constraints.link_capacity)
         and bool((instance.region_gbps_per_unit > 0).any())
         and has_links(instance)
         and bool(np.isfinite(instance.topology.edge_capacity_gbps).any())

@@ -60,6 +60,7 @@ BUILTIN_FAMILIES = (
     "assignment",
     "linking",
     "capacity",
+    "periods",
     "serving",
     "power",
     "space",
@@ -71,6 +72,7 @@ BUILTIN_FAMILIES = (
     "single_sourcing",
     "sovereignty",
     "link_capacity",
+    "period_links",
     "survivability",
 )
 BUILTIN_CUSTOM = ("max_gpus_per_country", "max_share_through_link")

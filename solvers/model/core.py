@@ -80,6 +80,8 @@ def gpu_upper_bounds(instance: Instance) -> np.ndarray:
         )
     cap = np.minimum(by_power, instance.site_max_gpus[:, None])
     total = float(instance.region_demand.sum())
+    if instance.periods is not None:  # GPUs serve one period at a time: the busiest one
+        total = float(instance.periods.demand.sum(axis=0).max(initial=0.0))
     mu = float(instance.constraints.max_utilisation)
     with np.errstate(divide="ignore", invalid="ignore"):
         useful = np.where(

@@ -20,6 +20,10 @@ tables), rtt_p the pair RTT (ms), u_k unserved demand units:
 
   u_k exists implicitly; the budget applies as a constraint.
 
+With ``[time] periods`` every demand-weighted term (D_k, u_k) counts times the
+item's period share of the day ``w_k`` (``instance.item_weight``, 1 without
+periods): the day's mean.
+
 ``Solution.objective`` is always :func:`objective_value` of the returned
 decisions, so every backend reports the same units.
 """
@@ -58,7 +62,7 @@ def add_objective(model: ModelBuilder, instance: Instance) -> None:
     _check_kind(instance)
     kind = instance.objective.kind
     c = instance.constraints
-    demand = instance.item_demand
+    demand = instance.item_demand * instance.item_weight
     total = float(demand.sum())
     weighted_rtt = demand[instance.pair_item] * instance.pair_rtt_ms
     has_u = model.has_var("unserved")
@@ -71,14 +75,16 @@ def add_objective(model: ModelBuilder, instance: Instance) -> None:
                 model.var("share"), instance.objective.latency_weight * weighted_rtt
             )
         if has_u:
-            model.add_objective(model.var("unserved"), c.unserved_penalty)
+            model.add_objective(model.var("unserved"), c.unserved_penalty * instance.item_weight)
     elif kind == "latency":
         scale = 1.0 / total if total > 0 else 1.0
         model.add_objective(model.var("share"), weighted_rtt * scale)
         if has_u:
-            model.add_objective(model.var("unserved"), c.unserved_penalty * scale)
+            model.add_objective(
+                model.var("unserved"), c.unserved_penalty * instance.item_weight * scale
+            )
     else:
-        model.add_objective(model.var("unserved"), -1.0)
+        model.add_objective(model.var("unserved"), -instance.item_weight)
         model.add_objective_constant(total)
     model.set_sense(sense(instance))
 
@@ -101,10 +107,10 @@ def objective_value(
     """The objective of a set of decisions, in float from the instance data."""
     _check_kind(instance)
     kind = instance.objective.kind
-    demand = instance.item_demand
+    demand = instance.item_demand * instance.item_weight
     total = float(demand.sum())
     rtt_term = float(np.dot(demand[instance.pair_item] * instance.pair_rtt_ms, pair_share))
-    u = float(np.sum(unserved))
+    u = float(np.dot(instance.item_weight, unserved))
     if kind == "cost":
         value = total_cost(instance, open_sites, new_gpus)
         value += instance.objective.latency_weight * rtt_term

@@ -26,6 +26,7 @@ import numpy as np
 
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.kpis import TINY, weighted_mean, weighted_percentile
+from gpuplace.solvers.plan.periods import with_periods
 from gpuplace.solvers.plan.serving import assignment_fields, site_fields
 from gpuplace.solvers.plan.value import (
     Assignment,
@@ -317,7 +318,7 @@ def make_plan(
     penalty = instance.constraints.unserved_penalty if instance.constraints.allow_unserved else 0.0
     bound = _finite_or_none(solution.bound)
     gap = relative_gap(objective, bound)
-    return Plan(
+    plan = Plan(
         scenario=ScenarioRef(name=instance.name, sha256=instance.sha256),
         solver=solver,
         status=solution.status,
@@ -351,6 +352,7 @@ def make_plan(
         diagnosis=tuple(diagnosis),
         notes=tuple(solution.notes),
     )
+    return with_periods(instance, solution, plan) if instance.periods is not None else plan
 
 
 def build_plan(

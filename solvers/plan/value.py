@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,9 @@ class PlanSite(_Row):
     fixed_cost: Number | None = field(default=None, metadata=_OPTIONAL)
     # serving models: replicas per deployment at the site
     replicas: Mapping[str, Number] | None = field(default=None, metadata=_OPTIONAL_COUNTS)
+    # [time] periods: demand served in each period (the plan's "periods" order);
+    # served_demand and utilisation are then those of the busiest period
+    period_served: Sequence[Number] | None = field(default=None, metadata=_OPTIONAL)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,6 +164,7 @@ class Assignment(_Row):
     ttft_target_ms: Number | None = field(default=None, metadata=_OPTIONAL)
     tpot_ms: Number | None = field(default=None, metadata=_OPTIONAL)
     tpot_target_ms: Number | None = field(default=None, metadata=_OPTIONAL)
+    period: str | None = field(default=None, metadata=_OPTIONAL)  # [time] periods
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,6 +175,7 @@ class UnservedDemand(_Row):
     demand: Number
     model: str | None = field(default=None, metadata=_OPTIONAL)
     tier: str | None = field(default=None, metadata=_OPTIONAL)
+    period: str | None = field(default=None, metadata=_OPTIONAL)  # [time] periods
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,6 +186,7 @@ class LinkLoad(_Row):
     target: str
     load_gbps: Number
     capacity_gbps: Number | None
+    period: str | None = field(default=None, metadata=_OPTIONAL)  # [time] periods
 
 
 _ROWS: dict[str, type[_Row]] = {

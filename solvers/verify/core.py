@@ -10,6 +10,7 @@ from gpuplace.solvers.verify.failover import check_failover
 from gpuplace.solvers.verify.links import check_links, reported_max_utilisation
 from gpuplace.solvers.verify.network import Network
 from gpuplace.solvers.verify.parsed import parse_plan
+from gpuplace.solvers.verify.periods import check_periods
 from gpuplace.solvers.verify.regions import check_assignments, check_attach_nodes, check_regions
 from gpuplace.solvers.verify.schema import SOLVED_STATUSES, schema_problems
 from gpuplace.solvers.verify.serving import check_serving
@@ -58,6 +59,10 @@ def verify_plan(
     out = list(parsed.violations)
     out.extend(check_attach_nodes(instance, tolerance))
     rtts = [network.rtt_ms(a.region, a.site) for a in parsed.assignments]
+    if instance.periods is not None:  # every rule per period: solvers.verify.periods
+        out.extend(check_periods(instance, plan, parsed, network, rtts, tolerance))
+        out.extend(check_custom(instance, plan))
+        return out
     served = served_per_site(instance, parsed)
     out.extend(check_sites(instance, parsed, served, tolerance))
     out.extend(check_assignments(instance, parsed, network, rtts, tolerance))

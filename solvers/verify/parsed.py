@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.verify.period_ids import row_period
 from gpuplace.solvers.verify.violation import Violation
 
 
@@ -38,6 +39,9 @@ class ParsedPlan:
     links: dict[tuple[int, int], dict]  # directed (u, v) node indices -> row
     violations: list[Violation] = field(default_factory=list)
     replicas: np.ndarray | None = None  # float [S, D] with serving models
+    # [time] periods: each assignment's period, and the link rows of each period
+    assignment_period: list[int] = field(default_factory=list)
+    period_links: dict[int, dict[tuple[int, int], dict]] = field(default_factory=dict)
 
 
 def _counts(
@@ -92,6 +96,7 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
 
     items = ServingIndex(instance) if instance.serving is not None else None
     assignments: list[Assignment] = []
+    periods: list[int] = []
     seen: set[tuple[int, int, int]] = set()
     for i, row in enumerate(plan["assignments"]):
         rid, sid = row["region"], row["site"]
@@ -102,12 +107,18 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
             out.append(Violation("unknown_id", sid, f"assignments[{i}]: unknown site {sid!r}"))
             continue
         r, s = region_index[rid], site_index[sid]
-        item, deployment = r, -1
+        item, deployment, period = r, -1, 0
         if items is not None:
             resolved = items.assignment(r, row, f"assignments[{i}]", out)
             if resolved is None:
                 continue
             item, deployment = resolved
+        if instance.periods is not None:
+            found_period = row_period(instance, row, f"assignments[{i}]", out)
+            if found_period is None:
+                continue
+            period = found_period
+            item = r * instance.n_periods + period
         key = (item, s, deployment)
         if key in seen:
             out.append(
@@ -115,6 +126,7 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
             )
             continue
         seen.add(key)
+        periods.append(period)
         assignments.append(
             Assignment(
                 i,
@@ -141,22 +153,45 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
             if found is None:
                 continue
             item = found
+        if instance.periods is not None:
+            period = row_period(instance, row, f"unserved[{i}]", out)
+            if period is None:
+                continue
+            item = item * instance.n_periods + period
         unserved[item] += float(row["demand"])
 
     links: dict[tuple[int, int], dict] = {}
+    period_links: dict[int, dict[tuple[int, int], dict]] = {}
     for i, row in enumerate(plan["links"]):
         name = f"{row['source']}->{row['target']}"
         if row["source"] not in node_index or row["target"] not in node_index:
             out.append(Violation("unknown_id", name, f"links[{i}]: unknown node"))
             continue
         pair = (node_index[row["source"]], node_index[row["target"]])
-        if pair in links:
+        rows = links
+        if instance.periods is not None:
+            period = row_period(instance, row, f"links[{i}]", out)
+            if period is None:
+                continue
+            rows = period_links.setdefault(period, {})
+        if pair in rows:
             out.append(Violation("duplicate", name, f"links[{i}]: link direction repeated"))
             continue
-        links[pair] = row
+        rows[pair] = row
     replicas = items.replicas(site_rows, out) if items is not None else None
     return ParsedPlan(
-        gpus, new_gpus, is_open, listed, site_rows, assignments, unserved, links, out, replicas
+        gpus,
+        new_gpus,
+        is_open,
+        listed,
+        site_rows,
+        assignments,
+        unserved,
+        links,
+        out,
+        replicas,
+        periods,
+        period_links,
     )
 
 

@@ -70,6 +70,8 @@ def check_assignments(
 
 def _item_names(instance: Instance) -> list[str]:
     """Each demand item's name: the region id, or region/model/tier with serving models."""
+    if instance.periods is not None:  # region@period
+        return [f"{r}@{w}" for r in instance.region_ids for w in instance.periods.ids]
     if instance.serving is None:
         return list(instance.region_ids)
     return [instance.serving.item_label(k, instance.region_ids) for k in range(instance.n_items)]

@@ -38,8 +38,13 @@ def check_totals(
     rtts: list[float],
     max_link_utilisation: float,
     tolerance: float,
+    item_weight: np.ndarray | None = None,
 ) -> list[Violation]:
-    """min/max sites, budget, every KPI, the objective and the gap, recomputed."""
+    """min/max sites, budget, every KPI, the objective and the gap, recomputed.
+
+    ``item_weight`` (``[time] periods``): each demand item's period share of the
+    day, by which its served, unserved and RTT-weighted demand count.
+    """
     out: list[Violation] = []
     cons = instance.constraints
     n_open = int(parsed.is_open.sum())
@@ -72,6 +77,8 @@ def check_totals(
             )
 
     demand = np.array([a.share * instance.item_demand[a.item] for a in parsed.assignments])
+    if item_weight is not None:
+        demand = demand * np.array([item_weight[a.item] for a in parsed.assignments])
     rtt = np.array(
         [
             r if np.isfinite(r) else float(a.rtt_ms)
@@ -82,6 +89,9 @@ def check_totals(
     total_demand = float(instance.item_demand.sum())
     rtt_term = float(np.dot(demand, rtt)) if demand.size else 0.0
     unserved = float(parsed.unserved.sum())
+    if item_weight is not None:
+        total_demand = float(instance.item_demand @ item_weight)
+        unserved = float(parsed.unserved @ item_weight)
     gpus = parsed.gpus.sum(axis=0)
     expected = {
         "total_cost": cost,

@@ -31,6 +31,7 @@ from gpuplace.solvers.verify import verify_plan
 from support.resilience_cases import line_instance
 from support.serving_cases import write_serving
 from support.solver_cases import base, linked_instance, tiny
+from support.time_cases import LINKED_COST, shared_pool, split_by_link
 
 EXACT = SolveParameters(time_limit_s=30, gap=0.0, threads=1, seed=0)
 SETTINGS = {"time_limit_s": 30, "gap": 0.0, "threads": 1, "seed": 0}
@@ -94,6 +95,9 @@ CASES = {
     # serving tables (written to a folder, so built per test): replicas carry the demand;
     # the far, cheaper site runs 2 replicas of 500 tokens/s each
     "serving": (lambda folder: load_instance(write_serving(folder, ttft_ms=1000)), 200.0),
+    # periods of the day: one pool for two regions twelve hours apart; the link per period
+    "period_capacity": (shared_pool, 1200.0),
+    "period_link_capacity": (split_by_link, LINKED_COST),
     # the two custom kinds that ship with the package (their own checks, run by the verifier)
     "max_gpus_per_country": (
         base(
