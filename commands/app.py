@@ -11,6 +11,7 @@ import importlib
 import typer
 
 import gpuplace
+from gpuplace.commands.examples import add_examples
 from gpuplace.commands.shutdown import install_exit_handler
 
 __all__ = ["COMMAND_MODULES", "app", "run"]
@@ -59,6 +60,9 @@ for _module in COMMAND_MODULES:
     except ModuleNotFoundError as _error:
         if _error.name != f"gpuplace.commands.{_module}":
             raise
+
+
+add_examples(app)
 
 
 def run() -> None:

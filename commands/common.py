@@ -4,21 +4,54 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.text import Text
 
 from gpuplace.commands.quit import QUIT_EXIT_STATUS
 from gpuplace.errors import InputError
 from gpuplace.untrusted import terminal_text
 
+__all__ = [
+    "DataConsole",
+    "EXIT_BAD_INPUT",
+    "EXIT_NEGATIVE",
+    "EXIT_OK",
+    "MAX_MESSAGE_CHARS",
+    "PIPED_WIDTH",
+    "TextOrJson",
+    "console",
+    "err_console",
+    "fail_input",
+    "finite",
+    "handles_input_errors",
+    "is_terminal",
+    "labelled",
+    "usage_error",
+    "warn",
+]
+
 EXIT_OK = 0
 EXIT_NEGATIVE = 1  # the run worked, the answer is negative (infeasible, fails verify)
 EXIT_BAD_INPUT = 2
+# Width of text written to a pipe or file: wide enough that no table is ever cut or
+# wrapped (a table is as wide as its content; nothing is padded to this width).
+PIPED_WIDTH = 100_000
+
+
+class TextOrJson(StrEnum):
+    """``--format`` of commands that print text or JSON."""
+
+    text = "text"
+    json = "json"
+
+
 # Longest problem line printed: a file's content never floods the terminal.
 MAX_MESSAGE_CHARS = 400
 
@@ -35,6 +68,22 @@ class DataConsole(Console):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        """The terminal's size; to a pipe or file (no ``COLUMNS`` set) :data:`PIPED_WIDTH` wide.
+
+        Rich writes 80 columns when output is not a terminal, which cut tables
+        (``unserv…``) in ``gpuplace solve ... | cat`` and in files.
+        """
+        dimensions = super().size
+        if self._width is None and not self.is_terminal and "COLUMNS" not in os.environ:
+            return ConsoleDimensions(PIPED_WIDTH, dimensions.height)
+        return dimensions
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         kwargs.update(markup=False, emoji=False)

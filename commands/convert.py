@@ -9,6 +9,8 @@ import typer
 from gpuplace.commands.common import console, finite, handles_input_errors, usage_error
 from gpuplace.errors import InputError, Problem
 
+__all__ = ["register"]
+
 
 def _orlib_module():
     """The OR-Library converter, or None when the datasets package does not provide it."""
@@ -37,7 +39,11 @@ def register(app: typer.Typer) -> None:
         ),
         force: bool = typer.Option(False, "--force", help="Overwrite existing outputs."),
         capacity: float | None = typer.Option(
-            None, "--capacity", help="OR-Library only: capacity of every site.", callback=finite
+            None,
+            "--capacity",
+            help="OR-Library only: capacity of every site.",
+            callback=finite,
+            show_default="the benchmark's",
         ),
         uncapacitated: bool = typer.Option(
             False, "--uncapacitated", help="OR-Library only: sites without capacity limit."

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 
-from gpuplace.commands.common import finite, handles_input_errors, usage_error
+from gpuplace.commands.common import finite, handles_input_errors
+
+__all__ = ["DATASETS", "ListFormat", "register"]
 
 DATASETS = (
     ("apac", "bundled", "APAC demo: 41 metros, 234 regions, 3 GPU types (datasets/apac/)"),
     ("world", "generated", "TopoHub backbone/world: every City node a site, N largest cities"),
 )
+
+
+class ListFormat(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +34,9 @@ def register(app: typer.Typer) -> None:
 
     @datasets_app.command("list")
     def list_datasets(
-        output_format: str = typer.Option("text", "--format", help="text | json | csv"),
+        output_format: ListFormat = typer.Option(
+            ListFormat.text, "--format", "-f", help="Output format."
+        ),
     ) -> None:
         """List the datasets and where the bundled one lives."""
         from gpuplace.datasets.apac import build as apac
@@ -45,12 +56,10 @@ def register(app: typer.Typer) -> None:
             typer.echo("name,kind,path")
             for row in rows:
                 typer.echo(f"{row['name']},{row['kind']},{row['path']}")
-        elif output_format == "text":
+        else:
             for row in rows:
                 where = f"  {row['path']}" if row["path"] else ""
                 typer.echo(f"{row['name']:6} {row['kind']:9} {row['description']}{where}")
-        else:
-            usage_error(f"--format must be text, json or csv, got {output_format!r}")
 
     @build_app.command("apac")
     @handles_input_errors
@@ -82,8 +91,9 @@ def register(app: typer.Typer) -> None:
             None,
             "--budget",
             min=0.0,
-            help="Total cost limit (default: derived from demand).",
+            help="Total cost limit.",
             callback=finite,
+            show_default="derived from demand",
         ),
     ) -> None:
         """Generate a world-scale scenario on TopoHub backbone/world (needs the data extra)."""

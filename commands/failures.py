@@ -17,6 +17,8 @@ from gpuplace.commands.common import (
 )
 from gpuplace.errors import InputError, Problem
 
+__all__ = ["FailuresFormat", "FailuresMode", "register"]
+
 
 class FailuresFormat(StrEnum):
     text = "text"
@@ -104,27 +106,33 @@ def register(app: typer.Typer) -> None:
             "--srlg",
             help="Shared-risk link groups: CSV with columns group,source,target, or a JSON "
             "object mapping each group to a list of (source, target) node pairs.",
-            show_default=False,
+            show_default="none",
         ),
         output_format: FailuresFormat = typer.Option(
             FailuresFormat.text, "--format", "-f", help="text (table), csv or json."
         ),
         output: Path = typer.Option(
-            None, "-o", "--output", help="Write the csv/json output here.", show_default=False
+            None,
+            "-o",
+            "--output",
+            help="Write the csv/json output here.",
+            show_default="none: printed",
         ),
         force: bool = typer.Option(False, "--force", help="Overwrite an existing output file."),
         scheduler: str = typer.Option(
-            None, "--scheduler", help="Dask scheduler address (default: local).", show_default=False
+            None, "--scheduler", help="Dask scheduler address.", show_default="local"
         ),
         workers: int = typer.Option(
             None,
             "--workers",
-            help="Processes of a local Dask cluster (default: in-process for rehome, "
-            "one per core for resolve; 1: in-process).",
-            show_default=False,
+            help="Processes of a local Dask cluster (1: in-process).",
+            show_default="in-process for rehome, one per core for resolve",
         ),
         set_: list[str] = typer.Option(
-            [], "--set", help="Override a scenario key, as for solve: --set constraints.budget=2e8."
+            [],
+            "--set",
+            help="Override a scenario key, as for solve: --set constraints.budget=2e8.",
+            show_default="none",
         ),
         sites: bool = typer.Option(True, "--sites/--no-sites", help="Single-site failures."),
         links: bool = typer.Option(True, "--links/--no-links", help="Single-link failures."),
@@ -140,7 +148,7 @@ def register(app: typer.Typer) -> None:
             "--time-limit",
             min=0.0,
             help="Seconds per repair solve (resolve).",
-            show_default=False,
+            show_default="the scenario's solver.time_limit_s, else 60",
             callback=finite,
         ),
         top: int = typer.Option(30, "--top", help="Rows in the text table (0: all)."),

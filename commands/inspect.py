@@ -10,10 +10,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from gpuplace.commands.common import console, handles_input_errors, usage_error, warn
+from gpuplace.commands.common import TextOrJson, console, handles_input_errors, usage_error, warn
 from gpuplace.untrusted import terminal_text
 
-FORMATS = ("text", "json")
+__all__ = ["register"]
 
 
 def _fmt(value: Any) -> str:
@@ -130,16 +130,19 @@ def register(app: typer.Typer) -> None:
     def inspect(
         path: str = typer.Argument(..., help="A scenario .toml, a topology file or topohub:KEY."),
         set_: list[str] = typer.Option(
-            [], "--set", help="Override a scenario key: --set constraints.budget=2e8."
+            [],
+            "--set",
+            help="Override a scenario key: --set constraints.budget=2e8.",
+            show_default="none",
         ),
-        output_format: str = typer.Option("text", "--format", help="text or json."),
+        output_format: TextOrJson = typer.Option(
+            TextOrJson.text, "--format", "-f", help="Output format."
+        ),
     ) -> None:
         """Sizes, reach, capacity, budget and latency of a scenario; or a topology summary."""
         from gpuplace.scenario import inspect_scenario, load_instance, parse_set_options
         from gpuplace.topo import inspect_topology, read_topology
 
-        if output_format not in FORMATS:
-            usage_error(f"--format must be one of {', '.join(FORMATS)}, got {output_format!r}")
         if path.lower().endswith(".toml"):
             instance = load_instance(path, parse_set_options(set_))
             report = inspect_scenario(instance)

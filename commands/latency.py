@@ -10,13 +10,15 @@ import typer
 from rich.table import Table
 
 from gpuplace.commands.common import (
+    TextOrJson,
     console,
     finite,
     handles_input_errors,
     usage_error,
 )
 
-FORMATS = ("text", "json")
+__all__ = ["MARGIN_PERCENTILES", "SHOWN_FLAGGED", "register"]
+
 SHOWN_FLAGGED = 10
 MARGIN_PERCENTILES = (50, 90, 95, 99)
 
@@ -100,7 +102,11 @@ def register(app: typer.Typer) -> None:
         topology: str = typer.Argument(..., help="Topology file or topohub:KEY."),
         measured: Path = typer.Argument(..., help="Measured RTTs (CSV: source,target,rtt_ms,...)."),
         output: Path | None = typer.Option(
-            None, "--output", "-o", help="Calibration file to write."
+            None,
+            "--output",
+            "-o",
+            help="Calibration file to write.",
+            show_default="none: printed only",
         ),
         folds: int = typer.Option(5, "--folds", min=2, help="k of the k-fold cross-validation."),
         seed: int = typer.Option(0, "--seed", min=0, help="Seed of the fold assignment."),
@@ -121,7 +127,9 @@ def register(app: typer.Typer) -> None:
         access_route_factor: float = typer.Option(
             1.5, "--access-route-factor", min=0.0, callback=finite
         ),
-        output_format: str = typer.Option("text", "--format", help="text or json."),
+        output_format: TextOrJson = typer.Option(
+            TextOrJson.text, "--format", "-f", help="Output format."
+        ),
         force: bool = typer.Option(False, "--force", help="Overwrite an existing output file."),
     ) -> None:
         """Fit fibre speed, per-hop delay and access route factor to measured RTTs (least
@@ -134,8 +142,6 @@ def register(app: typer.Typer) -> None:
         from gpuplace.topo.measured import LatencyParameters
         from gpuplace.topo.readers import TOPOHUB_PREFIX
 
-        if output_format not in FORMATS:
-            usage_error(f"--format must be one of {', '.join(FORMATS)}, got {output_format!r}")
         if output is not None:
             topology_file = None if topology.startswith(TOPOHUB_PREFIX) else topology
             refuse_inputs(output, [measured, topology_file], folder=False)

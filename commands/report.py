@@ -13,6 +13,8 @@ from gpuplace.commands.common import (
 )
 from gpuplace.files import refuse_inputs
 
+__all__ = ["register"]
+
 
 def register(app: typer.Typer) -> None:
     @app.command("report")
@@ -22,7 +24,10 @@ def register(app: typer.Typer) -> None:
         plan: Path = typer.Argument(..., help="Plan file (JSON)."),
         out_dir: Path = typer.Option(..., "--output", "-o", help="Report folder to write."),
         set_: list[str] = typer.Option(
-            [], "--set", help="Override a scenario key, as for solve: --set constraints.budget=2e8."
+            [],
+            "--set",
+            help="Override a scenario key, as for solve: --set constraints.budget=2e8.",
+            show_default="none",
         ),
         tiles: str = typer.Option(
             "OpenStreetMap",

@@ -30,10 +30,25 @@ from gpuplace.commands.shutdown import clear_quit, request_quit
 from gpuplace.errors import InputError, Problem
 from gpuplace.files import refuse_inputs
 from gpuplace.planning.serving_kpis import tier_rows, tier_sites
+from gpuplace.planning.time_kpis import time_rows
 from gpuplace.solvers.cancel import CancelToken
 
 if TYPE_CHECKING:
     from gpuplace.solvers.plan import Plan
+
+__all__ = [
+    "OBJECTIVE_PARTS",
+    "STOPPED_BY",
+    "SolveFormat",
+    "TOP_SITES",
+    "interruptible",
+    "objective_parts",
+    "print_solvers",
+    "print_summary",
+    "register",
+    "run_pipeline",
+    "stopped_by",
+]
 
 TOP_SITES = 10
 
@@ -169,7 +184,7 @@ def print_summary(plan: Plan, written: Path | None) -> None:
         ("p95 RTT", _fmt(k.p95_rtt_ms, ".2f", " ms")),
         ("max link utilisation", _fmt(k.max_link_utilisation, ".1%")),
     ]
-    for name, value in rows:
+    for name, value in rows + time_rows(plan):
         table.add_row(name, value)
     console.print(table)
 
@@ -240,29 +255,54 @@ def register(app: typer.Typer) -> None:
     def solve(
         scenario: Path = typer.Argument(None, help="Scenario TOML file.", show_default=False),
         output: Path = typer.Option(
-            None, "-o", "--output", help="Write the plan (JSON) here.", show_default=False
+            None,
+            "-o",
+            "--output",
+            help="Write the plan (JSON) here.",
+            show_default="none: the plan is not written",
         ),
         solver: str = typer.Option(
             None,
             "--solver",
             help="auto, cpsat, highs, scip, greedy; 'list' names the installed ones. "
             "Default: the scenario's [solver] name.",
-            show_default=False,
+            show_default="the scenario's solver.name, else auto",
         ),
         time_limit: float = typer.Option(
-            None, "--time-limit", help="Seconds.", min=0.0, callback=finite
+            None,
+            "--time-limit",
+            help="Seconds.",
+            min=0.0,
+            callback=finite,
+            show_default="the scenario's solver.time_limit_s, else 60",
         ),
         gap: float = typer.Option(
-            None, "--gap", help="Relative optimality gap.", min=0.0, callback=finite
+            None,
+            "--gap",
+            help="Relative optimality gap.",
+            min=0.0,
+            callback=finite,
+            show_default="the scenario's solver.gap, else 0.01",
         ),
-        threads: int = typer.Option(None, "--threads", help="Solver threads.", min=1),
-        seed: int = typer.Option(None, "--seed", help="Random seed."),
+        threads: int = typer.Option(
+            None,
+            "--threads",
+            help="Solver threads.",
+            min=1,
+            show_default="the scenario's solver.threads, else 2",
+        ),
+        seed: int = typer.Option(
+            None, "--seed", help="Random seed.", show_default="the scenario's solver.seed, else 0"
+        ),
         set_: list[str] = typer.Option(
-            None, "--set", help="Override a scenario key: KEY=VALUE (repeatable)."
+            None,
+            "--set",
+            help="Override a scenario key: KEY=VALUE (repeatable).",
+            show_default="none",
         ),
         force: bool = typer.Option(False, "--force", help="Overwrite an existing plan file."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress and no summary."),
-        fmt: SolveFormat = typer.Option(SolveFormat.text, "--format", help="Output format."),
+        fmt: SolveFormat = typer.Option(SolveFormat.text, "--format", "-f", help="Output format."),
     ) -> None:
         """Solve a scenario, verify the plan independently and write it (-o)."""
         if solver == "list":

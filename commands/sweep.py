@@ -17,6 +17,8 @@ from gpuplace.commands.common import (
     is_terminal,
 )
 
+__all__ = ["SweepFormat", "VARY_HELP", "register"]
+
 VARY_HELP = (
     "A scenario key and its values, repeatable (the cases are the cartesian product). "
     "Values: V1,V2,... ; LO:HI:N = N values evenly spaced from LO to HI inclusive "
@@ -36,40 +38,63 @@ def register(app: typer.Typer) -> None:
         scenario: Path = typer.Argument(..., help="Scenario TOML file."),
         vary: list[str] = typer.Option(..., "--vary", help=VARY_HELP),
         out_dir: Path | None = typer.Option(
-            None, "--output", "-o", help="Output folder (default: sweep-<scenario name>)."
+            None,
+            "--output",
+            "-o",
+            help="Output folder.",
+            show_default="sweep-<scenario name>",
         ),
         set_: list[str] = typer.Option(
-            [], "--set", help="Override a key in every case: --set constraints.max_sites=6."
+            [],
+            "--set",
+            help="Override a key in every case: --set constraints.max_sites=6.",
+            show_default="none",
         ),
         solver: str | None = typer.Option(
-            None, "--solver", help="Solver of every case (default: the scenario's)."
+            None,
+            "--solver",
+            help="Solver of every case.",
+            show_default="the scenario's solver.name, else auto",
         ),
         time_limit: float | None = typer.Option(
             None,
             "--time-limit",
             min=0.0,
-            help="Time limit per case in seconds (default: the scenario's).",
+            help="Time limit per case in seconds.",
             callback=finite,
+            show_default="the scenario's solver.time_limit_s, else 60",
         ),
         gap: float | None = typer.Option(
-            None, "--gap", min=0.0, help="Relative gap at which to stop.", callback=finite
+            None,
+            "--gap",
+            min=0.0,
+            help="Relative gap at which to stop.",
+            callback=finite,
+            show_default="the scenario's solver.gap, else 0.01",
         ),
         threads: int = typer.Option(1, "--threads", min=1, help="Solver threads per case."),
-        seed: int | None = typer.Option(None, "--seed", help="Solver seed."),
+        seed: int | None = typer.Option(
+            None, "--seed", help="Solver seed.", show_default="the scenario's solver.seed, else 0"
+        ),
         scheduler: str | None = typer.Option(
             None,
             "--scheduler",
-            help="Dask scheduler address (tcp://HOST:PORT) or scheduler file; "
-            "default: a local cluster.",
+            help="Dask scheduler address (tcp://HOST:PORT) or scheduler file.",
+            show_default="a local cluster",
         ),
         workers: int | None = typer.Option(
-            None, "--workers", min=1, help="Worker processes of the local cluster (default: cores)."
+            None,
+            "--workers",
+            min=1,
+            help="Worker processes of the local cluster.",
+            show_default="the cores available",
         ),
         pareto: str | None = typer.Option(
             None,
             "--pareto",
             help="Pareto axes X,Y from the result columns or varied keys, each with optional "
-            ":min/:max (default: total_cost,mean_rtt_ms; served objective: served_fraction).",
+            ":min/:max.",
+            show_default="total_cost,mean_rtt_ms; served objective: served_fraction",
         ),
         force: bool = typer.Option(
             False, "--force", help="Solve every case again; write into a non-sweep folder."

@@ -18,6 +18,8 @@ from gpuplace.commands.common import (
     warn,
 )
 
+__all__ = ["VerifyFormat", "register"]
+
 
 class VerifyFormat(StrEnum):
     text = "text"
@@ -31,7 +33,10 @@ def register(app: typer.Typer) -> None:
         scenario: Path = typer.Argument(..., help="Scenario TOML file."),
         plan_path: Path = typer.Argument(..., metavar="PLAN", help="Plan JSON file."),
         set_: list[str] = typer.Option(
-            None, "--set", help="Override a scenario key: KEY=VALUE (repeatable)."
+            None,
+            "--set",
+            help="Override a scenario key: KEY=VALUE (repeatable).",
+            show_default="none",
         ),
         tolerance: float = typer.Option(
             1e-6,
@@ -40,7 +45,9 @@ def register(app: typer.Typer) -> None:
             min=0.0,
             callback=finite,
         ),
-        fmt: VerifyFormat = typer.Option(VerifyFormat.text, "--format", help="Output format."),
+        fmt: VerifyFormat = typer.Option(
+            VerifyFormat.text, "--format", "-f", help="Output format."
+        ),
     ) -> None:
         """List each violation of the plan; exit 0 when there is none, 1 otherwise."""
         from gpuplace import scenario as scenario_pkg

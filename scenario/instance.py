@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from gpuplace.scenario.money import Money
 from gpuplace.scenario.serving import Serving, ServingPairs
 from gpuplace.scenario.time import Periods
 from gpuplace.topo.calibration import Calibration
@@ -153,6 +154,8 @@ class Instance:
     # item, deployment and operating point (pairs are then (item, site, deployment) triples)
     serving: Serving | None = None
     pair_serving: ServingPairs | None = None
+    # [money]: the bill per site, contracts and on-demand demand (kind and price per item)
+    money: Money | None = None
     # periods of the day ([time] periods): demand per period, and the period of each pair
     # (items are then (region, period), k = r * W + w; scenario/time.py)
     periods: Periods | None = None

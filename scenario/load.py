@@ -23,6 +23,7 @@ from gpuplace.scenario.build import build_instance
 from gpuplace.scenario.hashing import TOPOHUB_PREFIX, scenario_hash, topohub_stamp
 from gpuplace.scenario.instance import Instance, MeasuredPairs
 from gpuplace.scenario.measured import MeasuredColumns, parse_measured, scenario_pairs
+from gpuplace.scenario.money_load import MoneyInputs, attach_money, read_money_inputs
 from gpuplace.scenario.overrides import apply_overrides
 from gpuplace.scenario.regions import (
     MatrixTable,
@@ -79,6 +80,10 @@ def input_paths(settings: ScenarioSettings, base: Path, *, confine: bool) -> dic
         "latency.measured": settings.measured_file,
         "latency.calibration": settings.calibration_file,
         **{f"{name}.file": file for name, file in (settings.serving_files or {}).items()},
+        **{
+            "money.energy" if name == "money" else f"{name}.file": file
+            for name, file in (settings.money_files or {}).items()
+        },
     }
     paths = {
         key: base / name
@@ -270,6 +275,8 @@ def load_instance(
         tables["measured"] = read_table(base / settings.measured_file, problems)
     for name, file in (settings.serving_files or {}).items():
         tables[name] = read_table(base / file, problems)
+    for name, file in (settings.money_files or {}).items():
+        tables[name] = read_table(base / file, problems)
     for label, time_path in time_paths(data.get("time"), base).items():
         if confinement_requested() if confine is None else confine:
             confined(time_path, base, what=label)
@@ -320,6 +327,10 @@ def load_instance(
         )
     if sites is not None and gpus is not None and tables["sites"] is not None:
         check_existing_fit(tables["sites"], sites, gpus, problems)
+    money: MoneyInputs | None = None
+    if settings.money is not None and sites is not None and regions is not None:
+        money = read_money_inputs(settings, tables, sites, regions.ids, serving, file, problems)
+        serving = money.serving
     problems.raise_if_any()
     assert topology is not None and sites is not None and regions is not None and gpus is not None
     warnings = coordinate_warnings(tables["regions"], regions, topology, problems)
@@ -336,6 +347,9 @@ def load_instance(
         settings, topology, sites, regions, gpus, matrix, latency, sha256, path, serving
     )
     instance = apply_time(instance, data.get("time"), tables, str(path))
+    if money is not None:
+        instance = attach_money(instance, money)
+        warnings += list(money.warnings)
     read = (str(path), *(str(p) for p in paths.values()))
     return dataclasses.replace(instance, warnings=tuple(warnings), input_files=read)
     assert tables["regions"] is not None

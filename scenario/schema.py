@@ -107,6 +107,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "factors": Key("str"),
         "reference_date": Key("str"),
     },
+    # money (SCENARIO.md, "Money"): the bill, contracts and the on-demand pool
+    "money": {
+        "lifetime_years": Key("number", rule=_between(0.0, 100.0, True, False)),
+        "discount_rate": Key("number", rule=_between(0.0, 1.0, False, True)),
+        "hours_per_year": Key("number", rule=_between(0.0, 8784.0, True, False)),
+        "idle_power_fraction": Key("number", rule=_between(0.0, 1.0, False, False)),
+        "price_kwh": Key("number", rule=_amount),
+        "grid_gco2_kwh": Key("number", rule=_amount),
+        "energy": Key("str"),
+        "carbon_cap_t": Key("number", rule=_amount),
+    },
+    "contracts": {"file": Key("str", required=True)},
+    "ondemand": {"file": Key("str", required=True)},
     "latency": {
         "matrix": Key("str"),
         "matrix_only": Key("bool"),
@@ -131,7 +144,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "custom": Key("custom"),
     },
     "objective": {
-        "kind": Key("str", rule=_one_of("cost", "latency", "served")),
+        "kind": Key("str", rule=_one_of("cost", "latency", "served", "profit")),
         "latency_weight": Key("number", rule=_amount),
     },
     "solver": {
@@ -147,6 +160,7 @@ SERVING_SECTIONS = ("models", "deployments", "profiles", "slo", "demand")
 SECTIONS = tuple(name for name in SCHEMA if name)
 # Sections that do not describe the problem, only how to solve it: left out of the hash.
 SOLVER_SECTIONS = ("solver",)
+MONEY_SECTIONS = ("money", "contracts", "ondemand")
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,9 @@ class ScenarioSettings:
     calibration_file: str | None = None
     # the serving tables by section name (models, deployments, profiles, slo, demand), or None
     serving_files: dict[str, str] | None = None
+    # [money] as validated (None without it), and the contracts / on-demand tables
+    money: dict[str, Any] | None = None
+    money_files: dict[str, str] | None = None
 
 
 def key_spec(dotted: str) -> Key | None:
@@ -324,6 +341,7 @@ def validate_settings(
             "sla_margin_percentile needs [latency] calibration (the error it adds comes from there)",
         )
     serving = _serving_files(data, sections, file, problems)
+    money_files = _money_files(data, sections, serving is not None, file, problems)
     if len(problems.problems) > before:
         return None
     topo, regions = sections["topology"], sections["regions"]
@@ -348,7 +366,47 @@ def validate_settings(
         measured_file=lat.get("measured"),
         calibration_file=lat.get("calibration"),
         serving_files=serving,
+        money=dict(sections["money"]) if _has_money(data) else None,
+        money_files=money_files,
     )
+
+
+def _has_money(data: dict[str, Any]) -> bool:
+    return any(name in data for name in MONEY_SECTIONS)
+
+
+def _money_files(
+    data: dict[str, Any],
+    sections: dict[str, dict[str, Any]],
+    serving: bool,
+    file: str,
+    problems: ProblemCollector,
+) -> dict[str, str] | None:
+    """The money tables named (energy, contracts, on-demand); problems for what they need."""
+    if sections.get("objective", {}).get("kind") == "profit" and "money" not in data:
+        problems.add(file, "objective.kind", "'profit' needs a [money] section (the bill)")
+    files: dict[str, str] = {}
+    for name in ("contracts", "ondemand"):
+        if name not in data:
+            continue
+        if not serving:
+            problems.add(
+                file,
+                name,
+                f"[{name}] needs serving models ([models], [deployments], [profiles], [slo], "
+                "[demand]): it names models and SLO tiers",
+            )
+        files[name] = str(sections.get(name, {}).get("file", "")).strip()
+    energy = sections.get("money", {}).get("energy")
+    if energy is not None:
+        files["money"] = energy.strip()
+    if _has_money(data) and sections.get("constraints", {}).get("survive_site_failure"):
+        problems.add(
+            file,
+            "constraints.survive_site_failure",
+            "is not supported with [money] in this version; set it to false",
+        )
+    return files or None
 
 
 def _serving_files(

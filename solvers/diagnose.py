@@ -27,6 +27,7 @@ import numpy as np
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.diagnosis import fmt
+from gpuplace.solvers.diagnosis.contracts import contract_findings, must_serve_region_demand
 from gpuplace.solvers.model.builder import LinearModel
 from gpuplace.topo import latency
 
@@ -113,7 +114,7 @@ def diagnose(instance: Instance) -> list[str]:
     inst = instance
     c = inst.constraints
     out: list[str] = []
-    demand = inst.region_demand
+    demand = must_serve_region_demand(inst)  # region_demand without [money]
     may_leave = c.allow_unserved or inst.objective.kind == "served"
     forced = (inst.site_status == _OPEN) | (inst.site_existing_gpus.sum(axis=1) > 0)
     closed = inst.site_status == _CLOSED
@@ -241,6 +242,7 @@ def diagnose(instance: Instance) -> list[str]:
                 f"existing GPUs exceed the power of sites {_ids([inst.site_ids[s] for s in over])}"
             )
     del n_pairs_r
+    out.extend(contract_findings(inst))
     return out
 
 

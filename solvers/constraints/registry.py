@@ -74,6 +74,8 @@ BUILTIN_FAMILIES = (
     "link_capacity",
     "period_links",
     "survivability",
+    "contracts",
+    "carbon",
 )
 BUILTIN_CUSTOM = ("max_gpus_per_country", "max_share_through_link")
 

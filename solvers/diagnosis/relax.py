@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from gpuplace.scenario.instance import Instance
+from gpuplace.solvers.diagnosis.contracts import contract_label
 from gpuplace.solvers.diagnosis.highs_run import MatrixProblem
 from gpuplace.solvers.model.builder import LinearModel
 from gpuplace.solvers.model.core import gpu_upper_bounds
@@ -115,7 +116,9 @@ def relaxations(model: LinearModel, instance: Instance) -> list[Relaxation]:
             continue
         rows = model.family_rows(family)
         col_ub, integer = model.col_ub.copy(), model.integer.copy()
-        label = _LABELS.get(family, f"custom constraint {family}")
+        label = (
+            _LABELS.get(family) or contract_label(instance, family) or f"custom constraint {family}"
+        )
         if family == "budget":
             out.append(Relaxation(family, family, label, COST, rows, col_ub, integer, "currency"))
         elif family == "power":

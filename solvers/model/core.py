@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from gpuplace.scenario.instance import Instance
+from gpuplace.scenario.money import CONTRACT, DEMAND, item_kinds, may_leave
 from gpuplace.solvers.model.builder import ModelBuilder
 
 DEFAULT_SHARE_QUANTA = 1000
@@ -44,8 +45,10 @@ _BIG_GPU_CAP = 1e7
 
 
 def has_unserved(instance: Instance) -> bool:
-    """Whether the model has an ``unserved`` block (allow_unserved or objective served)."""
-    return bool(instance.constraints.allow_unserved or instance.objective.kind == "served")
+    """Whether the model has an ``unserved`` block (allow_unserved, objective served, on-demand)."""
+    base = instance.constraints.allow_unserved or instance.objective.kind == "served"
+    sold = instance.money is not None and bool((item_kinds(instance) != DEMAND).any())
+    return bool(base or sold)
 
 
 def share_quanta(instance: Instance, base: int = DEFAULT_SHARE_QUANTA) -> int:
@@ -114,7 +117,10 @@ def add_core_variables(model: ModelBuilder, instance: Instance, quanta: int | No
     model.add_vars("share", P, lb=0.0, ub=share_ub, step=1.0 / q)
     if has_unserved(instance):
         step = np.where(demand > 0, demand / q, 1.0)
-        model.add_vars("unserved", instance.n_items, lb=0.0, ub=demand, step=step)
+        # contract items keep their whole range: the contracts family pins them to 0
+        free = may_leave(instance) | (item_kinds(instance) == CONTRACT)
+        ub = demand if instance.money is None else np.where(free, demand, 0.0)
+        model.add_vars("unserved", instance.n_items, lb=0.0, ub=ub, step=step)
 
 
 # Incidence helpers (vectorised; shared by pieces that add rows) --------------

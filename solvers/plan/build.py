@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 
 from gpuplace.scenario.instance import Instance
+from gpuplace.scenario.money import penalised
 from gpuplace.solvers.kpis import TINY, weighted_mean, weighted_percentile
+from gpuplace.solvers.plan.bill import plan_bill
 from gpuplace.solvers.plan.periods import with_periods
 from gpuplace.solvers.plan.serving import assignment_fields, site_fields
 from gpuplace.solvers.plan.value import (
@@ -307,6 +309,14 @@ def make_plan(
     ]
     unserved = _unserved(instance, np.asarray(solution.unserved, dtype=float))
     unserved_total = float(sum(u.demand for u in unserved))
+    extra: dict[str, Any] = {}
+    if instance.money is not None:
+        lost = np.asarray(solution.unserved, dtype=float)
+        lost = np.where((lost >= TINY) & penalised(instance), lost, 0.0)
+        unserved_total = float(lost.sum())
+        cons = instance.constraints
+        penalty = cons.unserved_penalty * unserved_total if cons.allow_unserved else 0.0
+        extra["bill"] = plan_bill(instance, is_open, new_gpus, share, penalty)
 
     fixed = float(instance.site_fixed_cost[is_open].sum())
     capex = float((new_gpus * instance.gpu_capex[None, :]).sum(axis=1) @ instance.site_cost_factor)
@@ -315,6 +325,8 @@ def make_plan(
     total_demand = float(instance.item_demand.sum())
     rtt_term = float(np.dot(k_demand, k_rtt))
     objective = _objective(instance, total_cost, rtt_term, unserved_total, served)
+    if instance.objective.kind == "profit":
+        objective = extra["bill"]["profit"]
     penalty = instance.constraints.unserved_penalty if instance.constraints.allow_unserved else 0.0
     bound = _finite_or_none(solution.bound)
     gap = relative_gap(objective, bound)
@@ -351,6 +363,7 @@ def make_plan(
         links=tuple(links),
         diagnosis=tuple(diagnosis),
         notes=tuple(solution.notes),
+        extra=extra,
     )
     return with_periods(instance, solution, plan) if instance.periods is not None else plan
 

@@ -8,6 +8,7 @@ from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.verify.custom import check_custom
 from gpuplace.solvers.verify.failover import check_failover
 from gpuplace.solvers.verify.links import check_links, reported_max_utilisation
+from gpuplace.solvers.verify.money import check_money
 from gpuplace.solvers.verify.network import Network
 from gpuplace.solvers.verify.parsed import parse_plan
 from gpuplace.solvers.verify.periods import check_periods
@@ -73,4 +74,5 @@ def verify_plan(
     max_util = reported_max_utilisation(instance, parsed, network)
     out.extend(check_totals(instance, plan, parsed, rtts, max_util, tolerance))
     out.extend(check_custom(instance, plan))
+    out.extend(check_money(instance, plan, parsed, tolerance))
     return out

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from gpuplace.scenario.instance import Instance
+from gpuplace.scenario.money import CONTRACT, item_kinds, may_leave
 from gpuplace.solvers.verify.network import Network, great_circle_km, nearest_usable_nodes
 from gpuplace.solvers.verify.parsed import ParsedPlan
 from gpuplace.solvers.verify.tolerance import differs, excess, slack
@@ -102,13 +103,15 @@ def check_regions(instance: Instance, parsed: ParsedPlan, tolerance: float) -> l
         max_share[k] = max(max_share[k], share)
     # Plans leave out shares below 1e-9; allow for that on top of the tolerance.
     sum_slack = tolerance + 1e-9 * instance.n_sites
+    # on-demand demand may go unserved; contracts are checked by solvers.verify.money
+    leave = may_leave(instance) | (item_kinds(instance) == CONTRACT)
     for r, rid in enumerate(_item_names(instance)):
         demand = float(instance.item_demand[r])
         unserved = float(parsed.unserved[r])
         if unserved < -slack(demand, tolerance):
             out.append(Violation("unserved", rid, f"unserved demand {unserved:g} is negative"))
         # The `served` objective maximises served demand, so it may leave demand unserved.
-        may_leave_unserved = cons.allow_unserved or instance.objective.kind == "served"
+        may_leave_unserved = bool(leave[r])
         if unserved > slack(demand, tolerance) and not may_leave_unserved:
             out.append(
                 Violation(
