@@ -39,6 +39,9 @@ EQ, GE, LE = 0, 1, -1
 THETA0 = 0.2  # first step-length factor; grows after progress, halves after stalls
 TARGET_STEP = 0.05  # Polyak target: the best bound plus this fraction, at most the best plan
 RESET_DROP = 0.05  # a point this far below the best bound restarts the direction from it
+COUPLING_SEARCH_MAX = 4  # coupling half-rows whose start multiplier is searched (more: 0)
+SEARCH_DECADES = (-6.0, 3.0)  # a coupling multiplier is searched within these decades of max|c|
+SEARCH_SHARE = 0.15  # share of the ascent's time the search of coupling multipliers may take
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,23 +137,25 @@ class LagrangianDual:
         g = self.b - self.A @ x
         return DualPoint(value, pi, sol, x, g)
 
-    def initial_multipliers(self) -> np.ndarray:
-        """Region rows priced at the cheapest per-share cost of serving them; others 0.
+    def initial_multipliers(self, coupling: np.ndarray | None = None) -> np.ndarray:
+        """Region rows priced at the cheapest per-share cost of serving them; others as given.
 
-        A share's cost is its own coefficient plus its pool weight times its site's
-        average cost per unit of capacity at full size (fixed cost included).
+        ``coupling``: multipliers of the other rows (default 0; region entries are
+        ignored). A share's cost is its reduced cost under them plus its pool weight
+        times its site's average reduced cost per unit of capacity at full size
+        (fixed cost included).
         """
-        pi = np.zeros(self.n_multipliers)
+        pi = np.zeros(self.n_multipliers) if coupling is None else self.project(coupling)
+        pi[self.region_part] = 0.0
+        c = self.reduced_costs(pi)
         sites = self.sites
-        h = self.oracle.solve(self.c).hull  # hull at the plain costs
+        h = self.oracle.solve(c).hull  # hull at these costs
         cap = np.where(np.isfinite(sites.pool_extra), sites.pool_extra, 0.0) + h.max_cap
-        full_cost = self.c[sites.open_col] + np.where(
-            self.oracle.vx.feasible, h.cost(h.max_cap), np.inf
-        )
+        full_cost = c[sites.open_col] + np.where(self.oracle.vx.feasible, h.cost(h.max_cap), np.inf)
         per_unit = np.where(cap > 1e-12, full_cost / np.maximum(cap, 1e-12), np.inf)
         est = np.full(self.model.n_vars, np.inf)
-        est[sites.item_col] = self.c[sites.item_col] + sites.item_weight * per_unit[sites.item_site]
-        est[self.other] = self.c[self.other]
+        est[sites.item_col] = c[sites.item_col] + sites.item_weight * per_unit[sites.item_site]
+        est[self.other] = c[self.other]
         region = np.flatnonzero(self.region_part & (self.kind == EQ))
         A = self.A[region].tocsr()
         nonempty = np.flatnonzero(np.diff(A.indptr) > 0)
@@ -159,6 +164,65 @@ class LagrangianDual:
                 per = np.where(A.data > 0, est[A.indices] / A.data, np.inf)
             cheapest = np.minimum.reduceat(per, A.indptr[nonempty])
             pi[region[nonempty]] = np.where(np.isfinite(cheapest), cheapest, 0.0)
+        return pi
+
+    def start(self, deadline: float) -> np.ndarray:
+        """Start multipliers: :meth:`initial_multipliers` with searched coupling multipliers.
+
+        Objectives whose money enters only through a coupling row (``served`` or
+        ``latency`` with a budget) leave the region prices blind to it: at π = 0 the
+        region prices ignore the budget, and a subgradient step, whose length the
+        many region rows set, moves the budget's multiplier by orders of magnitude
+        too little. So each sign-constrained coupling half-row (at most
+        :data:`COUPLING_SEARCH_MAX`) gets, in turn, the multiplier μ = 10^k · max|c|
+        maximising L(initial_multipliers(μ)): k from 0 by whole decades in the
+        direction that improves while it improves (within :data:`SEARCH_DECADES`),
+        then golden-section steps in k between the best decade's neighbours; μ = 0
+        is kept when nothing beats it. The evaluations (each a site-oracle pass) take
+        at most :data:`SEARCH_SHARE` of the time to ``deadline``, judged by the first.
+        """
+        began = time.perf_counter()
+        pi = self.initial_multipliers()
+        rows = np.flatnonzero(~self.region_part & (self.kind != EQ))
+        if rows.size == 0 or rows.size > COUPLING_SEARCH_MAX:
+            return pi
+        best = self.evaluate(pi).value
+        per_eval = time.perf_counter() - began
+        budget = max(3, int(SEARCH_SHARE * (deadline - began) / max(per_eval, 1e-6)))
+        size = float(np.max(np.abs(self.c))) if self.c.size else 1.0
+        coupling = np.zeros(self.n_multipliers)
+        for k in rows[: max(1, budget // 3)]:
+            sign = 1.0 if self.kind[k] == GE else -1.0
+            memo: dict[float, tuple[float, np.ndarray]] = {}
+
+            def trial(e: float, k: int = k, sign: float = sign, memo: dict = memo):
+                if e not in memo:
+                    mu = coupling.copy()
+                    mu[k] = sign * size * 10.0**e
+                    p = self.initial_multipliers(mu)
+                    memo[e] = (self.evaluate(p).value, p)
+                return memo[e][0]
+
+            low, high = SEARCH_DECADES
+            e = 0.0
+            step = -1.0 if trial(-1.0) > trial(0.0) else 1.0
+            while low <= e + step <= high and len(memo) < budget and trial(e + step) > trial(e):
+                e += step
+            lo, hi = e - 1.0, e + 1.0
+            golden = (np.sqrt(5.0) - 1.0) / 2.0
+            while len(memo) + 1 < budget and hi - lo > 0.1:
+                a, b = hi - golden * (hi - lo), lo + golden * (hi - lo)
+                if trial(a) >= trial(b):
+                    hi = b
+                else:
+                    lo = a
+            value, p = max(memo.values(), key=lambda t: t[0])
+            if value > best + 1e-9 * max(1.0, abs(best)):
+                best, pi = value, p
+                coupling[k] = pi[k]
+            budget -= len(memo)
+            if budget < 3:
+                break
         return pi
 
     def ascend(
@@ -179,7 +243,7 @@ class LagrangianDual:
         (``time.perf_counter()``), on ``stop()``, after ``max_iter`` steps or once
         ``upper − L <= target_gap × |upper|``.
         """
-        pi = self.project(self.initial_multipliers() if pi0 is None else pi0)
+        pi = self.project(self.start(deadline) if pi0 is None else pi0)
         best: DualPoint | None = None
         theta, stall, streak, alpha = THETA0, 0, 0, 0.7
         direction: np.ndarray | None = None

@@ -28,6 +28,7 @@ from gpuplace.solvers.model.objective import add_objective
 from gpuplace.solvers.plan import build_plan
 from gpuplace.solvers.result import SolveParameters
 from gpuplace.solvers.verify import verify_plan
+from support.money_cases import write_money
 from support.resilience_cases import line_instance
 from support.serving_cases import write_serving
 from support.solver_cases import base, linked_instance, tiny
@@ -98,6 +99,23 @@ CASES = {
     # periods of the day: one pool for two regions twelve hours apart; the link per period
     "period_capacity": (shared_pool, 1200.0),
     "period_link_capacity": (split_by_link, LINKED_COST),
+    # money: a dedicated contract (2 + 1 replicas where 2 would do) is served in full, and a
+    # carbon cap moves the pool from near (550 g/kWh, 280) to far (110 g/kWh, 300)
+    "contracts": (
+        lambda folder: load_instance(
+            write_money(
+                folder,
+                demand=800,
+                contracts="contract,customer,model,regions,output_tokens_per_s,tier,dedicated\n"
+                "acme,Acme,m8,r1,200,t,true\n",
+            )
+        ),
+        300.0,
+    ),
+    "carbon_cap": (
+        lambda folder: load_instance(write_money(folder, ttft_ms=400, money="carbon_cap_t = 5\n")),
+        300.0,
+    ),
     # the two custom kinds that ship with the package (their own checks, run by the verifier)
     "max_gpus_per_country": (
         base(
