@@ -190,16 +190,22 @@ class CutLoop:
         self.started = time.perf_counter()
         self.deadline = self.started + params.time_limit_s
         self.minimise = objective_sense(instance) == "min"
-        self.rows: LoopRows | None = None
+        self._rows: LoopRows | None = None
         self.best: Solution | None = None
         self.bound: float | None = None
         self.last: Solution | None = None
         self.survived_at_early_gap = False
         self._base_model: LinearModel | None = None
 
+    @property
+    def rows(self) -> LoopRows:
+        """The a-priori rows and the cuts so far (made by :meth:`run`)."""
+        assert self._rows is not None, "run() makes the rows"
+        return self._rows
+
     def run(self, warm_start: Solution | None = None) -> Solution:
         """A-priori rows, LP rounds, then MIP rounds with repair and certification."""
-        self.rows = LoopRows(self.instance, self.pairs, self.options.rows())
+        self._rows = LoopRows(self.instance, self.pairs, self.options.rows())
         self.lp_rounds()
         failed = self.mip_rounds(warm_start)
         return failed if failed is not None else self.finish()
@@ -339,6 +345,7 @@ class CutLoop:
         return repaired
 
     def _better(self, a: Solution, b: Solution) -> bool:
+        assert a.objective is not None and b.objective is not None  # both are plans
         return a.objective < b.objective if self.minimise else a.objective > b.objective
 
     def _no_plan(
@@ -376,7 +383,7 @@ class CutLoop:
             f"cut(s) in the model after {lp_n} LP and {mip_n} MIP round(s)"
         )
         interrupted = bool(self.last is not None and self.last.interrupted)
-        if bound is not None:
+        if bound is not None and best.objective is not None:
             bound = min(bound, best.objective) if self.minimise else max(bound, best.objective)
         late = status != Status.OPTIMAL and time.perf_counter() >= self.deadline
         return dataclasses.replace(

@@ -154,8 +154,8 @@ def srlg_cases(
         for source_node, target_node in links:
             where = f"group {group!r}"
             u, v = nodes.get(source_node), nodes.get(target_node)
-            unknown = [n for n, i in ((source_node, u), (target_node, v)) if i is None]
-            if unknown:
+            if u is None or v is None:
+                unknown = [n for n, i in ((source_node, u), (target_node, v)) if i is None]
                 problems.add(source, where, f"unknown node(s) {', '.join(map(repr, unknown))}")
             elif (u, v) not in lookup:
                 problems.add(source, where, f"no link {source_node!r}--{target_node!r}")

@@ -20,6 +20,7 @@ one site, at 100 % utilisation within the failover SLA, link capacities off.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.linear_solver.python import model_builder as mb
@@ -72,7 +73,8 @@ def _solve_lp(
     if n == 0:
         return np.empty(0)
     model = mb.Model()
-    model.helper.fill_model_from_sparse_data(
+    helper: Any = model.helper  # its stub types the arrays as ndarray[float64, ...], not a shape
+    helper.fill_model_from_sparse_data(
         np.zeros(n),
         np.ones(n),
         np.asarray(objective, dtype=float),
@@ -149,9 +151,9 @@ def rehome(
         and gbps_per_unit is not None
         and np.isfinite(link_capacity_gbps).any()
     ):
-        load = used.links.T.tocsr().multiply(d * np.asarray(gbps_per_unit)[used.region]).tocsr()
-        bounded = np.flatnonzero(np.isfinite(link_capacity_gbps) & (load.getnnz(axis=1) > 0))
-        blocks.append(load[bounded])
+        per_link = used.links.T.tocsr().multiply(d * np.asarray(gbps_per_unit)[used.region]).tocsr()
+        bounded = np.flatnonzero(np.isfinite(link_capacity_gbps) & (per_link.getnnz(axis=1) > 0))
+        blocks.append(per_link[bounded])
         lower.append(np.full(bounded.size, -np.inf))
         upper.append(np.asarray(link_capacity_gbps, dtype=float)[bounded])
     matrix = vstack(blocks).tocsr()

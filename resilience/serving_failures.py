@@ -67,6 +67,7 @@ def _item_pairs(
     pairs = reachable_pairs(
         instance, sla_factor=sla_factor, topology=topology, with_links=links, paths=paths
     )
+    assert instance.serving is not None
     base, triples = expand_pairs(
         instance.serving, pairs.region, pairs.site, pairs.rtt_ms, instance.n_regions
     )
@@ -101,6 +102,7 @@ def _loads(
     instance: Instance, topology: Topology, paths, arrays: PlanArrays, failed: tuple[int, ...]
 ) -> np.ndarray:
     """Directed link loads [2E] if every assignment kept its site and followed ``paths``."""
+    assert arrays.assignment_item is not None  # a plan of serving models
     keep = ~np.isin(arrays.assignment_site, np.asarray(failed, dtype=np.int64))
     item, site = arrays.assignment_item[keep], arrays.assignment_site[keep]
     region = instance.item_region[item]
@@ -132,7 +134,7 @@ def serving_failure_context(
     sla_factor = instance.constraints.failover_sla_factor if failover else 1.0
     capacity = np.asarray(arrays.replicas, dtype=float).ravel()
     paths = route(instance)
-    fields = dict(enforce_links=enforce, sla_factor=sla_factor, mode=mode, solver=solver)
+    fields: dict[str, Any] = dict(enforce_links=enforce, sla_factor=sla_factor, mode=mode, solver=solver)
     context = ServingFailureContext(
         instance=instance,
         arrays=arrays,
@@ -165,6 +167,7 @@ def serving_failure_context(
 
 def _attainment(instance: Instance, served: np.ndarray) -> dict[str, float]:
     serving = instance.serving
+    assert serving is not None
     out = {}
     for m, model in enumerate(serving.model_ids):
         for q, tier in enumerate(serving.tier_ids):
@@ -202,6 +205,7 @@ def _overloads(
 def analyse_serving_case(context: ServingFailureContext, case: FailureCase) -> FailureImpact:
     """Impact of one failure case on a plan of serving models (top-level for executors)."""
     instance, arrays = context.instance, context.arrays
+    assert arrays.assignment_item is not None and arrays.assignment_deployment is not None
     topology, kept = instance.topology, np.arange(instance.topology.n_edges)
     if case.edges:
         topology, kept = without_links(instance.topology, np.asarray(case.edges))

@@ -188,8 +188,8 @@ def diagnose(instance: Instance) -> list[str]:
                     / (mu * inst.gpu_throughput[None, :]),
                     np.inf,
                 )
-            unit = unit[~closed].min() if (~closed).any() else np.inf
-            lower = max(0.0, total - free) * float(unit) + float(inst.site_fixed_cost[forced].sum())
+            cheapest = float(unit[~closed].min()) if (~closed).any() else np.inf
+            lower = max(0.0, total - free) * cheapest + float(inst.site_fixed_cost[forced].sum())
             if lower > c.budget * (1 + 1e-9):
                 out.append(
                     f"budget {_n(c.budget)} is below the least cost of serving the demand (at least {_n(lower, 'down')}: new GPUs at the cheapest capex per unit plus fixed costs of sites that must open)"

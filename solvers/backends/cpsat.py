@@ -94,7 +94,7 @@ class CpSatBackend(Backend):
     def version(cls) -> str:
         import ortools
 
-        return f"CP-SAT (OR-Tools {ortools.__version__})"
+        return f"CP-SAT (OR-Tools {ortools.__version__})"  # type: ignore[attr-defined]
 
     def _solve(self, run: Run) -> Solution:
         from ortools.sat.python import cp_model

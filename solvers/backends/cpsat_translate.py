@@ -37,11 +37,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
 from gpuplace.solvers.model.builder import LinearModel
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 _EXACT_POWERS = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6)
 _MAX_COEF = 2.0**40
@@ -54,11 +58,11 @@ _INT_CAP = 2**40
 class Translation:
     """The CP-SAT model and the map back: model variable j is ``step[j]`` × CP-SAT variable ``z[j]``."""
 
-    model: object  # cp_model.CpModel
+    model: cp_model.CpModel
     z: np.ndarray  # CP-SAT variable index of each model variable
     step: np.ndarray
     obj_scale: float
-    literals: dict[str, object]
+    literals: dict[str, cp_model.IntVar]
 
 
 class TranslationStopped(Exception):
@@ -193,7 +197,7 @@ def translate(
         proto.variables.add().domain.extend((low, high))
     z = np.arange(model.n_vars, dtype=np.int64)
     zmax = np.maximum(np.abs(lo), np.abs(hi)).astype(float)
-    literals: dict[str, object] = {}
+    literals: dict[str, cp_model.IntVar] = {}
     if enforce_families:
         for family in model.families():
             literals[family] = cp.new_bool_var(f"enforce[{family}]")

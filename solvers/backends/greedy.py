@@ -174,6 +174,7 @@ def _close_sites(candidates: _Candidates, cancel: CancelToken) -> tuple[Score, n
     forced = (instance.site_status == _OPEN) | (instance.site_existing_gpus.sum(axis=1) > 0)
     improved = best is not None
     while improved and not should_stop(deadline, cancel):
+        assert best is not None  # improved: there is a plan
         improved = False
         open_v = model.values(best[1], "open") > 0.5
         load = np.bincount(

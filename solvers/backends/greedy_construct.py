@@ -100,6 +100,7 @@ class _LinkRoom:
 
     def _links(self, p: int) -> np.ndarray:
         a = self.pair_links
+        assert a is not None  # asked only when the link rows apply
         return a.indices[a.indptr[p] : a.indptr[p + 1]]
 
     def room(self, p: int, r: int) -> float:
@@ -135,6 +136,7 @@ def _open_cheapest(
     inst: Instance, usable: np.ndarray, is_open: np.ndarray, unit: np.ndarray
 ) -> None:
     """Open the cheapest usable sites until ``min_sites`` are open (in place)."""
+    assert inst.constraints.min_sites is not None
     min_sites = int(inst.constraints.min_sites)
     extra = np.flatnonzero(usable & ~is_open)
     price = inst.site_fixed_cost[extra] + inst.constraints.min_gpus_per_site * unit[extra]
@@ -208,7 +210,7 @@ def construct(inst: Instance, excluded: np.ndarray) -> tuple[np.ndarray, ...] | 
     if c.min_sites is not None and is_open.sum() < c.min_sites:
         _open_cheapest(inst, usable, is_open, unit)
     gpus = np.zeros((S, inst.n_types), dtype=np.int64)
-    for s in np.flatnonzero(is_open):
+    for s in np.flatnonzero(is_open).tolist():
         g = size_site(inst, int(s), float(load[s]), int(best_type[s]))
         if g is None:
             return None
@@ -233,6 +235,7 @@ def _trim_to_budget(
 
     Works in place on the construction's arrays.
     """
+    assert inst.constraints.budget is not None
     budget = float(inst.constraints.budget)
     min_sites = inst.constraints.min_sites or 0
     spend = total_cost(inst, is_open, gpus)

@@ -101,8 +101,8 @@ def cover_sites(
     limit = inst.n_sites if c.max_sites is None else int(c.max_sites)
     cover = _Cover(inst, usable)
     chosen = forced.copy()
-    for s in np.flatnonzero(forced):
-        cover.take(int(s))
+    for s in np.flatnonzero(forced).tolist():
+        cover.take(s)
     price = _price(inst)
     while cover.uncovered() > _EPS * max(1.0, float(inst.region_demand.sum())):
         if int(chosen.sum()) >= limit:

@@ -18,6 +18,7 @@ rule found removes a pair while provably keeping every optimum.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import overload
 
 import numpy as np
 
@@ -53,6 +54,12 @@ class Prepared:
     def own_plan(self) -> np.ndarray | None:
         """The greedy start as values of the original model, or None."""
         return self.lift(self.start) if self.start_is_plan else None
+
+    @overload
+    def lift(self, values: np.ndarray) -> np.ndarray: ...
+
+    @overload
+    def lift(self, values: None) -> None: ...
 
     def lift(self, values: np.ndarray | None) -> np.ndarray | None:
         """Values of the original model from values of :attr:`model`."""

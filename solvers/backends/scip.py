@@ -66,7 +66,7 @@ class ScipBackend(Backend):
     def version(cls) -> str:
         import ortools
 
-        return f"SCIP via OR-Tools {ortools.__version__}"
+        return f"SCIP via OR-Tools {ortools.__version__}"  # type: ignore[attr-defined]
 
     def _specific(self, params: SolveParameters) -> str:
         return f"limits/gap = {params.gap}\nrandomization/randomseedshift = {int(params.seed)}\n"
@@ -113,6 +113,7 @@ class ScipBackend(Backend):
             if run.warm is not None:
                 return run.fallback()
             return run.solution(None, Status.NO_SOLUTION, interrupted=True)
+        assert values is not None  # an optimal or feasible answer carries its values
         return run.plan(
             prepared.lift(values),
             bound,

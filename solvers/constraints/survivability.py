@@ -79,7 +79,7 @@ def _block_name(model: ModelBuilder) -> str:
 
 
 def add_failover_rows(
-    model: ModelBuilder, instance, failed_sites: Sequence[int], family: str = name
+    model: ModelBuilder, instance, failed_sites: Sequence[int] | np.ndarray, family: str = name
 ) -> None:
     """Add failover variables and rows for each site in ``failed_sites`` (see module docstring).
 

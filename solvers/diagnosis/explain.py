@@ -84,7 +84,7 @@ def relaxation_findings(
             variants[i].relaxation.kind == ELASTIC,
         ),
     )
-    todo = [i for i in order if lps[i] is None or lps[i].status != INFEASIBLE]
+    todo = [i for i in order if (lp := lps[i]) is None or lp.status != INFEASIBLE]
     mips: list[Outcome | None] = [None] * len(variants)
     for n, i in enumerate(todo):
         left = deadline - time.perf_counter()

@@ -54,6 +54,12 @@ class Outcome:
 
     @property
     def found(self) -> bool:
+    @property
+    def point(self) -> np.ndarray:
+        """``x`` of an outcome that found a point."""
+        assert self.x is not None, f"a {self.status} run has no point"
+        return self.x
+
         return self.x is not None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 
@@ -168,7 +169,7 @@ def _cost(instance: Instance, variant: Variant, bound: float | None, found: Outc
         f"budget {fmt.number(budget)} is below the cost of every plan that meets "
         "the other constraints"
     )
-    values = {"unit": "currency", "limit": budget, "least": least}
+    values: dict[str, Any] = {"unit": "currency", "limit": budget, "least": least}
     if plan is None:
         if not above:
             return Finding(r.key, r.label, UNDECIDED, f"{r.label}: not decided in time")
@@ -209,10 +210,11 @@ def _count(
     c = instance.constraints
     plan = None
     if found is not None:
-        plan = float(np.sum(model.values(found.x, "open") > 0.5))
+        plan = float(np.sum(model.values(found.point, "open") > 0.5))
     if r.sense == "min":
         limit = float(c.max_sites)
         least = math.ceil(fmt.rounded(bound, "up", 0)) if bound is not None else None
+        assert c.max_sites is not None  # the relaxation drops this side only when it is set
         if c.min_sites is None or c.min_sites <= 0:
             least = max(least or 0, int(limit) + 1)
         too_tight = least is not None and least > limit
@@ -221,6 +223,7 @@ def _count(
     else:
         limit = float(c.min_sites)
         least = math.floor(fmt.rounded(bound, "down", 0)) if bound is not None else None
+        assert c.min_sites is not None
         too_tight = least is not None and least < limit
         what = f"min_sites {int(limit)} is too large"
         proof = f"every plan meeting the other constraints opens at most {_sites(least)}"
@@ -236,7 +239,8 @@ def _count(
                 plan=plan,
             )
         return Finding(r.key, r.label, UNDECIDED, f"{r.label}: not decided in time", limit=limit)
-    optimal = plan is not None and least is not None and int(plan) == int(least)
+    assert least is not None  # too tight: a bound was proven
+    optimal = plan is not None and int(plan) == int(least)
     if plan is not None:
         message = f"{what}: {proof}; a plan with {_sites(plan)} exists"
         verdict = RESTORES
@@ -301,7 +305,7 @@ def _elastic(
             f"{r.label} is short: every plan meeting the other constraints needs at least "
             f"{_amount(least, unit, 'down')} {more} in total"
         )
-    details = _elastic_details(model, instance, variant, found.x) if found is not None else None
+    details = _elastic_details(model, instance, variant, found.point) if found is not None else None
     if not details:
         verdict = SHORT if least is not None else UNDECIDED
         text = f"{head} ({_NO_PLAN})"
@@ -348,8 +352,8 @@ def _min_gpus(
         )
         return Finding(r.key, r.label, SHORT if least else UNDECIDED, text, "GPUs", m, least)
     S, T = instance.n_sites, instance.n_types
-    open_v = model.values(found.x, "open") > 0.5
-    gpus = np.rint(model.values(found.x, "gpus")).reshape(S, T) + instance.site_existing_gpus
+    open_v = model.values(found.point, "open") > 0.5
+    gpus = np.rint(model.values(found.point, "gpus")).reshape(S, T) + instance.site_existing_gpus
     held = gpus.sum(axis=1)
     small = [s for s in np.flatnonzero(open_v) if held[s] < m]
     lowest = int(min((held[s] for s in np.flatnonzero(open_v)), default=m))
@@ -383,7 +387,7 @@ def _feasible(model: LinearModel, instance: Instance, variant: Variant, found: O
             "regions may be split across sites"
         )
     elif r.family == "site_status":
-        open_v = model.values(found.x, "open") > 0.5
+        open_v = model.values(found.point, "open") > 0.5
         must = (instance.site_status == 1) | (instance.site_existing_gpus.sum(axis=1) > 0)
         never = instance.site_status == 2
         opened = [instance.site_ids[s] for s in np.flatnonzero(never & open_v)]

@@ -22,6 +22,7 @@ single sourcing. Each problem is feasible exactly when ``M \\ F`` is.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -76,7 +77,7 @@ class Relaxation:
     sense: str = "min"
 
 
-def _gpu_ub_without(model: LinearModel, instance: Instance, **fields: np.ndarray) -> np.ndarray:
+def _gpu_ub_without(model: LinearModel, instance: Instance, **fields: Any) -> np.ndarray:
     """``model.col_ub`` with the ``gpus`` bounds recomputed from ``instance`` changed by ``fields``."""
     ub = model.col_ub.copy()
     block = model.var_blocks["gpus"]

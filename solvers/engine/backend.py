@@ -86,13 +86,13 @@ class EngineBackend(Backend):
 
     def _solve(self, run: Run) -> Solution:
         if facility_core(run.model, run.instance):
-            result = FastBackend().solve(run.model, run.instance, run.params, run.warm)
-            if result.objective is not None or result.status == Status.INFEASIBLE:
+            core = FastBackend().solve(run.model, run.instance, run.params, run.warm)
+            if core.objective is not None or core.status == Status.INFEASIBLE:
                 return replace(
-                    result,
+                    core,
                     backend=self.name,
                     backend_version=self.version(),
-                    notes=("facility-location core",) + result.notes,
+                    notes=("facility-location core",) + core.notes,
                     wall_s=time.perf_counter() - run.started,
                 )
         model, instance, agg = run.model, run.instance, None

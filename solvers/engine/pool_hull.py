@@ -121,7 +121,7 @@ def vertices(sites: SiteModel) -> Vertices:
         points[idx, : pts.shape[1], :z] = pts
         valid[idx, : ok.shape[1]] = ok
         cap[idx, : pts.shape[1]] = np.einsum("gvz,gz->gv", pts, sites.z_cap[cols])
-    return Vertices(points, valid, cap, n_z, valid.any(axis=1))
+    return Vertices(points, valid, cap, n_z, np.asarray(valid.any(axis=1), dtype=bool))
 
 
 def hull(vx: Vertices, cost_z: np.ndarray) -> Hull:

@@ -194,7 +194,7 @@ class EngineRun:
                 cancel=self.params.cancel,
             )
         self.notes.extend(found.notes)
-        if found.share is None:
+        if found.share is None or found.open_sites is None:
             self.infeasible = found.status == Status.INFEASIBLE
             return self.result()
         values = np.zeros(self.model.n_vars)

@@ -83,21 +83,29 @@ class FastBackend(Backend):
     def _facility(self, run: Run, problem: flp.FacilityProblem) -> Solution:
         params, instance, model = run.params, run.instance, run.model
         budget = max(params.time_limit_s - (time.perf_counter() - run.started), 0.5)
-        common = dict(time_limit_s=budget, gap=params.gap, threads=params.threads, seed=params.seed)
+        gap, threads, seed = params.gap, params.threads, params.seed
         if problem.capacitated:
-            result = cflp.solve(problem, **common, cancel=run.cancel)
+            result = cflp.solve(
+                problem, time_limit_s=budget, gap=gap, threads=threads, seed=seed, cancel=run.cancel
+            )
         else:
-            result = None
+            found = None
             if pmedian.applies(problem):
-                result = pmedian.solve(
+                found = pmedian.solve(
                     problem, time_limit_s=budget, gap=params.gap, seed=params.seed
                 )
-            if result is None:
+            if found is None:
                 budget = max(params.time_limit_s - (time.perf_counter() - run.started), 0.5)
-                result = radius.solve(
-                    problem, **{**common, "time_limit_s": budget}, cancel=run.cancel
+                found = radius.solve(
+                    problem,
+                    time_limit_s=budget,
+                    gap=gap,
+                    threads=threads,
+                    seed=seed,
+                    cancel=run.cancel,
                 )
-        if result.share is None:
+            result = found
+        if result.share is None or result.open_sites is None:
             status = Status.INFEASIBLE if result.status == Status.INFEASIBLE else Status.NO_SOLUTION
             return run.solution(None, status, notes=result.notes)
         served = np.bincount(

@@ -147,10 +147,11 @@ def lp_bound(
         restricted = restrict(model, np.flatnonzero(in_active))
         arrays = {**restricted.arrays, "integer": None}
         result = adapter.solve_arrays(**arrays, time_limit_s=remaining, threads=threads)
-        if result.status != Status.OPTIMAL or result.row_dual is None:
+        if result.status != Status.OPTIMAL or result.row_dual is None or result.values is None:
             break
         values = full_vector(model, restricted, result.values)
         dual = np.zeros(model.n_rows)
+        assert result.objective is not None  # an optimal LP has its value
         dual[restricted.rows] = result.row_dual
         rc = c_share - A_share.T @ dual
         scale = max(1.0, abs(result.objective))

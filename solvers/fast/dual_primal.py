@@ -104,8 +104,9 @@ def solve(
         tried.add(key)
         plan = plan_from_open(solver, sub.open_sites, sub.site_value, data.usable)
         if plan.objective is None:
+        assert sub.site_value is not None  # the facility subproblem values every site
             return None
-        if current is not None and plan.objective >= current.objective:
+        if current is not None and current.objective is not None and plan.objective >= current.objective:
             return None
         if not accept(plan):
             return None

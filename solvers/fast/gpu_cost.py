@@ -70,6 +70,7 @@ class GpuCost:
         q = np.asarray(served, dtype=float)
         caps, gpus = self.corner_cap[site], self.corner_gpus[site]
         k = np.clip((caps < q[:, None]).sum(axis=1), 1, caps.shape[1] - 1)
+        assert self.corner_cap is not None and self.corner_gpus is not None
         rows = np.arange(site.size)
         lo, hi = caps[rows, k - 1], caps[rows, k]
         w = np.clip((q - lo) / np.maximum(hi - lo, 1e-12), 0.0, 1.0)
@@ -170,7 +171,7 @@ def gpu_cost(instance: Instance) -> GpuCost | None:
     cap = util * points @ instance.gpu_throughput.astype(float)  # [S, V]
     cost = np.einsum("svt,st->sv", points, capex)
     base = np.zeros(S)
-    usable = valid.any(axis=1)
+    usable = np.asarray(valid.any(axis=1), dtype=bool)
     per_site: list[list[tuple[float, float]]] = []
     per_corner: list[list[tuple[float, np.ndarray]]] = []
     for s in range(S):

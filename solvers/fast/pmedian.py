@@ -268,6 +268,7 @@ def solve(
     cost, big = dense_cost(problem)
     p = int(problem.max_open)
     allowed, forced0 = problem.open_ub.copy(), problem.open_lb.copy()
+    assert problem.max_open is not None  # applies() holds
     S = problem.n_sites
     fixed = problem.fixed_cost.astype(float)
     integral = bool(
@@ -362,8 +363,8 @@ def solve(
         f"p-median Lagrangian branch-and-bound: {search.nodes} node(s)"
         + ("" if proven else ", stopped at the time limit")
     )
-    final_bound = problem.cost_offset + min(bound, search.upper)
-    final_bound = min(final_bound, objective) if np.isfinite(final_bound) else None
+    lowest = problem.cost_offset + min(bound, search.upper)
+    final_bound = min(lowest, objective) if np.isfinite(lowest) else None
     return FacilitySolution(
         status,
         open_sites,

@@ -106,7 +106,7 @@ def evaluate(
     """
     lam = multipliers
     table = relax.dense if relax.dense is not None else relax.pair_cost
-    if fast and table.dtype == np.float32:
+    if fast and table is not None and table.dtype == np.float32:
         lam = lam.astype(np.float32)
     if relax.dense is not None:
         rho = relax.fixed + np.minimum(relax.dense - lam[None, :], 0.0).sum(axis=1)
@@ -121,6 +121,8 @@ def evaluate(
 
 
 def _smallest(rho: np.ndarray, k: int) -> np.ndarray:
+        assert relax.pair_cost is not None and relax.pair_col is not None
+        assert relax.pair_row is not None
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     if k >= rho.shape[0]:
@@ -144,6 +146,8 @@ def _direction(relax: Relaxation, lam: np.ndarray, chosen: np.ndarray) -> np.nda
 @dataclass(frozen=True, eq=False)
 class LagrangeResult:
     """The best multipliers found and the subproblem at them (indices into the free sites)."""
+        assert relax.pair_row is not None and relax.pair_col is not None
+        assert relax.pair_cost is not None
 
     bound: float
     multipliers: np.ndarray
@@ -185,7 +189,9 @@ def subgradient(
         The best bound seen, with its multipliers and subproblem.
     """
     lam = np.asarray(multipliers, dtype=float)
-    best_bound, best_lam, best_rho, best_chosen = -np.inf, lam, None, None
+    best_bound, best_lam = -np.inf, lam
+    best_rho: np.ndarray | None = None
+    best_chosen: np.ndarray | None = None
     stall = 0
     iterations = 0
     while iterations < max_iter:
@@ -209,8 +215,9 @@ def subgradient(
             break
         lam = lam + step * max(upper - bound, 1e-9 * max(1.0, abs(upper))) / norm * g
     if (
-        relax.dense is not None
-        and relax.dense.dtype == np.float32
+        best_rho is None
+        or best_chosen is None
+        or (relax.dense is not None and relax.dense.dtype == np.float32)
         or (relax.pair_cost is not None and relax.pair_cost.dtype == np.float32)
     ):
         best_bound, best_rho, best_chosen = evaluate(relax, best_lam)

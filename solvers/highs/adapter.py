@@ -51,6 +51,13 @@ def _highspy() -> Any | None:
     return highspy
 
 
+def _model_statuses() -> Any:
+    """``highspy.HighsModelStatus``, asked once a model exists (so highspy is there)."""
+    highspy = _highspy()
+    assert highspy is not None
+    return highspy.HighsModelStatus
+
+
 @dataclass(frozen=True, eq=False)
 class HighsResult:
     """Outcome of one HiGHS run.
@@ -205,7 +212,7 @@ def solve_lp_here(
     """
     h, _ = _highs(c, A, row_lb, row_ub, col_lb, col_ub, None, threads=threads)
     h.run()
-    if h.getModelStatus() != _highspy().HighsModelStatus.kOptimal:
+    if h.getModelStatus() != _model_statuses().kOptimal:
         return None
     return np.asarray(h.getSolution().col_value, dtype=float)
 
@@ -306,7 +313,7 @@ def _run(
 
 def _collect(h: Any, is_mip: bool, bounded: bool) -> dict[str, Any]:
     """:class:`HighsResult` fields of a finished run (picklable: it may come from the child)."""
-    ms = _highspy().HighsModelStatus
+    ms = _model_statuses()
     info = h.getInfo()
     status = h.getModelStatus()
     has_point = info.primal_solution_status == 2  # kSolutionStatusFeasible

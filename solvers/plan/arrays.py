@@ -26,26 +26,40 @@ SHARE_SLACK = 1e-9
 
 
 class _Site(Protocol):
-    id: str
-    open: bool | None
-    gpus: Mapping[str, Any]
-    new_gpus: Mapping[str, Any]
+    @property
+    def id(self) -> str: ...
+    @property
+    def open(self) -> bool | None: ...
+    @property
+    def gpus(self) -> Mapping[str, Any]: ...
+    @property
+    def new_gpus(self) -> Mapping[str, Any]: ...
 
 
 class _Assignment(Protocol):
-    region: str
-    site: str
-    share: float
-    model: str | None
-    tier: str | None
-    deployment: str | None
+    @property
+    def region(self) -> str: ...
+    @property
+    def site(self) -> str: ...
+    @property
+    def share(self) -> float: ...
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def tier(self) -> str | None: ...
+    @property
+    def deployment(self) -> str | None: ...
 
 
 class _Unserved(Protocol):
-    region: str
-    demand: float
-    model: str | None
-    tier: str | None
+    @property
+    def region(self) -> str: ...
+    @property
+    def demand(self) -> float: ...
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def tier(self) -> str | None: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,23 +196,23 @@ def plan_arrays(
             problems.add(source, f"assignments[{i}].region", f"unknown region {row.region!r}")
         if s is None:
             problems.add(source, f"assignments[{i}].site", f"unknown site {row.site!r}")
-        item, deployment = items.of(r, row, f"assignments[{i}]", deployment=True)
+        k, d = items.of(r, row, f"assignments[{i}]", deployment=True)
         if not 0.0 <= row.share <= 1.0 + SHARE_SLACK:
             problems.add(source, f"assignments[{i}].share", "must be a number between 0 and 1")
-        elif r is not None and s is not None and item >= 0:
-            rows.append((r, s, float(row.share), item, deployment))
+        elif r is not None and s is not None and k >= 0:
+            rows.append((r, s, float(row.share), k, d))
     lost = np.zeros(instance.n_items)
-    for i, row in enumerate(unserved):
-        r = region_index.get(row.region)
+    for i, left in enumerate(unserved):
+        r = region_index.get(left.region)
         if r is None:
-            problems.add(source, f"unserved[{i}].region", f"unknown region {row.region!r}")
-        item, _ = items.of(r, row, f"unserved[{i}]")
-        if r is None or item < 0:
+            problems.add(source, f"unserved[{i}].region", f"unknown region {left.region!r}")
+        k, _ = items.of(r, left, f"unserved[{i}]")
+        if r is None or k < 0:
             continue
-        if not row.demand >= 0:
+        if not left.demand >= 0:
             problems.add(source, f"unserved[{i}].demand", "must be a number >= 0")
         else:
-            lost[item] += row.demand
+            lost[k] += left.demand
     replicas = items.replicas(sites)
     problems.raise_if_any()
     region, site, share, item, deployment = (

@@ -74,6 +74,7 @@ def _stop_reason(
     gap: float | None = None,
 ) -> str:
     """The plan's ``stop_reason``: the solution's own, else read from its status and clock."""
+    limit: float | None
     if isinstance(settings, SolveParameters):
         limit, cancelled = settings.time_limit_s, settings.cancel.cancelled
     else:
@@ -190,7 +191,7 @@ def _sites(
     power = (gpus @ instance.gpu_power_kw) * instance.site_pue
     listed = np.flatnonzero(is_open | (gpus.sum(axis=1) > 0))
     node_lat, node_lon = instance.topology.node_lat, instance.topology.node_lon
-    replicas: list[dict[str, int] | None] = [None] * listed.size
+    replicas: Sequence[dict[str, int] | None] = [None] * listed.size
     if instance.serving is not None:
         replicas, utilisation = site_fields(instance, share, listed)
     return [

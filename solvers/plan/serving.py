@@ -53,6 +53,7 @@ def site_fields(
     load = replica_load(instance, share).sum(axis=1)
     held = replicas.sum(axis=1)
     utilisation = np.where(held > 0, load / np.maximum(held, 1), 0.0)
+    assert instance.serving is not None
     ids = instance.serving.deployment_ids
     rows = [{ids[d]: int(replicas[s, d]) for d in np.flatnonzero(replicas[s] > 0)} for s in sites]
     return rows, utilisation
@@ -61,6 +62,7 @@ def site_fields(
 def assignment_fields(instance: Instance, kept: np.ndarray) -> list[dict[str, Any]]:
     """The serving fields of the assignment rows of pairs ``kept``."""
     serving, pairs = instance.serving, instance.pair_serving
+    assert serving is not None and pairs is not None
     item = pairs.item[kept]
     tier = serving.item_tier[item]
     ttft = instance.pair_rtt_ms[kept] + pairs.ttft_ms[kept]
