@@ -30,25 +30,10 @@ from gpuplace.commands.shutdown import clear_quit, request_quit
 from gpuplace.errors import InputError, Problem
 from gpuplace.files import refuse_inputs
 from gpuplace.planning.serving_kpis import tier_rows, tier_sites
-from gpuplace.planning.time_kpis import time_rows
 from gpuplace.solvers.cancel import CancelToken
 
 if TYPE_CHECKING:
     from gpuplace.solvers.plan import Plan
-
-__all__ = [
-    "OBJECTIVE_PARTS",
-    "STOPPED_BY",
-    "SolveFormat",
-    "TOP_SITES",
-    "interruptible",
-    "objective_parts",
-    "print_solvers",
-    "print_summary",
-    "register",
-    "run_pipeline",
-    "stopped_by",
-]
 
 TOP_SITES = 10
 
@@ -184,7 +169,7 @@ def print_summary(plan: Plan, written: Path | None) -> None:
         ("p95 RTT", _fmt(k.p95_rtt_ms, ".2f", " ms")),
         ("max link utilisation", _fmt(k.max_link_utilisation, ".1%")),
     ]
-    for name, value in rows + time_rows(plan):
+    for name, value in rows:
         table.add_row(name, value)
     console.print(table)
 

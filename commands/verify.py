@@ -18,8 +18,6 @@ from gpuplace.commands.common import (
     warn,
 )
 
-__all__ = ["VerifyFormat", "register"]
-
 
 class VerifyFormat(StrEnum):
     text = "text"
