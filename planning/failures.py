@@ -160,9 +160,7 @@ def analyse_failures(
     )
     if instance.serving is not None:
         served = plan.arrays(instance)
-        serving_context = serving_failure_context(
-            instance, served, mode, solver, params, failover
-        )
+        serving_context = serving_failure_context(instance, served, mode, solver, params, failover)
         func = functools.partial(analyse_serving_case, serving_context)
     else:
         context = failure_context(instance, arrays, mode, solver, params, failover)

@@ -134,7 +134,9 @@ def serving_failure_context(
     sla_factor = instance.constraints.failover_sla_factor if failover else 1.0
     capacity = np.asarray(arrays.replicas, dtype=float).ravel()
     paths = route(instance)
-    fields: dict[str, Any] = dict(enforce_links=enforce, sla_factor=sla_factor, mode=mode, solver=solver)
+    fields: dict[str, Any] = dict(
+        enforce_links=enforce, sla_factor=sla_factor, mode=mode, solver=solver
+    )
     context = ServingFailureContext(
         instance=instance,
         arrays=arrays,

@@ -19,7 +19,9 @@ def _point(lat: float, lon: float, properties: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _line(points: list[tuple[float | None, float | None]], properties: dict[str, Any]) -> dict[str, Any]:
+def _line(
+    points: list[tuple[float | None, float | None]], properties: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in points]},

@@ -48,7 +48,9 @@ def rtt_plot(data: ReportData) -> bytes:
     left.step(rtt[order], cumulative, where="post", color="C0", label="served demand")
     slas = sorted({a.sla_rtt_ms for a in timed if a.sla_rtt_ms is not None})
     for i, limit in enumerate(slas[:6]):
-        left.axvline(limit, color="C3", linestyle="--", linewidth=1, label="SLA" if i == 0 else None)
+        left.axvline(
+            limit, color="C3", linestyle="--", linewidth=1, label="SLA" if i == 0 else None
+        )
     left.set_xlabel("RTT (ms)")
     left.set_ylabel("share of served demand with RTT <= x")
     left.set_ylim(0, 1.02)

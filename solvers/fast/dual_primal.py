@@ -106,7 +106,11 @@ def solve(
         if plan.objective is None:
         assert sub.site_value is not None  # the facility subproblem values every site
             return None
-        if current is not None and current.objective is not None and plan.objective >= current.objective:
+        if (
+            current is not None
+            and current.objective is not None
+            and plan.objective >= current.objective
+        ):
             return None
         if not accept(plan):
             return None
