@@ -333,6 +333,7 @@ def load_instance(
         serving = money.serving
     problems.raise_if_any()
     assert topology is not None and sites is not None and regions is not None and gpus is not None
+    assert tables["regions"] is not None
     warnings = coordinate_warnings(tables["regions"], regions, topology, problems)
     problems.raise_if_any()
     warnings += topology_warnings(topology)
@@ -352,4 +353,3 @@ def load_instance(
         warnings += list(money.warnings)
     read = (str(path), *(str(p) for p in paths.values()))
     return dataclasses.replace(instance, warnings=tuple(warnings), input_files=read)
-    assert tables["regions"] is not None

@@ -16,6 +16,8 @@ from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.highs import adapter
 from gpuplace.solvers.result import Status
 
+__all__ = ["FEASIBLE", "INFEASIBLE", "MatrixProblem", "OPTIMAL", "Outcome", "Runner", "UNKNOWN"]
+
 INFEASIBLE, OPTIMAL, FEASIBLE, UNKNOWN = "infeasible", "optimal", "feasible", "unknown"
 
 
@@ -53,13 +55,13 @@ class Outcome:
     detail: str = ""
 
     @property
-    def found(self) -> bool:
-    @property
     def point(self) -> np.ndarray:
         """``x`` of an outcome that found a point."""
         assert self.x is not None, f"a {self.status} run has no point"
         return self.x
 
+    @property
+    def found(self) -> bool:
         return self.x is not None
 
 

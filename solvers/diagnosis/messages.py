@@ -20,6 +20,8 @@ from gpuplace.solvers.diagnosis.highs_run import INFEASIBLE, OPTIMAL, Outcome
 from gpuplace.solvers.diagnosis.relax import COST, COUNT, ELASTIC, Variant, integral_objective
 from gpuplace.solvers.model.builder import LinearModel
 
+__all__ = ["finding", "partial_survivability"]
+
 _MAX_LISTED = 8
 _TOL = 1e-6
 _NO_PLAN = "whether relaxing it alone is enough was not decided in time"
@@ -212,18 +214,18 @@ def _count(
     if found is not None:
         plan = float(np.sum(model.values(found.point, "open") > 0.5))
     if r.sense == "min":
+        assert c.max_sites is not None  # the relaxation drops this side only when it is set
         limit = float(c.max_sites)
         least = math.ceil(fmt.rounded(bound, "up", 0)) if bound is not None else None
-        assert c.max_sites is not None  # the relaxation drops this side only when it is set
         if c.min_sites is None or c.min_sites <= 0:
             least = max(least or 0, int(limit) + 1)
         too_tight = least is not None and least > limit
         what = f"max_sites {int(limit)} is too small"
         proof = f"every plan meeting the other constraints opens at least {_sites(least)}"
     else:
+        assert c.min_sites is not None
         limit = float(c.min_sites)
         least = math.floor(fmt.rounded(bound, "down", 0)) if bound is not None else None
-        assert c.min_sites is not None
         too_tight = least is not None and least < limit
         what = f"min_sites {int(limit)} is too large"
         proof = f"every plan meeting the other constraints opens at most {_sites(least)}"

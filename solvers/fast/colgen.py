@@ -25,6 +25,8 @@ from gpuplace.solvers.highs import adapter
 from gpuplace.solvers.model.builder import LinearModel
 from gpuplace.solvers.result import Status
 
+__all__ = ["LpBound", "Restricted", "full_vector", "initial_active", "lp_bound", "restrict"]
+
 
 @dataclass(frozen=True, eq=False)
 class Restricted:
@@ -149,9 +151,9 @@ def lp_bound(
         result = adapter.solve_arrays(**arrays, time_limit_s=remaining, threads=threads)
         if result.status != Status.OPTIMAL or result.row_dual is None or result.values is None:
             break
+        assert result.objective is not None  # an optimal LP has its value
         values = full_vector(model, restricted, result.values)
         dual = np.zeros(model.n_rows)
-        assert result.objective is not None  # an optimal LP has its value
         dual[restricted.rows] = result.row_dual
         rc = c_share - A_share.T @ dual
         scale = max(1.0, abs(result.objective))

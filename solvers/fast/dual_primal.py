@@ -27,6 +27,8 @@ from gpuplace.solvers.fast import lagrange
 from gpuplace.solvers.fast.primal import plan_from_open
 from gpuplace.solvers.fast.transport import TransportPlan, TransportSolver
 
+__all__ = ["DualPrimalResult", "MAX_ITERATIONS", "PLAN_SHARE", "solve"]
+
 MAX_ITERATIONS = 100_000
 PLAN_SHARE = 0.4  # plan attempts may take 40 % of the time the subgradient steps take
 
@@ -102,9 +104,9 @@ def solve(
         if key in tried:
             return None
         tried.add(key)
+        assert sub.site_value is not None  # the facility subproblem values every site
         plan = plan_from_open(solver, sub.open_sites, sub.site_value, data.usable)
         if plan.objective is None:
-        assert sub.site_value is not None  # the facility subproblem values every site
             return None
         if (
             current is not None

@@ -35,6 +35,8 @@ import numpy as np
 
 from gpuplace.scenario.instance import Instance
 
+__all__ = ["GpuCost", "MAX_TYPES", "gpu_cost"]
+
 MAX_TYPES = 6  # vertex enumeration is C(T + 4, T) small solves per site
 _TOL = 1e-9
 
@@ -68,9 +70,9 @@ class GpuCost:
         """GPU counts (continuous) of the LP optimum c_s(q) for each (site[i], served[i])."""
         site = np.asarray(site, dtype=np.int64)
         q = np.asarray(served, dtype=float)
+        assert self.corner_cap is not None and self.corner_gpus is not None
         caps, gpus = self.corner_cap[site], self.corner_gpus[site]
         k = np.clip((caps < q[:, None]).sum(axis=1), 1, caps.shape[1] - 1)
-        assert self.corner_cap is not None and self.corner_gpus is not None
         rows = np.arange(site.size)
         lo, hi = caps[rows, k - 1], caps[rows, k]
         w = np.clip((q - lo) / np.maximum(hi - lo, 1e-12), 0.0, 1.0)

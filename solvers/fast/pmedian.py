@@ -37,6 +37,8 @@ from gpuplace.solvers.fast.flp import FacilityProblem, FacilitySolution
 from gpuplace.solvers.fast.radius import cheapest_assignment, greedy_open
 from gpuplace.solvers.result import Status
 
+__all__ = ["MAX_CELLS", "applies", "dense_cost", "solve"]
+
 MAX_CELLS = 25_000_000  # dense cost table size limit (sites × clients)
 _ROOT_ITER = 5000
 
@@ -266,9 +268,9 @@ def solve(
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
     cost, big = dense_cost(problem)
+    assert problem.max_open is not None  # applies() holds
     p = int(problem.max_open)
     allowed, forced0 = problem.open_ub.copy(), problem.open_lb.copy()
-    assert problem.max_open is not None  # applies() holds
     S = problem.n_sites
     fixed = problem.fixed_cost.astype(float)
     integral = bool(

@@ -29,6 +29,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = [
+    "LagrangeResult",
+    "Relaxation",
+    "SPARSE_BELOW",
+    "evaluate",
+    "penalties",
+    "relaxation",
+    "subgradient",
+]
+
 SPARSE_BELOW = 0.3  # pair density under which the sparse form is used
 
 
@@ -111,6 +121,8 @@ def evaluate(
     if relax.dense is not None:
         rho = relax.fixed + np.minimum(relax.dense - lam[None, :], 0.0).sum(axis=1)
     else:
+        assert relax.pair_cost is not None and relax.pair_col is not None
+        assert relax.pair_row is not None
         w = np.minimum(relax.pair_cost - lam[relax.pair_col], 0.0)
         rho = relax.fixed + np.bincount(relax.pair_row, weights=w, minlength=relax.n_free)
     chosen = _smallest(rho, relax.k)
@@ -121,8 +133,6 @@ def evaluate(
 
 
 def _smallest(rho: np.ndarray, k: int) -> np.ndarray:
-        assert relax.pair_cost is not None and relax.pair_col is not None
-        assert relax.pair_row is not None
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     if k >= rho.shape[0]:
@@ -136,6 +146,8 @@ def _direction(relax: Relaxation, lam: np.ndarray, chosen: np.ndarray) -> np.nda
     if relax.dense is not None:
         served += (relax.dense[chosen] < lam[None, :]).sum(axis=0)
     else:
+        assert relax.pair_row is not None and relax.pair_col is not None
+        assert relax.pair_cost is not None
         is_chosen = np.zeros(relax.n_free, dtype=bool)
         is_chosen[chosen] = True
         sel = is_chosen[relax.pair_row] & (relax.pair_cost < lam[relax.pair_col])
@@ -146,8 +158,6 @@ def _direction(relax: Relaxation, lam: np.ndarray, chosen: np.ndarray) -> np.nda
 @dataclass(frozen=True, eq=False)
 class LagrangeResult:
     """The best multipliers found and the subproblem at them (indices into the free sites)."""
-        assert relax.pair_row is not None and relax.pair_col is not None
-        assert relax.pair_cost is not None
 
     bound: float
     multipliers: np.ndarray
