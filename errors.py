@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = ["InputError", "Problem", "ProblemCollector"]
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -1,1 +1,3 @@
 """One module per CLI command; each exposes ``register(app)``. Logic lives in the packages."""
+
+__all__: list[str] = []

@@ -18,6 +18,25 @@ from gpuplace.commands.quit import QUIT_EXIT_STATUS
 from gpuplace.errors import InputError
 from gpuplace.untrusted import terminal_text
 
+__all__ = [
+    "DataConsole",
+    "EXIT_BAD_INPUT",
+    "EXIT_NEGATIVE",
+    "EXIT_OK",
+    "MAX_MESSAGE_CHARS",
+    "PIPED_WIDTH",
+    "TextOrJson",
+    "console",
+    "err_console",
+    "fail_input",
+    "finite",
+    "handles_input_errors",
+    "is_terminal",
+    "labelled",
+    "usage_error",
+    "warn",
+]
+
 EXIT_OK = 0
 EXIT_NEGATIVE = 1  # the run worked, the answer is negative (infeasible, fails verify)
 EXIT_BAD_INPUT = 2

@@ -21,6 +21,8 @@ from gpuplace.planning.compare import (
 )
 from gpuplace.planning.plans import load_plan
 
+__all__ = ["CompareFormat", "register"]
+
 
 class CompareFormat(StrEnum):
     text = "text"

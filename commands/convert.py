@@ -9,6 +9,8 @@ import typer
 from gpuplace.commands.common import console, finite, handles_input_errors, usage_error
 from gpuplace.errors import InputError, Problem
 
+__all__ = ["register"]
+
 
 def _orlib_module():
     """The OR-Library converter, or None when the datasets package does not provide it."""

@@ -10,6 +10,8 @@ import typer
 
 from gpuplace.commands.common import finite, handles_input_errors
 
+__all__ = ["DATASETS", "ListFormat", "register"]
+
 DATASETS = (
     ("apac", "bundled", "APAC demo: 41 metros, 234 regions, 3 GPU types (datasets/apac/)"),
     ("world", "generated", "TopoHub backbone/world: every City node a site, N largest cities"),

@@ -17,6 +17,8 @@ from gpuplace.commands.common import (
 )
 from gpuplace.errors import InputError, Problem
 
+__all__ = ["FailuresFormat", "FailuresMode", "register"]
+
 
 class FailuresFormat(StrEnum):
     text = "text"

@@ -13,6 +13,8 @@ from rich.text import Text
 from gpuplace.commands.common import TextOrJson, console, handles_input_errors, usage_error, warn
 from gpuplace.untrusted import terminal_text
 
+__all__ = ["register"]
+
 
 def _fmt(value: Any) -> str:
     if value is None:

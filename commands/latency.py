@@ -17,6 +17,8 @@ from gpuplace.commands.common import (
     usage_error,
 )
 
+__all__ = ["MARGIN_PERCENTILES", "SHOWN_FLAGGED", "register"]
+
 SHOWN_FLAGGED = 10
 MARGIN_PERCENTILES = (50, 90, 95, 99)
 

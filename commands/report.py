@@ -13,6 +13,8 @@ from gpuplace.commands.common import (
 )
 from gpuplace.files import refuse_inputs
 
+__all__ = ["register"]
+
 
 def register(app: typer.Typer) -> None:
     @app.command("report")

@@ -35,6 +35,20 @@ from gpuplace.solvers.cancel import CancelToken
 if TYPE_CHECKING:
     from gpuplace.solvers.plan import Plan
 
+__all__ = [
+    "OBJECTIVE_PARTS",
+    "STOPPED_BY",
+    "SolveFormat",
+    "TOP_SITES",
+    "interruptible",
+    "objective_parts",
+    "print_solvers",
+    "print_summary",
+    "register",
+    "run_pipeline",
+    "stopped_by",
+]
+
 TOP_SITES = 10
 
 

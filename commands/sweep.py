@@ -17,6 +17,8 @@ from gpuplace.commands.common import (
     is_terminal,
 )
 
+__all__ = ["SweepFormat", "VARY_HELP", "register"]
+
 VARY_HELP = (
     "A scenario key and its values, repeatable (the cases are the cartesian product). "
     "Values: V1,V2,... ; LO:HI:N = N values evenly spaced from LO to HI inclusive "

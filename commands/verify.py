@@ -18,6 +18,8 @@ from gpuplace.commands.common import (
     warn,
 )
 
+__all__ = ["VerifyFormat", "register"]
+
 
 class VerifyFormat(StrEnum):
     text = "text"

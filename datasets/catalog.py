@@ -6,6 +6,8 @@ includes its share of the server.
 
 from __future__ import annotations
 
+__all__ = ["GPU_CATALOGUE"]
+
 # type, capex per GPU, power_kw per GPU, throughput (H100-equivalents)
 GPU_CATALOGUE: tuple[tuple[str, float, float, float], ...] = (
     ("H100", 25_000, 1.2, 1.0),

@@ -19,6 +19,17 @@ from gpuplace.planning.serving_kpis import TIER_LABELS, serving_metrics
 from gpuplace.solvers.plan import Plan
 from gpuplace.untrusted import csv_text
 
+__all__ = [
+    "Comparison",
+    "KPI_ROWS",
+    "compare_plans",
+    "comparison_csv",
+    "comparison_rows",
+    "format_value",
+    "metric_label",
+    "plan_labels",
+]
+
 # (metric key, label) in table order.
 KPI_ROWS: tuple[tuple[str, str], ...] = (
     ("status", "status"),

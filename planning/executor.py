@@ -23,6 +23,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from gpuplace.errors import InputError, Problem
 from gpuplace.untrusted import terminal_text
 
+__all__ = ["CONNECT_TIMEOUT_S", "R", "T", "default_workers", "run_tasks"]
+
 T = TypeVar("T")
 R = TypeVar("R")
 

@@ -10,6 +10,16 @@ from typing import Any
 from gpuplace.planning.failures import FailureImpact, RedundancyGuarantee
 from gpuplace.untrusted import csv_text
 
+__all__ = [
+    "CSV_COLUMNS",
+    "failures_csv",
+    "failures_dict",
+    "failures_json",
+    "failures_section",
+    "impact_row",
+    "slo_text",
+]
+
 CSV_COLUMNS = (
     "kind",
     "name",

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+__all__ = ["SENSES", "pareto_front"]
+
 SENSES = ("min", "max")
 _CHUNK = 512
 

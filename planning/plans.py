@@ -8,6 +8,8 @@ from typing import Any
 
 from gpuplace.solvers.plan import Plan
 
+__all__ = ["as_float", "gpu_totals", "load_plan", "primary_sites", "site_gpus"]
+
 
 def load_plan(path: str | os.PathLike[str]) -> Plan:
     """Read and check one plan file (:meth:`solvers.plan.Plan.read`).

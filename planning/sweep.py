@@ -61,6 +61,8 @@ from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.result import SolveParameters
 from gpuplace.untrusted import terminal_text
 
+__all__ = ["RESULTS", "SolverOptions", "SweepResult", "run_sweep"]
+
 RESULTS = "results.csv"
 
 

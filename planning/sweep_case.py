@@ -17,6 +17,18 @@ from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.plan import Plan
 from gpuplace.solvers.result import SolveParameters
 
+__all__ = [
+    "CaseResult",
+    "CaseTask",
+    "ERROR",
+    "HAS_PLAN",
+    "RESULT_COLUMNS",
+    "case_key",
+    "error_result",
+    "solve_case",
+    "summary_row",
+]
+
 ERROR = "error"
 HAS_PLAN = ("optimal", "feasible")
 # Result columns of a case, after the case key and the varied keys.

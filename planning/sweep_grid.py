@@ -26,6 +26,8 @@ import numpy as np
 from gpuplace.errors import InputError, Problem
 from gpuplace.untrusted import NUMBER_PATTERN
 
+__all__ = ["MAX_CASES", "VARY_OPTION", "Vary", "expand_item", "grid", "parse_varies", "parse_vary"]
+
 VARY_OPTION = "--vary"
 MAX_CASES = 100_000
 _INT = re.compile(r"^[+-]?[0-9]{1,15}$")  # longer: a literal, not a range bound

@@ -17,6 +17,19 @@ from gpuplace.planning.plans import as_float
 from gpuplace.planning.sweep_case import ERROR, RESULT_COLUMNS
 from gpuplace.untrusted import csv_text
 
+__all__ = [
+    "Axis",
+    "NUMERIC_COLUMNS",
+    "PARETO_OPTION",
+    "mark_front",
+    "pareto_axes",
+    "pareto_csv",
+    "pareto_png",
+    "pareto_points",
+    "result_columns",
+    "results_csv",
+]
+
 PARETO_OPTION = "--pareto"
 NUMERIC_COLUMNS = (
     "objective",

@@ -27,6 +27,8 @@ from gpuplace.topo import latency
 from gpuplace.topo.calibration import Calibration
 from gpuplace.topo.graph import Topology
 
+__all__ = ["build_instance", "sovereignty_mask"]
+
 
 def _f(values, n: int, default: float) -> np.ndarray:
     if values is None:

@@ -17,6 +17,8 @@ from typing import Any
 
 from gpuplace.scenario.schema import SOLVER_SECTIONS
 
+__all__ = ["TOPOHUB_PREFIX", "canonical_json", "scenario_hash", "topohub_stamp"]
+
 TOPOHUB_PREFIX = "topohub:"
 
 

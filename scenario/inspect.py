@@ -14,6 +14,8 @@ from gpuplace.scenario.instance import Instance, SiteStatus
 from gpuplace.scenario.latency_report import latency_summary
 from gpuplace.topo.inspect import inspect_topology
 
+__all__ = ["inspect_scenario", "site_capacity"]
+
 
 def _stats(values: np.ndarray) -> dict[str, float | None]:
     if values.size == 0:

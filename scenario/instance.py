@@ -18,6 +18,17 @@ from gpuplace.scenario.time import Periods
 from gpuplace.topo.calibration import Calibration
 from gpuplace.topo.graph import Topology, freeze_arrays
 
+__all__ = [
+    "Constraints",
+    "CustomConstraintSpec",
+    "Instance",
+    "LatencySettings",
+    "MeasuredPairs",
+    "Objective",
+    "SiteStatus",
+    "SolverSettings",
+]
+
 
 class SiteStatus(IntEnum):
     CANDIDATE = 0

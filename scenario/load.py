@@ -43,6 +43,8 @@ from gpuplace.topo.graph import Topology
 from gpuplace.topo.latency import graph_matrix
 from gpuplace.topo.readers import read_topology
 
+__all__ = ["input_paths", "load_instance", "read_toml", "topology_warnings"]
+
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 

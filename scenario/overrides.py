@@ -10,6 +10,8 @@ from typing import Any
 from gpuplace.errors import InputError, Problem, ProblemCollector
 from gpuplace.scenario.schema import all_keys, key_spec, suggest
 
+__all__ = ["SET_OPTION", "apply_overrides", "parse_set_options", "parse_value"]
+
 SET_OPTION = "--set"
 
 

@@ -24,6 +24,20 @@ from gpuplace.topo.geo import haversine_km
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.latency import nearest_nodes
 
+__all__ = [
+    "FAR_KM",
+    "MATRIX_REQUIRED",
+    "MAX_LISTED_ROWS",
+    "MatrixTable",
+    "REGION_OPTIONAL",
+    "REGION_REQUIRED",
+    "RegionTable",
+    "SERVING_OPTIONAL",
+    "coordinate_warnings",
+    "read_matrix",
+    "read_regions",
+]
+
 REGION_REQUIRED = ("id", "lat", "lon", "demand", "sla_rtt_ms")
 REGION_OPTIONAL = ("node", "country", "allowed_countries", "gbps_per_unit", "tz")
 SERVING_OPTIONAL = ("demand", "sla_rtt_ms")  # optional when demand.csv gives the demand

@@ -21,6 +21,28 @@ from gpuplace.scenario.instance import (
     SolverSettings,
 )
 
+__all__ = [
+    "Key",
+    "MAX_MAGNITUDE",
+    "MIN_MAGNITUDE",
+    "MONEY_SECTIONS",
+    "NON_NEGATIVE",
+    "POSITIVE",
+    "REQUIRED_SECTIONS",
+    "Rule",
+    "SCHEMA",
+    "SECTIONS",
+    "SERVING_SECTIONS",
+    "SOLVER_SECTIONS",
+    "ScenarioSettings",
+    "all_keys",
+    "check_value",
+    "key_spec",
+    "normalised",
+    "suggest",
+    "validate_settings",
+]
+
 Rule = Callable[[Any], str | None]
 
 

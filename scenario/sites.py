@@ -23,6 +23,20 @@ from gpuplace.scenario.tables import (
 )
 from gpuplace.topo.graph import Topology
 
+__all__ = [
+    "EXISTING_PREFIX",
+    "GPU_OPTIONAL",
+    "GPU_REQUIRED",
+    "GpuTable",
+    "SITE_OPTIONAL",
+    "SITE_REQUIRED",
+    "STATUS",
+    "SiteTable",
+    "check_existing_fit",
+    "read_gpus",
+    "read_sites",
+]
+
 EXISTING_PREFIX = "existing_"
 GPU_REQUIRED = ("type", "capex", "power_kw", "throughput")
 GPU_OPTIONAL = ("memory_gb",)

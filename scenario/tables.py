@@ -24,6 +24,30 @@ from gpuplace.errors import InputError, ProblemCollector
 from gpuplace.scenario.schema import suggest
 from gpuplace.untrusted import NUMBER_PATTERN, excerpt, parse_number
 
+__all__ = [
+    "AT_LEAST_ONE",
+    "Bounded",
+    "Check",
+    "MAX_MAGNITUDE",
+    "MIN_MAGNITUDE",
+    "NON_NEGATIVE",
+    "POSITIVE",
+    "RANGE_MESSAGE",
+    "Table",
+    "Test",
+    "check_columns",
+    "country_code",
+    "decode_text",
+    "has",
+    "in_range",
+    "node_indices",
+    "numbers",
+    "read_bytes",
+    "read_table",
+    "texts",
+    "unique_ids",
+]
+
 # Cells made of these characters only are numbers exactly when float() reads them.
 _PLAIN_NUMBERS = re.compile(r"[0-9eE+.\-]*")
 # Quantities and money in tables (checked with the checks below) lie in the range the

@@ -17,6 +17,8 @@ from gpuplace.solvers.diagnose import diagnose, explain_infeasible
 from gpuplace.solvers.model.formulation import build_model
 from gpuplace.solvers.result import Solution, SolveParameters, Status, stop_reason_of
 
+__all__ = ["available_solvers", "backend_class", "params_from_instance", "solve"]
+
 
 def available_solvers() -> dict[str, bool]:
     """Every solver name and whether it can run here."""

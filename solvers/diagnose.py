@@ -31,6 +31,8 @@ from gpuplace.solvers.diagnosis.contracts import contract_findings, must_serve_r
 from gpuplace.solvers.model.builder import LinearModel
 from gpuplace.topo import latency
 
+__all__ = ["diagnose", "explain_infeasible"]
+
 _OPEN, _CLOSED = 1, 2
 _MAX_LISTED = 10
 

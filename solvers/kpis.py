@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["TINY", "weighted_mean", "weighted_percentile"]
+
 # Shares and amounts below this are numerical noise and left out of plans.
 TINY = 1e-9
 

@@ -22,6 +22,8 @@ from gpuplace.scenario.instance import Instance
 from gpuplace.topo import latency
 from gpuplace.topo.graph import Topology
 
+__all__ = ["ReachablePairs", "reachable_pairs", "route", "without_links"]
+
 
 @dataclass(frozen=True, eq=False)
 class ReachablePairs:

@@ -10,6 +10,8 @@ from typing import Any
 from gpuplace.files import refuse_existing, write_text
 from gpuplace.topo.graph import Topology
 
+__all__ = ["to_node_link", "write_node_link"]
+
 
 def to_node_link(topology: Topology) -> dict[str, Any]:
     """Node-link data for ``topology``: what :func:`write_node_link` writes.

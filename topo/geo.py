@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["EARTH_RADIUS_KM", "haversine_km"]
+
 EARTH_RADIUS_KM = 6371.0088
 
 

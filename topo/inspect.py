@@ -12,6 +12,8 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from gpuplace.topo import latency
 from gpuplace.topo.graph import Topology
 
+__all__ = ["MAX_SOURCES", "SEED", "inspect_topology"]
+
 MAX_SOURCES = 400
 SEED = 0
 

@@ -20,6 +20,22 @@ from scipy.spatial import cKDTree
 from gpuplace.topo.geo import haversine_km
 from gpuplace.topo.graph import Topology
 
+__all__ = [
+    "CandidatePairs",
+    "NS_PER_MS",
+    "ShortestPaths",
+    "ZERO_LATENCY_MS",
+    "access_ms",
+    "candidate_pairs",
+    "graph_matrix",
+    "link_latency_ms",
+    "nearest_nodes",
+    "pair_links",
+    "path_tree",
+    "routing_ns",
+    "shortest_paths",
+]
+
 # csgraph treats stored zeros as missing edges; a zero-latency link gets this instead.
 ZERO_LATENCY_MS = 1e-9
 _CHUNK = 1024

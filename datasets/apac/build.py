@@ -37,6 +37,37 @@ from gpuplace.errors import InputError, Problem
 from gpuplace.files import refuse_existing, write_files
 from gpuplace.topo.geo import haversine_km
 
+__all__ = [
+    "ACCESS_ROUTE_FACTOR",
+    "DEMAND_UNITS_PER_PERSON",
+    "EXISTING",
+    "FIBRE_KM_PER_MS",
+    "GBPS_PER_UNIT",
+    "GPUS",
+    "HERE",
+    "MIN_REGION_SEPARATION_KM",
+    "OUTPUT_FILES",
+    "Region",
+    "SCENARIO",
+    "SLA_TIERS_MS",
+    "STATUS",
+    "SUBSEA_ROUTE_FACTOR",
+    "TERRESTRIAL_ROUTE_FACTOR",
+    "assign_sla",
+    "build",
+    "fixed_cost",
+    "gpus_csv",
+    "link_distances_km",
+    "main",
+    "regions_csv",
+    "rtt_matrix_ms",
+    "scenario_document",
+    "select_regions",
+    "sites_csv",
+    "slug",
+    "topology_json",
+]
+
 HERE = Path(__file__).resolve().parent
 OUTPUT_FILES = ("scenario.toml", "topology.json", "sites.csv", "regions.csv", "gpus.csv")
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from gpuplace.files import write_text
 
+__all__ = ["COLUMNS", "HERE", "OUTPUT", "azure_rows", "build"]
+
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "azure.csv"
 COLUMNS = (

@@ -19,6 +19,8 @@ from gpuplace.planning.report.tables import assignments_csv, links_csv, sites_cs
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.plan import Plan
 
+__all__ = ["INDEX_FILE", "MAP_FILE", "Report", "build_report"]
+
 MAP_FILE = "map.html"
 INDEX_FILE = "index.html"
 _TABLES = {

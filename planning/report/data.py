@@ -19,6 +19,16 @@ from gpuplace.planning.plans import as_float
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.plan import Plan
 
+__all__ = [
+    "AssignmentRecord",
+    "EdgeRecord",
+    "LinkRecord",
+    "RegionRecord",
+    "ReportData",
+    "SiteRecord",
+    "report_data",
+]
+
 
 @dataclass(frozen=True)
 class SiteRecord:

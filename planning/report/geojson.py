@@ -6,6 +6,8 @@ from typing import Any
 
 from gpuplace.planning.report.data import ReportData
 
+__all__ = ["geojson_layers"]
+
 
 def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}

@@ -10,6 +10,8 @@ from typing import Any
 from gpuplace.planning.plans import as_float, gpu_totals
 from gpuplace.solvers.plan import Plan
 
+__all__ = ["ReportSection", "index_html", "kpi_rows"]
+
 
 @dataclass(frozen=True)
 class ReportSection:

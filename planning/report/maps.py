@@ -23,6 +23,19 @@ from gpuplace.errors import InputError, Problem
 from gpuplace.planning.report.data import EdgeRecord, ReportData
 from gpuplace.untrusted import excerpt
 
+__all__ = [
+    "ASSETS",
+    "LAYER_NAMES",
+    "MAX_LINKS_DRAWN",
+    "UNCAPACITATED_COLOUR",
+    "UNSERVED_COLOUR",
+    "UNUSED_COLOUR",
+    "build_map",
+    "check_tiles",
+    "colour_scale",
+    "drawn_edges",
+]
+
 ASSETS = Path(__file__).with_name("assets")
 LAYER_NAMES = ("Sites", "Regions", "Assignments", "Links")
 UNUSED_COLOUR = "#9e9e9e"

@@ -17,6 +17,8 @@ from gpuplace.planning.report.data import ReportData
 from gpuplace.scenario.instance import Instance
 from gpuplace.scenario.latency_report import measured_comparison
 
+__all__ = ["MEASURED_PLOT", "PLOTS", "cost_plot", "measured_plot", "rtt_plot", "utilisation_plot"]
+
 _DPI = 110
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from gpuplace.planning.report.data import ReportData
 from gpuplace.untrusted import csv_text
 
+__all__ = ["assignments_csv", "links_csv", "sites_csv"]
+
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """CSV text; formula-like cells neutralised (:func:`gpuplace.untrusted.csv_cell`)."""

@@ -11,3 +11,5 @@
 
 Importing this package loads no backend.
 """
+
+__all__: list[str] = []

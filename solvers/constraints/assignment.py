@@ -21,6 +21,8 @@ import scipy.sparse as sp
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import diag, item_pair_matrix
 
+__all__ = ["add", "applies", "decomposition", "name"]
+
 name = "assignment"
 # rows of one region each: kept apart by the engine's decomposition
 decomposition = "region"

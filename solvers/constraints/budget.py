@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from gpuplace.solvers.model.builder import ModelBuilder
 
+__all__ = ["add", "applies", "name"]
+
 name = "budget"
 
 

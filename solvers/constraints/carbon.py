@@ -18,6 +18,8 @@ from __future__ import annotations
 from gpuplace.solvers.model.bill import bill_terms
 from gpuplace.solvers.model.builder import ModelBuilder
 
+__all__ = ["add", "applies", "name"]
+
 name = "carbon_cap"
 
 

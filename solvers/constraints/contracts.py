@@ -29,6 +29,8 @@ import scipy.sparse as sp
 from gpuplace.scenario.money import CONTRACT
 from gpuplace.solvers.model.builder import ModelBuilder
 
+__all__ = ["add", "applies", "decomposition", "family_of", "name"]
+
 name = "contracts"
 # rows of one demand item each: kept apart by the engine's decomposition
 decomposition = "region"

@@ -18,6 +18,8 @@ import scipy.sparse as sp
 
 from gpuplace.solvers.model.builder import ModelBuilder
 
+__all__ = ["add", "applies", "decomposition", "name"]
+
 name = "linking"
 # rows of one site each: kept apart by the engine's decomposition
 decomposition = "site"

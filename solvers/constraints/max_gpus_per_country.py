@@ -21,6 +21,8 @@ from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.verify.parsed import parse_plan
 from gpuplace.solvers.verify.tolerance import excess
 
+__all__ = ["CHECK_TOL", "MaxGpusPerCountry"]
+
 CHECK_TOL = 1e-6
 
 

@@ -28,6 +28,8 @@ from gpuplace.solvers.verify.network import Network
 from gpuplace.solvers.verify.parsed import parse_plan
 from gpuplace.solvers.verify.tolerance import excess
 
+__all__ = ["CHECK_TOL", "MaxShareThroughLink"]
+
 CHECK_TOL = 1e-6
 
 

@@ -22,6 +22,8 @@ from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import pair_demand
 from gpuplace.solvers.model.links import has_links, link_capacity_gbps, pair_link_matrix
 
+__all__ = ["add", "applies", "name"]
+
 name = "period_link_capacity"
 
 

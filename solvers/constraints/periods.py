@@ -22,6 +22,8 @@ import scipy.sparse as sp
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import pair_demand
 
+__all__ = ["add", "applies", "decomposition", "name", "site_period_rows"]
+
 name = "period_capacity"
 # rows of one site each: kept apart by the engine's decomposition
 decomposition = "site"

@@ -20,6 +20,8 @@ import scipy.sparse as sp
 
 from gpuplace.solvers.model.builder import ModelBuilder
 
+__all__ = ["add", "applies", "name"]
+
 name = "redundancy"
 
 

@@ -40,6 +40,8 @@ import scipy.sparse as sp
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import gpu_upper_bounds, pair_demand, replica_upper_bounds
 
+__all__ = ["BLOCK", "add", "applies", "decomposition", "name", "replica_bounds"]
+
 name = "serving"
 # rows of one site each: kept apart by the engine's decomposition
 decomposition = "site"

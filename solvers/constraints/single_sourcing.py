@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from gpuplace.solvers.model.builder import ModelBuilder
 
+__all__ = ["add", "applies", "name"]
+
 name = "single_sourcing"
 
 

@@ -14,6 +14,8 @@ import numpy as np
 
 from gpuplace.solvers.model.builder import ModelBuilder
 
+__all__ = ["add", "applies", "name"]
+
 name = "site_count"
 
 

@@ -18,6 +18,8 @@ import numpy as np
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import diag
 
+__all__ = ["add", "applies", "decomposition", "name"]
+
 name = "site_status"
 # rows of one site each: kept apart by the engine's decomposition
 decomposition = "site"

@@ -15,6 +15,8 @@ import numpy as np
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import diag, site_gpu_matrix
 
+__all__ = ["add", "applies", "decomposition", "name"]
+
 name = "space"
 # rows of one site each: kept apart by the engine's decomposition
 decomposition = "site"

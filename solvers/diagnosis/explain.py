@@ -26,6 +26,15 @@ from gpuplace.solvers.diagnosis.messages import finding
 from gpuplace.solvers.diagnosis.relax import COST, ELASTIC, problem_for, relaxations
 from gpuplace.solvers.model.builder import LinearModel
 
+__all__ = [
+    "DEFAULT_TIME_S",
+    "conflicting_families",
+    "diagnosis_time_s",
+    "explain",
+    "messages_of",
+    "relaxation_findings",
+]
+
 DEFAULT_TIME_S = 30.0
 # Share of the time budget the LP pass may use before the MIPs.
 _LP_SHARE = 0.3

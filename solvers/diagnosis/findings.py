@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = ["Finding", "NOT_ALONE", "RESTORES", "SHORT", "UNDECIDED"]
+
 # Verdicts, from most to least useful to a planner.
 RESTORES = "restores"  # removing the family alone admits a plan (one was found)
 SHORT = "short"  # proven it must be loosened by at least ``least``; no plan found in time

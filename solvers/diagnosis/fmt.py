@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 
+__all__ = ["count", "number", "rounded", "short"]
+
 _SNAP_REL = 1e-7
 
 

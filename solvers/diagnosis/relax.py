@@ -33,6 +33,19 @@ from gpuplace.solvers.diagnosis.highs_run import MatrixProblem
 from gpuplace.solvers.model.builder import LinearModel
 from gpuplace.solvers.model.core import gpu_upper_bounds
 
+__all__ = [
+    "CORE_FAMILIES",
+    "COST",
+    "COUNT",
+    "ELASTIC",
+    "FEASIBLE",
+    "Relaxation",
+    "Variant",
+    "integral_objective",
+    "problem_for",
+    "relaxations",
+]
+
 # Rows that define what a plan is; never relaxed.
 CORE_FAMILIES = frozenset({"assignment", "linking", "capacity"})
 COST, COUNT, ELASTIC, FEASIBLE = "cost", "count", "elastic", "feasible"

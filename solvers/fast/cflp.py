@@ -41,6 +41,8 @@ from gpuplace.solvers.fast.flp import FacilityProblem, FacilitySolution
 from gpuplace.solvers.highs import adapter
 from gpuplace.solvers.result import Status, status_from_gap
 
+__all__ = ["RESTRICTED_SITES", "build", "lazy_links", "restrict", "solve"]
+
 
 def _columns(problem: FacilityProblem) -> tuple[int, int]:
     return problem.n_sites, problem.pair_cost.shape[0]

@@ -32,6 +32,23 @@ import scipy.sparse as sp
 from gpuplace.solvers.fast.flp import FacilityProblem
 from gpuplace.solvers.highs import adapter
 
+__all__ = [
+    "Incumbent",
+    "Knapsacks",
+    "LagrangeResult",
+    "OpenChoice",
+    "choose_open",
+    "complete_open_set",
+    "improve_locally",
+    "initial_multipliers",
+    "knapsacks",
+    "lagrangian",
+    "penalty_bounds",
+    "subgradient",
+    "transport",
+    "try_open_set",
+]
+
 
 @dataclass(frozen=True, eq=False)
 class Knapsacks:

@@ -31,6 +31,8 @@ from gpuplace.solvers.fast import cflp_lagrange
 from gpuplace.solvers.fast.cflp_lagrange import Incumbent
 from gpuplace.solvers.fast.flp import FacilityProblem
 
+__all__ = ["NODE_STEPS", "REFIX_STEPS", "ROOT_STEPS", "TreeResult", "applies", "search"]
+
 NODE_STEPS = 40  # ascent steps at a new node (warm started)
 REFIX_STEPS = 15  # ascent steps after penalty tests fixed facilities
 ROOT_STEPS = 300  # ascent steps at the root when no multipliers are given

@@ -25,6 +25,8 @@ import numpy as np
 from gpuplace.scenario.instance import Instance, SiteStatus
 from gpuplace.solvers.result import Status
 
+__all__ = ["FacilityProblem", "FacilitySolution", "from_dense", "from_instance"]
+
 
 @dataclass(frozen=True, eq=False)
 class FacilityProblem:

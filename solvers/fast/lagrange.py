@@ -29,6 +29,19 @@ import numpy as np
 from gpuplace.scenario.instance import Instance, SiteStatus
 from gpuplace.solvers.fast.gpu_cost import MAX_TYPES, GpuCost, gpu_cost
 
+__all__ = [
+    "LagrangeResult",
+    "SiteData",
+    "SubproblemSolver",
+    "Subproblems",
+    "applies",
+    "evaluate",
+    "initial_multipliers",
+    "site_data",
+    "solve_subproblems",
+    "subgradient",
+]
+
 
 def applies(instance: Instance) -> bool:
     """Whether :func:`evaluate` gives a valid bound for ``instance``."""

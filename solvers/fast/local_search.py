@@ -21,6 +21,8 @@ import time
 
 import numpy as np
 
+__all__ = ["multi_start", "plan_cost", "swap_search"]
+
 
 def plan_cost(cost: np.ndarray, fixed_cost: np.ndarray, open_sites: np.ndarray) -> float:
     """Objective of opening ``open_sites`` (indices or mask) on ``cost[site, client]``.

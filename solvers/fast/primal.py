@@ -15,6 +15,8 @@ import numpy as np
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.fast.transport import TransportPlan, TransportSolver
 
+__all__ = ["MAX_ROUNDS", "plan_from_open"]
+
 MAX_ROUNDS = 12
 
 

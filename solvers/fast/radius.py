@@ -32,6 +32,8 @@ from gpuplace.solvers.fast.flp import FacilityProblem, FacilitySolution
 from gpuplace.solvers.highs import adapter
 from gpuplace.solvers.result import Status, status_from_gap
 
+__all__ = ["build", "cheapest_assignment", "greedy_open", "solve"]
+
 
 def cheapest_assignment(problem: FacilityProblem, open_sites: np.ndarray) -> np.ndarray | None:
     """Share 1 on each client's cheapest open site (None if a client has none)."""

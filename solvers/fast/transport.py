@@ -30,6 +30,8 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.fast.gpu_cost import GpuCost
 
+__all__ = ["TransportPlan", "TransportSolver", "round_gpus", "whole_gpu_capacity", "whole_gpus"]
+
 
 @dataclass(frozen=True, eq=False)
 class TransportPlan:

@@ -13,6 +13,8 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+__all__ = ["new_highs", "quiet_stdout"]
+
 
 @contextlib.contextmanager
 def quiet_stdout(enabled: bool = True) -> Iterator[None]:

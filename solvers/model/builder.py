@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+__all__ = ["ArrayLike", "ConBlock", "LinearModel", "ModelBuilder", "VarBlock"]
+
 ArrayLike = float | int | np.ndarray | Sequence[float]
 
 

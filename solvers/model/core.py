@@ -40,6 +40,21 @@ from gpuplace.scenario.instance import Instance
 from gpuplace.scenario.money import CONTRACT, DEMAND, item_kinds, may_leave
 from gpuplace.solvers.model.builder import ModelBuilder
 
+__all__ = [
+    "DEFAULT_SHARE_QUANTA",
+    "add_core_variables",
+    "diag",
+    "gpu_upper_bounds",
+    "has_unserved",
+    "item_pair_matrix",
+    "pair_demand",
+    "region_pair_matrix",
+    "replica_upper_bounds",
+    "share_quanta",
+    "site_gpu_matrix",
+    "site_pair_matrix",
+]
+
 DEFAULT_SHARE_QUANTA = 1000
 _BIG_GPU_CAP = 1e7
 

@@ -26,6 +26,8 @@ from gpuplace.solvers.model.builder import LinearModel, ModelBuilder
 from gpuplace.solvers.model.core import add_core_variables
 from gpuplace.solvers.model.objective import add_objective
 
+__all__ = ["build_model", "make_builder"]
+
 
 def make_builder(instance: Instance, quanta: int | None = None) -> ModelBuilder:
     """A builder holding the core variables of ``instance`` (no rows yet)."""

@@ -16,6 +16,8 @@ import scipy.sparse as sp
 from gpuplace.scenario.instance import Instance
 from gpuplace.topo import latency
 
+__all__ = ["has_links", "link_capacity_gbps", "pair_link_matrix"]
+
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 

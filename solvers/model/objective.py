@@ -47,6 +47,8 @@ from gpuplace.scenario.money import penalised
 from gpuplace.solvers.model.bill import bill_terms
 from gpuplace.solvers.model.builder import ModelBuilder
 
+__all__ = ["KINDS", "add_objective", "objective_value", "profit_value", "sense", "total_cost"]
+
 KINDS = ("cost", "latency", "served", "profit")
 
 

@@ -19,6 +19,8 @@ from gpuplace.solvers.verify.sites import check_sites, served_per_site
 from gpuplace.solvers.verify.totals import check_totals
 from gpuplace.solvers.verify.violation import Violation
 
+__all__ = ["verify_plan"]
+
 
 def verify_plan(
     instance: Instance, plan: dict[str, Any], *, tolerance: float = 1e-6

@@ -17,6 +17,8 @@ from gpuplace.solvers.verify.parsed import ParsedPlan
 from gpuplace.solvers.verify.tolerance import slack
 from gpuplace.solvers.verify.violation import Violation
 
+__all__ = ["check_failover"]
+
 
 def check_failover(
     instance: Instance, parsed: ParsedPlan, network: Network, tolerance: float

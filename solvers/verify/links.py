@@ -20,6 +20,8 @@ from gpuplace.solvers.verify.parsed import ParsedPlan, capacity_value
 from gpuplace.solvers.verify.tolerance import differs, excess, slack
 from gpuplace.solvers.verify.violation import Violation
 
+__all__ = ["check_links", "reported_max_utilisation"]
+
 _TINY_GBPS = 1e-9
 
 

@@ -18,6 +18,17 @@ from geopy.distance import great_circle
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.verify.routes import RouteTrees
 
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "Network",
+    "great_circle_km",
+    "link_one_way_ms",
+    "model_settings",
+    "nearest_usable_nodes",
+    "percentile",
+    "sla_margin_ms",
+]
+
 EARTH_RADIUS_KM = 6371.0088
 
 

@@ -11,6 +11,8 @@ from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.verify.period_ids import row_period
 from gpuplace.solvers.verify.violation import Violation
 
+__all__ = ["Assignment", "ParsedPlan", "ServingIndex", "capacity_value", "parse_plan"]
+
 
 @dataclass
 class Assignment:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.verify.violation import Violation
 
+__all__ = ["row_period"]
+
 
 def row_period(instance: Instance, row: dict, where: str, out: list[Violation]) -> int | None:
     """Index of the row's ``period`` among the scenario's periods; None (and a violation)."""

@@ -13,6 +13,8 @@ from gpuplace.solvers.verify.parsed import ParsedPlan
 from gpuplace.solvers.verify.tolerance import differs, excess, slack
 from gpuplace.solvers.verify.violation import Violation
 
+__all__ = ["check_assignments", "check_attach_nodes", "check_regions"]
+
 
 def check_assignments(
     instance: Instance, parsed: ParsedPlan, network: Network, rtts: list[float], tolerance: float

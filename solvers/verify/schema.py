@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+__all__ = ["PLAN_SCHEMA", "SOLVED_STATUSES", "STATUSES", "schema_problems"]
+
 PLAN_SCHEMA = "gpuplace.plan/1"
 STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
 SOLVED_STATUSES = ("optimal", "feasible")

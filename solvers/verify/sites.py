@@ -9,6 +9,8 @@ from gpuplace.solvers.verify.parsed import ParsedPlan
 from gpuplace.solvers.verify.tolerance import differs, excess
 from gpuplace.solvers.verify.violation import Violation
 
+__all__ = ["check_sites", "served_per_site"]
+
 
 def served_per_site(instance: Instance, parsed: ParsedPlan) -> np.ndarray:
     """Demand served at each site, from shares x demand of the item (the region's demand)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+__all__ = ["differs", "excess", "slack"]
+
 
 def slack(scale: float, tolerance: float) -> float:
     return tolerance * max(1.0, abs(scale)) if math.isfinite(scale) else 0.0

@@ -10,6 +10,8 @@ from gpuplace.solvers.verify.parsed import ParsedPlan
 from gpuplace.solvers.verify.tolerance import differs, excess
 from gpuplace.solvers.verify.violation import Violation
 
+__all__ = ["check_totals", "total_cost"]
+
 
 def total_cost(instance: Instance, parsed: ParsedPlan) -> float:
     """Fixed cost of open sites + capex x cost_factor x new GPUs (gpus - existing)."""

@@ -16,6 +16,15 @@ from gpuplace.errors import InputError, Problem
 from gpuplace.topo.graph import Topology
 from gpuplace.untrusted import parse_number
 
+__all__ = [
+    "LINK_LIMITS",
+    "MAX_PROBLEMS",
+    "TYPE_TO_KIND",
+    "TopologyBuilder",
+    "kind_from_type",
+    "shown",
+]
+
 MAX_PROBLEMS = 50
 
 # TopoHub node ``type`` values -> gpuplace node kinds.

@@ -12,6 +12,8 @@ from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.assemble import TopologyBuilder
 from gpuplace.topo.readers.zoo import add_zoo_edge, add_zoo_node
 
+__all__ = ["read_gml"]
+
 _GRAPH_START = re.compile(r"\bgraph\s*\[")
 
 

@@ -22,6 +22,8 @@ from gpuplace.topo.readers.assemble import TopologyBuilder
 from gpuplace.topo.readers.zoo import add_zoo_edge, add_zoo_node
 from gpuplace.untrusted import parse_number
 
+__all__ = ["read_graphml"]
+
 _TYPES = {
     "int": int,
     "long": int,

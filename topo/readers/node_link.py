@@ -10,6 +10,8 @@ from gpuplace.files_read import read_json
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.assemble import TopologyBuilder, kind_from_type, shown
 
+__all__ = ["from_node_link", "read_node_link"]
+
 
 def read_node_link(path: str | Path) -> Topology:
     """Read a node-link JSON file.

@@ -25,6 +25,8 @@ from gpuplace.files_read import read_text
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.assemble import TopologyBuilder
 
+__all__ = ["read_sndlib"]
+
 _SECTION = re.compile(r"^([A-Z_]+)\s*\($")
 _NODE = re.compile(r"^(\S+)\s*\(\s*(\S+)\s+(\S+)\s*\)$")
 _LINK = re.compile(

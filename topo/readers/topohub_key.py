@@ -8,6 +8,8 @@ from gpuplace.errors import InputError, Problem
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.readers.node_link import from_node_link
 
+__all__ = ["PREFIX", "read_topohub"]
+
 PREFIX = "topohub:"
 _KEY = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*$")
 

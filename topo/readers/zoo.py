@@ -7,6 +7,8 @@ from typing import Any
 
 from gpuplace.topo.readers.assemble import TopologyBuilder, kind_from_type
 
+__all__ = ["BITS_PER_GBIT", "add_zoo_edge", "add_zoo_node"]
+
 BITS_PER_GBIT = 1e9
 
 
