@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["count", "number", "rounded", "short"]
+__all__ = ["amount", "count", "money", "number", "rounded", "short", "sites"]
 
 _SNAP_REL = 1e-7
 
@@ -94,3 +94,23 @@ def short(value: float, direction: str = "nearest") -> str:
                 text = text.rstrip("0").rstrip(".")
             return f"{text} {suffix}"
     return number(value, direction)
+
+
+def money(value: float, direction: str) -> str:
+    """An amount of money, with its compact magnitude from 10,000 up: ``12,500 (12.5 k)``."""
+    text = number(value, direction, decimals=0)
+    return f"{text} ({short(value, direction)})" if abs(value) >= 1e4 else text
+
+
+def sites(n: float | None) -> str:
+    """``1 site``, ``3 sites``."""
+    k = int(n or 0)
+    return f"{k} site" if k == 1 else f"{k} sites"
+
+
+def amount(value: float, unit: str, direction: str) -> str:
+    """A quantity in ``unit``; GPUs as a whole count."""
+    if unit == "GPUs":
+        n = rounded(value, direction, 0)
+        return count(n, "GPU" if n == 1 else "GPUs")
+    return number(value, direction, unit)

@@ -151,11 +151,6 @@ def finding(
     return out
 
 
-def _money(value: float, direction: str) -> str:
-    text = fmt.number(value, direction, decimals=0)
-    return f"{text} ({fmt.short(value, direction)})" if abs(value) >= 1e4 else text
-
-
 def _cost(instance: Instance, variant: Variant, bound: float | None, found: Outcome | None):
     r = variant.relaxation
     budget = float(instance.constraints.budget or 0.0)
@@ -180,7 +175,7 @@ def _cost(instance: Instance, variant: Variant, bound: float | None, found: Outc
             r.label,
             SHORT,
             f"{head}: at least {fmt.number(least, 'down', decimals=0)} (proven bound); raise "
-            f"the budget by at least {_money(least - budget, 'down')} ({_NO_PLAN})",
+            f"the budget by at least {fmt.money(least - budget, 'down')} ({_NO_PLAN})",
             **values,
         )
     exact = fmt.rounded(least, "down", 0) == fmt.rounded(plan, "up", 0)
@@ -188,12 +183,12 @@ def _cost(instance: Instance, variant: Variant, bound: float | None, found: Outc
     if exact:
         text = (
             f"{head}: the cheapest costs {cost}; raise the budget by "
-            f"{_money(plan - budget, 'up')}, to {cost}"
+            f"{fmt.money(plan - budget, 'up')}, to {cost}"
         )
     elif above:
         text = (
             f"{head}: at least {fmt.number(least, 'down', decimals=0)} (proven bound), and a plan "
-            f"exists at {cost}; raise the budget by at least {_money(least - budget, 'down')} "
+            f"exists at {cost}; raise the budget by at least {fmt.money(least - budget, 'down')} "
             f"({cost} is enough)"
         )
     else:
@@ -221,21 +216,21 @@ def _count(
             least = max(least or 0, int(limit) + 1)
         too_tight = least is not None and least > limit
         what = f"max_sites {int(limit)} is too small"
-        proof = f"every plan meeting the other constraints opens at least {_sites(least)}"
+        proof = f"every plan meeting the other constraints opens at least {fmt.sites(least)}"
     else:
         assert c.min_sites is not None
         limit = float(c.min_sites)
         least = math.floor(fmt.rounded(bound, "down", 0)) if bound is not None else None
         too_tight = least is not None and least < limit
         what = f"min_sites {int(limit)} is too large"
-        proof = f"every plan meeting the other constraints opens at most {_sites(least)}"
+        proof = f"every plan meeting the other constraints opens at most {fmt.sites(least)}"
     if not too_tight:
         if plan is not None:
             return Finding(
                 r.key,
                 r.label,
                 RESTORES,
-                f"without {r.label} a plan exists (it opens {_sites(plan)})",
+                f"without {r.label} a plan exists (it opens {fmt.sites(plan)})",
                 limit=limit,
                 least=least,
                 plan=plan,
@@ -244,7 +239,7 @@ def _count(
     assert least is not None  # too tight: a bound was proven
     optimal = plan is not None and int(plan) == int(least)
     if plan is not None:
-        message = f"{what}: {proof}; a plan with {_sites(plan)} exists"
+        message = f"{what}: {proof}; a plan with {fmt.sites(plan)} exists"
         verdict = RESTORES
     else:
         message = f"{what}: {proof} ({_NO_PLAN})"
@@ -260,18 +255,6 @@ def _count(
         plan=plan,
         optimal=optimal,
     )
-
-
-def _sites(n: float | None) -> str:
-    k = int(n or 0)
-    return f"{k} site" if k == 1 else f"{k} sites"
-
-
-def _amount(value: float, unit: str, direction: str) -> str:
-    if unit == "GPUs":
-        n = fmt.rounded(value, direction, 0)
-        return fmt.count(n, "GPU" if n == 1 else "GPUs")
-    return fmt.number(value, direction, unit)
 
 
 def _elastic(
@@ -300,12 +283,12 @@ def _elastic(
     elif one_row:
         head = (
             f"{r.label} is short: every plan meeting the other constraints needs its limit "
-            f"raised by at least {_amount(least, unit, 'down')}"
+            f"raised by at least {fmt.amount(least, unit, 'down')}"
         )
     else:
         head = (
             f"{r.label} is short: every plan meeting the other constraints needs at least "
-            f"{_amount(least, unit, 'down')} {more} in total"
+            f"{fmt.amount(least, unit, 'down')} {more} in total"
         )
     details = _elastic_details(model, instance, variant, found.point) if found is not None else None
     if not details:
@@ -315,12 +298,12 @@ def _elastic(
             text = f"{r.label}: not decided in time"
         return Finding(r.key, r.label, verdict, text, unit=unit, least=least)
     total = float(sum(amount for _, amount in details))
-    parts = [f"{name} +{_amount(amount, unit, 'up')}" for name, amount in details]
+    parts = [f"{name} +{fmt.amount(amount, unit, 'up')}" for name, amount in details]
     optimal = found is not None and found.status == OPTIMAL
     if optimal and least is None:
         least = total
     if one_row:
-        tail = f"a plan exists with it raised by {_amount(total, unit, 'up')}"
+        tail = f"a plan exists with it raised by {fmt.amount(total, unit, 'up')}"
     else:
         tail = f"a plan exists with {_listed(parts)}"
     return Finding(
@@ -348,7 +331,7 @@ def _min_gpus(
     if found is None:
         text = (
             f"min_gpus_per_site {m} is too high: open sites need at least "
-            f"{_amount(least, 'GPUs', 'down')} fewer in total ({_NO_PLAN})"
+            f"{fmt.amount(least, 'GPUs', 'down')} fewer in total ({_NO_PLAN})"
             if least is not None
             else f"{r.label}: not decided in time"
         )

@@ -30,194 +30,16 @@ proven bound of the original problem.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import numpy as np
-import scipy.sparse as sp
 
 from gpuplace.solvers.cancel import CancelToken
-from gpuplace.solvers.fast import cflp_lagrange, cflp_tree
+from gpuplace.solvers.fast import cflp_lagrange, cflp_primal, cflp_tree
+from gpuplace.solvers.fast.cflp_model import columns, mip, restrict
 from gpuplace.solvers.fast.flp import FacilityProblem, FacilitySolution
-from gpuplace.solvers.highs import adapter
 from gpuplace.solvers.result import Status, status_from_gap
 
-__all__ = ["RESTRICTED_SITES", "build", "lazy_links", "restrict", "solve"]
-
-
-def _columns(problem: FacilityProblem) -> tuple[int, int]:
-    return problem.n_sites, problem.pair_cost.shape[0]
-
-
-def build(problem: FacilityProblem, link_pairs: np.ndarray | None = None) -> dict:
-    """Array model; ``link_pairs`` (indices of pairs) get strong linking rows (None: all).
-
-    Columns: y (S) then x (P). Returns the keyword arguments of
-    :func:`solvers.highs.adapter.solve_arrays`.
-    """
-    S, P = _columns(problem)
-    R = problem.n_clients
-    d = problem.demand
-    cap = np.where(np.isfinite(problem.capacity), problem.capacity, d.sum())
-    xi = S + np.arange(P)
-    blocks_r, blocks_c, blocks_v = [], [], []
-    lbs, ubs = [], []
-    row = 0
-    # assignment
-    blocks_r.append(problem.pair_client + row)
-    blocks_c.append(xi)
-    blocks_v.append(np.ones(P))
-    lbs.append(np.ones(R))
-    ubs.append(np.ones(R))
-    row += R
-    # capacity
-    blocks_r += [problem.pair_site + row, np.arange(S) + row]
-    blocks_c += [xi, np.arange(S)]
-    blocks_v += [d[problem.pair_client], -cap]
-    lbs.append(np.full(S, -np.inf))
-    ubs.append(np.zeros(S))
-    row += S
-    # strong linking
-    link = np.arange(P) if link_pairs is None else np.asarray(link_pairs, dtype=np.int64)
-    n_link = link.size
-    blocks_r += [np.arange(n_link) + row, np.arange(n_link) + row]
-    blocks_c += [S + link, problem.pair_site[link]]
-    blocks_v += [np.ones(n_link), -np.ones(n_link)]
-    lbs.append(np.full(n_link, -np.inf))
-    ubs.append(np.zeros(n_link))
-    row += n_link
-    # total capacity and site count
-    blocks_r += [np.full(S, row), np.full(S, row + 1)]
-    blocks_c += [np.arange(S), np.arange(S)]
-    blocks_v += [cap, np.ones(S)]
-    lbs.append(np.array([d.sum(), float(problem.min_open)]))
-    ubs.append(np.array([np.inf, np.inf if problem.max_open is None else float(problem.max_open)]))
-    row += 2
-    A = sp.csc_matrix(
-        (np.concatenate(blocks_v), (np.concatenate(blocks_r), np.concatenate(blocks_c))),
-        shape=(row, S + P),
-    )
-    c = np.concatenate([problem.fixed_cost, problem.pair_cost])
-    col_lb = np.concatenate([problem.open_lb.astype(float), np.zeros(P)])
-    col_ub = np.concatenate([problem.open_ub.astype(float), np.ones(P)])
-    col_ub[S:] = np.where(problem.open_ub[problem.pair_site], 1.0, 0.0)
-    integer = np.zeros(S + P, dtype=bool)
-    integer[:S] = True
-    return dict(
-        c=c,
-        A=A,
-        row_lb=np.concatenate(lbs),
-        row_ub=np.concatenate(ubs),
-        col_lb=col_lb,
-        col_ub=col_ub,
-        integer=integer,
-        offset=problem.cost_offset,
-    )
-
-
-def lazy_links(
-    problem: FacilityProblem,
-    deadline: float,
-    threads: int,
-    log: bool = False,
-    initial: np.ndarray | None = None,
-    cancel: CancelToken | None = None,
-) -> tuple[np.ndarray, float | None, int]:
-    """Pairs whose strong linking row the LP relaxation needs, found by row generation.
-
-    ``initial`` (pair indices) seeds the set; each LP stops once ``cancel`` is
-    cancelled. Returns (pairs, LP bound, rounds).
-    """
-    S, P = _columns(problem)
-    have = np.zeros(P, dtype=bool)
-    if initial is not None:
-        have[np.asarray(initial, dtype=np.int64)] = True
-    link = np.flatnonzero(have)
-    bound = None
-    rounds = 0
-    while time.perf_counter() < deadline:
-        rounds += 1
-        model = build(problem, link)
-        res = adapter.solve_arrays(
-            **{**model, "integer": None},
-            time_limit_s=deadline - time.perf_counter(),
-            threads=threads,
-            cancel=cancel,
-        )
-        if res.values is None or res.status != Status.OPTIMAL:
-            break
-        bound = res.objective
-        y = res.values[:S]
-        x = res.values[S:]
-        violated = (x > y[problem.pair_site] + 1e-7) & ~have
-        if log:
-            print(
-                f"LP round {rounds}: rows {model['A'].shape[0]} bound {bound} "
-                f"violated {int(violated.sum())}"
-            )
-        if not violated.any():
-            break
-        have |= violated
-        link = np.flatnonzero(have)
-    return link, bound, rounds
-
-
-def restrict(problem: FacilityProblem, open_lb: np.ndarray, open_ub: np.ndarray):
-    """The problem with facilities fixed open (``open_lb``) or closed (not ``open_ub``).
-
-    Pairs at closed facilities are dropped. Returns (sub-problem, kept pair indices).
-    """
-    keep = np.flatnonzero(open_ub[problem.pair_site])
-    sub = replace(
-        problem,
-        open_lb=open_lb,
-        open_ub=open_ub,
-        pair_client=problem.pair_client[keep],
-        pair_site=problem.pair_site[keep],
-        pair_cost=problem.pair_cost[keep],
-    )
-    return sub, keep
-
-
-def _mip(
-    problem: FacilityProblem,
-    deadline: float,
-    *,
-    gap: float,
-    threads: int,
-    seed: int,
-    linking: str,
-    log: bool,
-    start: tuple[np.ndarray, np.ndarray] | None = None,
-    seed_links: np.ndarray | None = None,
-    cancel: CancelToken | None = None,
-):
-    """HiGHS on the strong model of ``problem``; returns (HighsResult, notes)."""
-    S, P = _columns(problem)
-    if linking == "auto":
-        linking = "lazy" if P > 20_000 else "strong"
-    notes = [f"{linking} linking"]
-    link = None
-    if linking == "lazy" and seed_links is not None:
-        link = np.asarray(seed_links, dtype=np.int64)
-        notes.append(f"{link.size} of {P} linking rows (negative Lagrangian reduced cost)")
-    elif linking == "lazy":
-        link, _, rounds = lazy_links(problem, deadline, threads, log, cancel=cancel)
-        notes.append(f"{link.size} of {P} linking rows after {rounds} LP round(s)")
-    model = build(problem, link)
-    x0 = None
-    if start is not None:
-        x0 = np.concatenate([start[0].astype(float), start[1]])
-    res = adapter.solve_arrays(
-        **model,
-        time_limit_s=max(deadline - time.perf_counter(), 0.05),
-        gap=gap,
-        threads=threads,
-        seed=seed,
-        start=x0,
-        log=log,
-        cancel=cancel,
-    )
-    return res, notes
+__all__ = ["RESTRICTED_SITES", "solve"]
 
 
 def _open(objective: float, bound: float, gap: float) -> bool:
@@ -275,7 +97,7 @@ def solve(
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
-    S, P = _columns(problem)
+    S, P = columns(problem)
     notes = ["capacitated facility location"]
     bound = -np.inf
     incumbent = None
@@ -312,7 +134,7 @@ def solve(
                 allowed &= problem.open_ub
                 h_sub, h_keep = restrict(problem, problem.open_lb, allowed)
                 left = deadline - time.perf_counter()
-                h_res, _ = _mip(
+                h_res, _ = mip(
                     h_sub,
                     time.perf_counter() + max(0.3 * left, 1.0),
                     gap=gap,
@@ -341,7 +163,7 @@ def solve(
             start = (incumbent.open_sites, incumbent.share[keep])
             seed_links = _negative(sub, lam)
     if incumbent is None or _open(incumbent.objective, bound, gap):
-        res, mip_notes = _mip(
+        res, mip_notes = mip(
             sub,
             deadline,
             gap=gap,
@@ -434,7 +256,7 @@ def _better(problem, incumbent, res, sub, keep):
     share[keep] = _normalised(sub, open_sites, res.values[S:])
     objective = problem.objective(open_sites, share)
     if incumbent is None or objective < incumbent.objective:
-        return cflp_lagrange.Incumbent(objective, open_sites, share)
+        return cflp_primal.Incumbent(objective, open_sites, share)
     return incumbent
 
 

@@ -27,26 +27,26 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
+from gpuplace.solvers.fast.cflp_primal import (
+    Incumbent,
+    capacity,
+    complete_open_set,
+    improve_locally,
+    try_open_set,
+)
 from gpuplace.solvers.fast.flp import FacilityProblem
-from gpuplace.solvers.highs import adapter
 
 __all__ = [
-    "Incumbent",
     "Knapsacks",
     "LagrangeResult",
     "OpenChoice",
     "choose_open",
-    "complete_open_set",
-    "improve_locally",
     "initial_multipliers",
     "knapsacks",
     "lagrangian",
     "penalty_bounds",
     "subgradient",
-    "transport",
-    "try_open_set",
 ]
 
 
@@ -68,15 +68,6 @@ class OpenChoice:
 
 
 @dataclass
-class Incumbent:
-    """The best plan found: open sites, pair shares and its cost."""
-
-    objective: float
-    open_sites: np.ndarray  # bool [S]
-    share: np.ndarray  # float [P]
-
-
-@dataclass
 class LagrangeResult:
     """Outcome of :func:`subgradient`."""
 
@@ -88,11 +79,6 @@ class LagrangeResult:
     iterations: int
     heuristic_calls: int = 0
     seen: dict = field(default_factory=dict)  # open set (bytes) -> objective (inf: infeasible)
-
-
-def _capacity(problem: FacilityProblem) -> np.ndarray:
-    total = float(problem.demand.sum())
-    return np.where(np.isfinite(problem.capacity), problem.capacity, total)
 
 
 def knapsacks(problem: FacilityProblem, lam: np.ndarray) -> Knapsacks:
@@ -111,7 +97,7 @@ def knapsacks(problem: FacilityProblem, lam: np.ndarray) -> Knapsacks:
         ``value`` is +inf for facilities that may not open.
     """
     S = problem.n_sites
-    cap = _capacity(problem)
+    cap = capacity(problem)
     d = problem.demand[problem.pair_client]
     rc = problem.pair_cost - lam[problem.pair_client]
     idx = np.flatnonzero((rc < 0) & problem.open_ub[problem.pair_site])
@@ -164,7 +150,7 @@ def choose_open(
     """
     lb = problem.open_lb if lb is None else lb
     ub = (problem.open_ub if ub is None else ub) & np.isfinite(value)
-    cap = _capacity(problem)
+    cap = capacity(problem)
     y = lb.astype(float)
     if np.any(lb & ~ub):
         return OpenChoice(np.inf, y, True)
@@ -216,7 +202,7 @@ def lagrangian(problem: FacilityProblem, lam: np.ndarray) -> tuple[float, Knapsa
 
 def initial_multipliers(problem: FacilityProblem) -> np.ndarray:
     """λ_r = min_s (cost_rs + f_s d_r / cap_s): serving cost with a pro-rata share of fixed cost."""
-    cap = _capacity(problem)
+    cap = capacity(problem)
     d = problem.demand[problem.pair_client]
     with np.errstate(divide="ignore", invalid="ignore"):
         per_unit = np.where(cap > 0, problem.fixed_cost / cap, np.inf)
@@ -225,153 +211,6 @@ def initial_multipliers(problem: FacilityProblem) -> np.ndarray:
     lam = np.full(problem.n_clients, np.inf)
     np.minimum.at(lam, problem.pair_client, est)
     return np.where(np.isfinite(lam), lam, 0.0)
-
-
-def transport(
-    problem: FacilityProblem, open_sites: np.ndarray, threads: int = 1
-) -> tuple[float, np.ndarray] | None:
-    """Cheapest routing of all demand through ``open_sites`` (a transportation LP).
-
-    Returns
-    -------
-    (objective, share) or None
-        The plan's full objective (fixed costs included) and per-pair shares;
-        None when the open sites cannot serve every client.
-    """
-    cap = _capacity(problem)
-    pairs = np.flatnonzero(open_sites[problem.pair_site])
-    R = problem.n_clients
-    served = np.zeros(R, dtype=bool)
-    served[problem.pair_client[pairs]] = True
-    if not served.all() or float(cap[open_sites].sum()) < float(problem.demand.sum()) - 1e-9:
-        return None
-    sites = np.flatnonzero(open_sites)
-    site_row = np.full(problem.n_sites, -1)
-    site_row[sites] = np.arange(sites.size) + R
-    n = pairs.size
-    rows = np.concatenate([problem.pair_client[pairs], site_row[problem.pair_site[pairs]]])
-    cols = np.concatenate([np.arange(n), np.arange(n)])
-    vals = np.concatenate([np.ones(n), problem.demand[problem.pair_client[pairs]]])
-    A = sp.csc_matrix((vals, (rows, cols)), shape=(R + sites.size, n))
-    values = _lp(
-        problem.pair_cost[pairs],
-        A,
-        np.concatenate([np.ones(R), np.full(sites.size, -np.inf)]),
-        np.concatenate([np.ones(R), cap[sites]]),
-        threads,
-    )
-    if values is None:
-        return None
-    share = np.zeros(problem.pair_cost.shape[0])
-    share[pairs] = np.clip(values, 0.0, 1.0)
-    total = np.bincount(problem.pair_client, weights=share, minlength=R)
-    share = share / np.where(total > 0, total, 1.0)[problem.pair_client]
-    return problem.objective(open_sites, share), share
-
-
-def _lp(
-    c: np.ndarray, A: sp.csc_matrix, row_lb: np.ndarray, row_ub: np.ndarray, threads: int
-) -> np.ndarray | None:
-    """Optimal x of ``min c·x, row_lb <= A x <= row_ub, 0 <= x <= 1`` in this thread, or None.
-
-    The transportation LPs are small and many, so they run where they are
-    called (:func:`solvers.highs.adapter.solve_lp_here`), without the helper
-    thread or child process of the larger models.
-    """
-    n = A.shape[1]
-    return adapter.solve_lp_here(c, A, row_lb, row_ub, np.zeros(n), np.ones(n), threads)
-
-
-def complete_open_set(problem: FacilityProblem, y: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Round relaxed ``y`` to an open set with enough capacity and allowed site count.
-
-    Sites are added by increasing ``value / capacity`` while capacity is short
-    or fewer than ``min_open`` are open; surplus sites beyond ``max_open`` are
-    dropped by decreasing value (forced sites are kept).
-    """
-    cap = _capacity(problem)
-    open_sites = (y > 0.5) | problem.open_lb
-    open_sites &= problem.open_ub
-    need = float(problem.demand.sum())
-    order = np.argsort(value / np.maximum(cap, 1e-12), kind="stable")
-    for s in order:
-        if float(cap[open_sites].sum()) >= need - 1e-9 and open_sites.sum() >= problem.min_open:
-            break
-        if problem.open_ub[s] and not open_sites[s]:
-            open_sites[s] = True
-    if problem.max_open is not None and open_sites.sum() > problem.max_open:
-        for s in np.argsort(-value, kind="stable"):
-            if open_sites.sum() <= problem.max_open:
-                break
-            if open_sites[s] and not problem.open_lb[s]:
-                open_sites[s] = False
-    return open_sites
-
-
-def try_open_set(
-    problem: FacilityProblem,
-    open_sites: np.ndarray,
-    result: LagrangeResult,
-    threads: int = 1,
-    lower: float = -np.inf,
-) -> None:
-    """Route demand through ``open_sites`` and keep the plan if it beats the incumbent.
-
-    ``lower`` is a lower bound on every plan with exactly these sites open
-    (``Σ_r λ_r + Σ_{s open} v_s``); sets that cannot beat the incumbent are skipped.
-    """
-    count = int(open_sites.sum())
-    if (
-        count < problem.min_open
-        or (problem.max_open is not None and count > problem.max_open)
-        or np.any(problem.open_lb & ~open_sites)
-        or np.any(open_sites & ~problem.open_ub)
-    ):
-        return
-    key = np.packbits(open_sites).tobytes()
-    if key in result.seen:
-        return
-    if result.incumbent is not None and lower >= result.incumbent.objective:
-        return
-    result.heuristic_calls += 1
-    routed = transport(problem, open_sites, threads)
-    result.seen[key] = np.inf if routed is None else routed[0]
-    if routed is None:
-        return
-    objective, share = routed
-    if result.incumbent is None or objective < result.incumbent.objective - 1e-9:
-        result.incumbent = Incumbent(objective, open_sites.copy(), share)
-
-
-def improve_locally(
-    problem: FacilityProblem,
-    result: LagrangeResult,
-    threads: int,
-    deadline: float,
-    candidates: int = 4,
-) -> None:
-    """First-improvement add-one and drop-one moves around the incumbent.
-
-    Candidates to add are the closed sites of lowest relaxed value v_s, to
-    drop the open ones of highest; each trial is one transportation LP.
-    """
-    improved = True
-    while improved and result.incumbent is not None and time.perf_counter() < deadline:
-        improved = False
-        inc = result.incumbent
-        closed = np.flatnonzero(~inc.open_sites & problem.open_ub)
-        opened = np.flatnonzero(inc.open_sites & ~problem.open_lb)
-        moves = [(s, True) for s in closed[np.argsort(result.values[closed])][:candidates]]
-        moves += [(s, False) for s in opened[np.argsort(-result.values[opened])][:candidates]]
-        for s, add in moves:
-            if time.perf_counter() > deadline:
-                return
-            trial = inc.open_sites.copy()
-            trial[s] = add
-            try_open_set(problem, trial, result, threads)
-            if result.incumbent is not inc:
-                improved = True
-                break
 
 
 def _heuristic(

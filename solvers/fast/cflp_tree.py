@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from gpuplace.solvers.fast import cflp_lagrange
-from gpuplace.solvers.fast.cflp_lagrange import Incumbent
+from gpuplace.solvers.fast import cflp_lagrange, cflp_primal
+from gpuplace.solvers.fast.cflp_primal import Incumbent
 from gpuplace.solvers.fast.flp import FacilityProblem
 
 __all__ = ["NODE_STEPS", "REFIX_STEPS", "ROOT_STEPS", "TreeResult", "applies", "search"]
@@ -98,7 +98,7 @@ class _Search:
         return False
 
     def offer(self, open_sites: np.ndarray, lower: float = -np.inf) -> None:
-        cflp_lagrange.try_open_set(self.problem, open_sites, self.result, self.threads, lower)
+        cflp_primal.try_open_set(self.problem, open_sites, self.result, self.threads, lower)
 
 
 def _ascent(problem, lam, steps, target, stop_at, deadline):
@@ -148,7 +148,7 @@ def _process(search: _Search, node: _Node) -> list[_Node]:
         if search.prune(bound):
             return []
         chosen = (choice.y > 1e-9) & free
-        open_sites = cflp_lagrange.complete_open_set(problem, choice.y, ks.value)
+        open_sites = cflp_primal.complete_open_set(problem, choice.y, ks.value)
         lower = float(lam.sum()) + float(ks.value[open_sites].sum()) + base.cost_offset
         search.offer(open_sites, lower)
         if search.prune(bound):

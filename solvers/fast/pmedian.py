@@ -34,7 +34,7 @@ import numpy as np
 
 from gpuplace.solvers.fast import local_search, pmedian_lagrange
 from gpuplace.solvers.fast.flp import FacilityProblem, FacilitySolution
-from gpuplace.solvers.fast.radius import cheapest_assignment, greedy_open
+from gpuplace.solvers.fast.open_sets import cheapest_assignment, greedy_open
 from gpuplace.solvers.result import Status
 
 __all__ = ["MAX_CELLS", "applies", "dense_cost", "solve"]

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from gpuplace.solvers.fast import cflp, cflp_lagrange, flp
+from gpuplace.solvers.fast import cflp, cflp_lagrange, cflp_primal, flp
 from gpuplace.solvers.highs import adapter
 
 pytestmark = pytest.mark.skipif(not adapter.available(), reason="highspy not installed")
@@ -48,7 +48,7 @@ def open_sets(problem: flp.FacilityProblem):
 def brute_force(problem: flp.FacilityProblem) -> float:
     best = np.inf
     for open_sites in open_sets(problem):
-        routed = cflp_lagrange.transport(problem, open_sites, THREADS)
+        routed = cflp_primal.transport(problem, open_sites, THREADS)
         if routed is not None:
             best = min(best, routed[0])
     return best
@@ -115,7 +115,7 @@ def test_lagrangian_and_penalty_bounds_never_exceed_the_optimum(seed, kwargs):
 
 def _optimal_open_set(problem: flp.FacilityProblem, optimum: float) -> np.ndarray:
     for open_sites in open_sets(problem):
-        routed = cflp_lagrange.transport(problem, open_sites, THREADS)
+        routed = cflp_primal.transport(problem, open_sites, THREADS)
         if routed is not None and routed[0] <= optimum * (1 + 1e-9):
             return open_sites
     raise AssertionError("no optimal open set")

@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from gpuplace.solvers.fast import cflp, cflp_lagrange, cflp_tree, flp
+from gpuplace.solvers.fast import cflp, cflp_primal, cflp_tree, flp
 from gpuplace.solvers.highs import adapter
 from tests.solvers.test_cflp_lagrange import (
     THREADS,
@@ -84,7 +84,7 @@ def brute_force_within(problem):
         open_sites = np.array([(k >> s) & 1 for s in range(problem.n_sites)], dtype=bool)
         if np.any(problem.open_lb & ~open_sites) or np.any(open_sites & ~problem.open_ub):
             continue
-        routed = cflp_lagrange.transport(problem, open_sites, THREADS)
+        routed = cflp_primal.transport(problem, open_sites, THREADS)
         if routed is not None:
             best = min(best, routed[0])
     return best
