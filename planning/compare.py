@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gpuplace.planning.money_kpis import MONEY_LABELS, money_metrics
 from gpuplace.planning.plans import as_float, gpu_totals, primary_sites, site_gpus
 from gpuplace.planning.serving_kpis import TIER_LABELS, serving_metrics
 from gpuplace.solvers.plan import Plan
@@ -160,6 +161,9 @@ def compare_plans(plans: Sequence[Plan], labels: Sequence[str] | None = None) ->
     serving = [serving_metrics(p) for p in plans]
     for key in sorted({k for figures in serving for k in figures}):
         metrics[key] = [figures.get(key) for figures in serving]
+    billed = [money_metrics(p) for p in plans]  # [money]: the year's bill
+    for key in [k for k in MONEY_LABELS if any(k in figures for figures in billed)]:
+        metrics[key] = [figures.get(key) for figures in billed]
 
     primaries = [primary_sites(p) for p in plans]
     regions = sorted({r for prim in primaries for r in prim})
@@ -218,6 +222,8 @@ def metric_label(key: str) -> str:
         return labels[key]
     if key.startswith("gpus."):
         return f"GPUs {key[5:]}"
+    if key in MONEY_LABELS:
+        return MONEY_LABELS[key]
     if key == "agreement":
         return "same primary site as first"
     if key.startswith("model."):

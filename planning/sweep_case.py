@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gpuplace.errors import InputError
+from gpuplace.planning.money_kpis import sweep_figures
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.plan import Plan
 from gpuplace.solvers.result import SolveParameters
@@ -117,6 +118,7 @@ def summary_row(plan: Plan) -> dict[str, Any]:
     )
     for column in _KPI_COLUMNS:
         row[column] = getattr(plan.kpis, column)
+    row.update(sweep_figures(plan))  # the bill's columns, with [money] only
     return row
 
 

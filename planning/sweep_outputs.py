@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gpuplace.errors import InputError, Problem
+from gpuplace.planning.money_kpis import SWEEP_COLUMNS
 from gpuplace.planning.pareto import pareto_front
 from gpuplace.planning.plans import as_float
 from gpuplace.planning.sweep_case import ERROR, RESULT_COLUMNS
@@ -42,6 +43,7 @@ NUMERIC_COLUMNS = (
     "mean_rtt_ms",
     "p95_rtt_ms",
     "max_link_utilisation",
+    *SWEEP_COLUMNS,
 )
 
 
@@ -68,6 +70,8 @@ def results_csv(rows: Sequence[Mapping[str, Any]], vary_keys: Sequence[str]) -> 
     Formula-like cells are neutralised (:func:`gpuplace.untrusted.csv_cell`).
     """
     columns = result_columns(vary_keys)
+    billed = [c for c in SWEEP_COLUMNS if any(c in row for row in rows)]  # [money] only
+    columns[-1:-1] = billed
     cells = ([("" if row.get(c) is None else row.get(c)) for c in columns] for row in rows)
     return csv_text(columns, cells)
 
@@ -75,7 +79,9 @@ def results_csv(rows: Sequence[Mapping[str, Any]], vary_keys: Sequence[str]) -> 
 def _default_sense(column: str, objective_kind: str) -> str:
     if column == "served_fraction":
         return "max"
-    if column == "objective" and objective_kind == "served":
+    if column in ("profit", "revenue"):
+        return "max"
+    if column == "objective" and objective_kind in ("served", "profit"):
         return "max"
     return "min"
 

@@ -13,6 +13,7 @@ from gpuplace.planning.report.data import report_data
 from gpuplace.planning.report.geojson import geojson_layers
 from gpuplace.planning.report.index import ReportSection, index_html
 from gpuplace.planning.report.maps import MAX_LINKS_DRAWN, build_map, check_tiles, drawn_edges
+from gpuplace.planning.report.money import money_section
 from gpuplace.planning.report.plots import MEASURED_PLOT, PLOTS, measured_plot
 from gpuplace.planning.report.serving import model_layers, serving_section
 from gpuplace.planning.report.tables import assignments_csv, links_csv, sites_csv
@@ -112,6 +113,8 @@ def build_report(
     check_tiles(tiles)
     serving = serving_section(plan)
     extra_sections = [*extra_sections, *([serving] if serving is not None else [])]
+    billed = money_section(plan)  # [money]: the year's bill per site
+    extra_sections = [*extra_sections, *([billed] if billed is not None else [])]
     section_files = _section_files(extra_sections)
     warnings = []
     sha = plan.scenario.sha256
