@@ -428,6 +428,13 @@ def _money_files(
             "constraints.survive_site_failure",
             "is not supported with [money] in this version; set it to false",
         )
+    if _has_money(data) and "time" in data:
+        problems.add(
+            file,
+            "time",
+            "[time] is not supported with [money] in this version (the bill is per year of "
+            "one static plan); remove one of them",
+        )
     return files or None
 
 

@@ -66,3 +66,12 @@ def test_profit_needs_money(tmp_path: Path) -> None:
     path.write_text(TOML + '[objective]\nkind = "profit"\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"objective\.kind.*\[money\]"):
         load_instance(path)
+
+
+def test_money_with_periods_is_refused(tmp_path: Path) -> None:
+    from gpuplace.errors import InputError
+
+    path = write_money(tmp_path)
+    path.write_text(path.read_text() + '[time]\nperiods = "periods.csv"\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[time\] is not supported with \[money\]"):
+        load_instance(path)
