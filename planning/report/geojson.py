@@ -1,9 +1,14 @@
-"""GeoJSON FeatureCollections of a plan (RFC 7946: positions are [lon, lat])."""
+"""GeoJSON FeatureCollections of a plan (RFC 7946: positions are [lon, lat]).
+
+A line that crosses the antimeridian the short way is a MultiLineString split
+at ±180 (RFC 7946, section 3.1.9; :func:`.antimeridian.geojson_line`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from gpuplace.planning.report.antimeridian import geojson_line
 from gpuplace.planning.report.data import ReportData
 
 __all__ = ["geojson_layers"]
@@ -26,7 +31,7 @@ def _line(
 ) -> dict[str, Any]:
     return {
         "type": "Feature",
-        "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in points]},
+        "geometry": geojson_line((points[0][1], points[0][0]), (points[1][1], points[1][0])),
         "properties": properties,
     }
 

@@ -1,9 +1,11 @@
 """The interactive map (Leaflet through folium), self-contained in one HTML file.
 
 Leaflet's script and style sheet are inlined from ``assets/`` (Leaflet
-1.9.4, BSD-2-Clause), so the layers render with no network. Only the
+1.9.4, BSD-2-Clause), so the layers render with no network, over an offline
+basemap of land and coastlines (Natural Earth, :mod:`.basemap`). Only the
 optional background tiles come from a tile server; when they fail to load the
-data layers still show.
+basemap and the data layers still show. Lines that cross the antimeridian take
+the short way (:func:`.antimeridian.leaflet_line`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from pathlib import Path
 
 import folium
 from branca.element import Element, Figure
-from matplotlib import colormaps
-from matplotlib.colors import Normalize, to_hex
 
 from gpuplace.errors import InputError, Problem
+from gpuplace.planning.report.antimeridian import leaflet_line
+from gpuplace.planning.report.basemap import Basemap
+from gpuplace.planning.report.colours import RTT_CMAP, UTILISATION_CMAP, colour_scale
 from gpuplace.planning.report.data import EdgeRecord, ReportData
 from gpuplace.untrusted import excerpt
 
@@ -41,8 +44,6 @@ LAYER_NAMES = ("Sites", "Regions", "Assignments", "Links")
 UNUSED_COLOUR = "#9e9e9e"
 UNSERVED_COLOUR = "#000000"
 UNCAPACITATED_COLOUR = "#6a3d9a"
-_UTILISATION_CMAP = "RdYlGn_r"
-_RTT_CMAP = "viridis"
 
 
 @cache
@@ -64,13 +65,6 @@ def _tooltip(title: str, rows: Sequence[tuple[str, object]]) -> str:
 
 def _fmt(value: float | None, spec: str = ".1f", suffix: str = "") -> str:
     return "-" if value is None or not math.isfinite(value) else f"{value:{spec}}{suffix}"
-
-
-def colour_scale(name: str, vmin: float, vmax: float) -> Callable[[float], str]:
-    """A function value -> hex colour on the matplotlib colormap ``name`` (clipped)."""
-    cmap = colormaps[name]
-    norm = Normalize(vmin=vmin, vmax=vmax if vmax > vmin else vmin + 1.0, clip=True)
-    return lambda value: to_hex(cmap(norm(value)))
 
 
 def _gradient(scale: Callable[[float], str], vmin: float, vmax: float) -> str:
@@ -191,13 +185,8 @@ def build_map(
     def pos(lat: float, lon: float) -> list[float]:
         return [lat, lon + 360.0 if shift and lon < 0 else lon]
 
-    def line(lat1: float, lon1: float, lat2: float, lon2: float) -> list[list[float]]:
-        a, b = pos(lat1, lon1), pos(lat2, lon2)
-        if b[1] - a[1] > 180.0:
-            b[1] -= 360.0
-        elif a[1] - b[1] > 180.0:
-            b[1] += 360.0
-        return [a, b]
+    def line(lat1: float, lon1: float, lat2: float, lon2: float) -> list:
+        return leaflet_line(pos(lat1, lon1), pos(lat2, lon2))
 
     points = [pos(s.lat, s.lon) for s in data.sites if s.lat is not None and s.lon is not None]
     points += [pos(r.lat, r.lon) for r in data.regions]
@@ -205,6 +194,7 @@ def build_map(
     # Leaflet is inlined below; no script or style sheet is fetched from a CDN.
     fmap.default_js = []
     fmap.default_css = []
+    Basemap().add_to(fmap)
     if tiles:
         folium.TileLayer(tiles, name=str(tiles), control=True).add_to(fmap)
     if points:
@@ -212,11 +202,11 @@ def build_map(
         lons = [p[1] for p in points]
         fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
 
-    util_scale = colour_scale(_UTILISATION_CMAP, 0.0, 1.0)
+    util_scale = colour_scale(UTILISATION_CMAP, 0.0, 1.0)
     rtt_values = [r.sla_rtt_ms for r in data.regions if math.isfinite(r.sla_rtt_ms)]
     rtt_values += [r.mean_rtt_ms for r in data.regions if r.mean_rtt_ms is not None]
     rtt_max = max(rtt_values, default=1.0) or 1.0
-    rtt_scale = colour_scale(_RTT_CMAP, 0.0, rtt_max)
+    rtt_scale = colour_scale(RTT_CMAP, 0.0, rtt_max)
     region_colour = {
         r.id: rtt_scale(r.mean_rtt_ms) if r.mean_rtt_ms is not None else UNSERVED_COLOUR
         for r in data.regions

@@ -13,6 +13,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
+from gpuplace.planning.report.colours import utilisation_colour
 from gpuplace.planning.report.data import ReportData
 from gpuplace.scenario.instance import Instance
 from gpuplace.scenario.latency_report import measured_comparison
@@ -110,7 +111,10 @@ def cost_plot(data: ReportData) -> bytes:
 
 
 def utilisation_plot(data: ReportData) -> bytes:
-    """Bars: utilisation of each site of the plan, with the scenario's max_utilisation."""
+    """Bars: utilisation of each site of the plan, with the scenario's max_utilisation.
+
+    Bars are coloured as the map colours sites (:func:`.colours.utilisation_colour`).
+    """
     sites = sorted((s for s in data.sites if s.in_plan), key=lambda s: s.id)
     fig = Figure(figsize=(max(6.0, 0.5 * len(sites) + 3), 4.2))
     ax = fig.subplots()
@@ -119,7 +123,8 @@ def utilisation_plot(data: ReportData) -> bytes:
         return _png(fig)
     values = np.array([s.utilisation if s.utilisation is not None else math.nan for s in sites])
     x = np.arange(len(sites))
-    ax.bar(x, np.nan_to_num(values), color="C2")
+    heights = np.nan_to_num(values)
+    ax.bar(x, heights, color=[utilisation_colour(v) for v in heights])
     ax.axhline(data.max_utilisation, color="C3", linestyle="--", label="max utilisation")
     ax.set_xticks(x, [s.id for s in sites], rotation=60 if len(sites) > 8 else 0, ha="right")
     ax.set_ylabel("served demand / capacity")
@@ -130,10 +135,45 @@ def utilisation_plot(data: ReportData) -> bytes:
     return _png(fig)
 
 
+# Links shown in the link plot: the most utilised ones.
+TOP_LINKS = 40
+
+
+def link_utilisation_plot(data: ReportData) -> bytes:
+    """Bars: the most utilised link directions (load / capacity), coloured as on the map.
+
+    Up to :data:`TOP_LINKS` capacitated link directions the plan loads, highest
+    first; uncapacitated links have no utilisation and are left out.
+    """
+    links = sorted(
+        (link for link in data.links if link.utilisation is not None),
+        key=lambda link: (-(link.utilisation or 0.0), link.source, link.target),
+    )[:TOP_LINKS]
+    fig = Figure(figsize=(max(6.0, 0.35 * len(links) + 3), 4.6))
+    ax = fig.subplots()
+    if not links:
+        _empty(ax, "no capacitated link carries traffic")
+        return _png(fig)
+    values = np.array([link.utilisation or 0.0 for link in links])
+    x = np.arange(len(links))
+    ax.bar(x, values, color=[utilisation_colour(v) for v in values])
+    ax.axhline(1.0, color="grey", linestyle=":", linewidth=1, label="capacity")
+    labels = [f"{link.source} > {link.target}" for link in links]
+    ax.set_xticks(x, labels, rotation=70, ha="right", fontsize=8)
+    ax.set_ylabel("load / capacity")
+    ax.set_ylim(0, max(1.05, float(values.max()) * 1.05))
+    shown = f"top {len(links)} of {sum(1 for link in data.links if link.utilisation is not None)}"
+    ax.set_title(f"Link utilisation by direction ({shown} loaded capacitated links)")
+    ax.legend(loc="upper right")
+    ax.grid(axis="y", alpha=0.3)
+    return _png(fig)
+
+
 PLOTS = {
     "rtt.png": ("RTT against SLAs", rtt_plot),
     "cost.png": ("Cost by site and GPU type", cost_plot),
     "utilisation.png": ("Utilisation by site", utilisation_plot),
+    "links.png": ("Utilisation by link", link_utilisation_plot),
 }
 
 

@@ -7,6 +7,7 @@ import io
 import json
 import math
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -23,7 +24,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EXPECTED = {
     "index.html", "map.html", "sites.geojson", "regions.geojson", "assignments.geojson",
     "links.geojson", "sites.csv", "assignments.csv", "links.csv", "rtt.png", "cost.png",
-    "utilisation.png",
+    "utilisation.png", "links.png",
 }  # fmt: skip
 
 
@@ -245,3 +246,120 @@ def test_map_across_the_antimeridian():
     # Drawn east of 180 degrees rather than across the whole map.
     assert "[-13.83, 188.24]" in html and "[-13.8, 188.2]" in html
     assert "-171.76" not in html
+
+
+def _pacific_case():
+    """Paris, Los Angeles and Tokyo: the map centres on the Pacific (longitudes past 180)."""
+    from gpuplace.scenario.build import build_instance
+    from gpuplace.topo.graph import make_topology
+
+    topology = make_topology(
+        ("Paris", "LosAngeles", "Tokyo"),
+        (48.86, 34.05, 35.68),
+        (2.35, -118.24, 139.69),
+        [("Paris", "LosAngeles"), ("LosAngeles", "Tokyo")],
+        capacity_gbps=(100.0, 100.0),
+    )
+    instance = build_instance(
+        topology=topology, site_ids=("par1", "lax1"), site_node=(0, 1),
+        site_power_kw=(100.0, 100.0), region_ids=("Paris-r", "Tokyo-r"),
+        region_lat=(48.86, 35.68), region_lon=(2.35, 139.69), region_demand=(1.0, 1.0),
+        region_sla_rtt_ms=(500.0, 500.0), gpu_types=("H100",), gpu_capex=(1.0,),
+        gpu_power_kw=(1.0,), gpu_throughput=(1.0,), region_node=(0, 2),
+        region_gbps_per_unit=(1.0, 1.0),
+    )  # fmt: skip
+    sites = [
+        {"id": "par1", "node": "Paris", "gpus": {"H100": 1}, "new_gpus": {"H100": 1},
+         "power_kw": 1.0, "served_demand": 1.0, "utilisation": 1.0},
+        {"id": "lax1", "node": "LosAngeles", "gpus": {"H100": 1}, "new_gpus": {"H100": 1},
+         "power_kw": 1.0, "served_demand": 1.0, "utilisation": 1.0},
+    ]  # fmt: skip
+    served = [
+        {"region": "Paris-r", "site": "lax1", "share": 1.0, "demand": 1.0, "rtt_ms": 150.0},
+        {"region": "Tokyo-r", "site": "lax1", "share": 1.0, "demand": 1.0, "rtt_ms": 110.0},
+    ]
+    links = [
+        {"source": "LosAngeles", "target": "Paris", "load_gbps": 1.0, "capacity_gbps": 100.0},
+        {"source": "LosAngeles", "target": "Tokyo", "load_gbps": 1.0, "capacity_gbps": 100.0},
+    ]
+    plan = Plan.from_dict(dict(plan_a(), sites=sites, assignments=served, links=links))
+    return instance, plan
+
+
+def test_lines_across_the_antimeridian_end_at_the_markers():
+    import re
+
+    instance, plan = _pacific_case()
+    html = build_map(report_data(instance, plan), tiles=None)
+    markers = {tuple(map(float, m)) for m in re.findall(
+        r"L\.circleMarker\(\s*\[([-\d.]+), ([-\d.]+)\]", html)}  # fmt: skip
+    assert (34.05, 241.76) in markers  # Los Angeles drawn east of 180, beside Tokyo
+    decoder = json.JSONDecoder()
+    lines = [decoder.raw_decode(html, m.end())[0]
+             for m in re.finditer(r"L\.polyline\(\s*", html)]  # fmt: skip
+    assert lines
+    ends = set()
+    for segments in lines:
+        segments = segments if isinstance(segments[0][0], list) else [segments]
+        for segment in segments:
+            # the short way: no segment spans more than half the world
+            assert abs(segment[-1][1] - segment[0][1]) <= 180.0, segment
+            ends |= {tuple(segment[0]), tuple(segment[-1])}
+    # every marker of the plan has the lines that meet it, drawn where it is drawn
+    assert {(48.86, 2.35), (34.05, 241.76), (35.68, 139.69)} <= ends
+    # Paris - Los Angeles crosses the Atlantic: drawn twice, once ending at each marker
+    assert (34.05, -118.24) in ends and (48.86, 362.35) in ends
+
+
+def test_geojson_lines_are_split_at_the_antimeridian():
+    from gpuplace.planning.report.geojson import geojson_layers
+
+    instance, plan = _pacific_case()
+    layers = geojson_layers(report_data(instance, plan))
+    kinds = {}
+    for name in ("assignments", "links"):
+        for feature in layers[name]["features"]:
+            geometry = feature["geometry"]
+            key = feature["properties"].get("target") or feature["properties"]["region"]
+            kinds[name, key] = geometry["type"]
+            parts = geometry["coordinates"]
+            parts = parts if geometry["type"] == "MultiLineString" else [parts]
+            for part in parts:
+                assert all(-180.0 <= lon <= 180.0 for lon, _ in part)
+                assert all(
+                    abs(b[0] - a[0]) <= 180.0 for a, b in zip(part[:-1], part[1:], strict=True)
+                )
+    # Los Angeles -> Tokyo crosses 180 the short way (RFC 7946: split there)
+    assert kinds["links", "Tokyo"] == kinds["assignments", "Tokyo-r"] == "MultiLineString"
+    assert kinds["links", "Paris"] == "LineString"
+    tokyo = next(f for f in layers["links"]["features"] if f["properties"]["target"] == "Tokyo")
+    first, second = tokyo["geometry"]["coordinates"]
+    assert first[-1][0] == -180.0 and second[0][0] == 180.0
+    assert first[-1][1] == second[0][1]  # the same crossing latitude on both sides
+
+
+def _has_colour(png: bytes, colour: str) -> bool:
+    from matplotlib.colors import to_rgb
+    from matplotlib.image import imread
+
+    pixels = imread(io.BytesIO(png))[..., :3]
+    target = (np.asarray(to_rgb(colour)) * 255).round()
+    return bool((np.abs(pixels * 255 - target).max(axis=-1) < 1.5).any())
+
+
+def test_plots_use_the_map_colour_scale(report_dir):
+    from gpuplace.planning.report.colours import utilisation_colour
+
+    data = report_data(tiny_instance(), Plan.from_dict(plan_a()))
+    html = build_map(data, tiles=None)
+    syd = next(s for s in data.sites if s.id == "syd1")
+    colour = utilisation_colour(syd.utilisation)
+    assert f'"fillColor": "{colour}"' in html  # the site's marker on the map
+    assert _has_colour((report_dir / "utilisation.png").read_bytes(), colour)  # its bar
+    busiest = max(link.utilisation for link in data.links if link.utilisation is not None)
+    assert _has_colour((report_dir / "links.png").read_bytes(), utilisation_colour(busiest))
+
+
+def test_link_utilisation_plot_names_the_busiest_links(report_dir):
+    index = (report_dir / "index.html").read_text()
+    assert 'src="links.png"' in index and "Utilisation by link" in index
