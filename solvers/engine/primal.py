@@ -112,6 +112,7 @@ class Primal:
         order = np.argsort(self.share_region, kind="stable")
         self.share_col_sorted = sites.item_col[order]  # model column of each sorted share
         self.cover_cols = np.zeros(self.model.n_vars, dtype=bool)  # shares the last cover used
+        self.kept_cols = self.cover_cols  # columns every restricted model keeps
         self.by_region = (
             np.searchsorted(self.share_region[order], np.arange(self.n_regions + 1)),
             self.share_site[order],
@@ -165,6 +166,7 @@ class Primal:
         room = np.where(np.isfinite(self.capacity), self.capacity, total).astype(float)
         ptr, site, ub, weight = self.by_region
         self.cover_cols = np.zeros(self.model.n_vars, dtype=bool)
+        self.kept_cols = self.cover_cols
         for r in np.argsort(-self.need, kind="stable"):
             sl = slice(ptr[r], ptr[r + 1])
             s_r, w_r = site[sl], weight[sl]
@@ -201,7 +203,7 @@ class Primal:
             fix_open=fix,
             pair_cost=self.pair_cost,
             pairs_per_region=self.pairs_per_region * widen,
-            keep=self.cover_cols | (start > 0) if start is not None else self.cover_cols,
+            keep=self.kept_cols | (start > 0) if start is not None else self.kept_cols,
         )
         if r is None:
             self.log.append((int(sites.sum()), "infeasible", 0.0))
@@ -269,34 +271,51 @@ class Primal:
         limit_s: float,
         gap: float,
         clock: float,
+        bound: float = -np.inf,
+        used: np.ndarray | None = None,
     ) -> bool:
         """Plan with ``open_sites`` (covered) open; else the best plan within a grown set.
 
         Rounds: the covered set fixed open; then free to stay closed; then with four
-        times as many pairs per region; then grown by the next best-scored sites.
+        times as many pairs per region; then grown by the next best-scored sites. A
+        round that finds a plan ends the attempt unless the best plan is still more
+        than ``gap`` above ``bound`` (minimisation form): then the next, freer round
+        runs too (forcing open every site the subproblems chose can cost far more
+        than the sites are worth: 13.6 % above the bound against 2.8 % when free).
+        ``used``: columns the Lagrangian point uses; its share columns are kept
+        beside each region's cheapest pairs (where capacity is spread over many small
+        pools the cheapest pairs alone missed the plan by 11 %; with them, 1.9 %).
         """
         sites = self.cover(open_sites, score)
+        self.kept_cols = (
+            self.cover_cols if used is None else self.cover_cols | (used & self.is_share)
+        )
         began = time.perf_counter()
         steps = [(True, 1), (False, 1), (False, 4)] + [(False, 4)] * (ROUNDS - 3)
+        found = False
         for round_no, (fix, widen) in enumerate(steps):
             key = np.packbits(sites).tobytes() + bytes([fix, widen])
             if key in self.tried:
-                return False
+                return found
             self.tried.add(key)
             left = limit_s - (time.perf_counter() - began)
             if left <= 0.05:
-                return False
+                return found
             values = self._solve(sites, fix, left, gap, None, widen)
             if values is not None:
-                return inc.offer(self.model, values, "subproblem sites", clock)
+                found = inc.offer(self.model, values, "subproblem sites", clock) or found
+                far = inc.value - bound > gap * max(abs(inc.value), 1e-9)
+                if round_no >= 2 or not far:
+                    return found
+                continue
             if round_no >= 2:
                 others = np.flatnonzero(~sites & np.isfinite(score))
                 more = others[np.argsort(score[others], kind="stable")[: max(5, sites.sum() // 4)]]
                 if more.size == 0:
-                    return False
+                    return found
                 sites = sites.copy()
                 sites[more] = True
-        return False
+        return found
 
     def neighbourhood(
         self,

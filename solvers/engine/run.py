@@ -241,6 +241,8 @@ class EngineRun:
                 limit_s=limit,
                 gap=self.params.gap / 4,
                 clock=spent,
+                bound=max(self.bound_min, point.value),
+                used=point.x > 1e-9,
             )
 
         def on_point(it: int, point: DualPoint) -> float | None:
