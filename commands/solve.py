@@ -29,6 +29,7 @@ from gpuplace.commands.common import (
 from gpuplace.commands.shutdown import clear_quit, request_quit
 from gpuplace.errors import InputError, Problem
 from gpuplace.files import refuse_inputs
+from gpuplace.planning.money_kpis import bill_rows
 from gpuplace.planning.serving_kpis import tier_rows, tier_sites
 from gpuplace.solvers.cancel import CancelToken
 
@@ -165,7 +166,7 @@ def print_summary(plan: Plan, written: Path | None) -> None:
     table = Table(title=f"{plan.scenario.name}: {plan.solver.name}", show_header=False)
     table.add_column("metric")
     table.add_column("value", justify="right")
-    money = (plan.objective_kind or "cost") == "cost"
+    money = (plan.objective_kind or "cost") in ("cost", "profit")
     spec = ",.0f" if money else ".6g"
     rows = [
         ("status", plan.status.value),
@@ -183,6 +184,7 @@ def print_summary(plan: Plan, written: Path | None) -> None:
         ("p95 RTT", _fmt(k.p95_rtt_ms, ".2f", " ms")),
         ("max link utilisation", _fmt(k.max_link_utilisation, ".1%")),
     ]
+    rows += bill_rows(plan)  # [money]: the year's bill
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)

@@ -13,6 +13,7 @@ __all__ = [
     "BILL_SITE_COLUMNS",
     "MONEY_LABELS",
     "SWEEP_COLUMNS",
+    "bill_rows",
     "bill_sites",
     "money_metrics",
     "sweep_figures",
@@ -70,4 +71,19 @@ def sweep_figures(plan: Plan) -> dict[str, Any]:
     out = {key: _number(bill.get(key)) for key in SWEEP_COLUMNS if key != "revenue"}
     parts = [_number(bill.get(k)) for k in ("revenue_ondemand", "revenue_contracts")]
     out["revenue"] = sum(p for p in parts if p is not None)
+    return out
+
+
+def bill_rows(plan: Plan) -> list[tuple[str, str]]:
+    """``solve``'s summary lines of a plan with a bill: (label, text); empty without one."""
+    figures = money_metrics(plan)
+    keys = ("bill.revenue_ondemand", "bill.revenue_contracts", "bill.capex_annual")
+    keys += ("bill.energy_cost", "bill.profit", "bill.carbon_t")
+    out = []
+    for key in keys:
+        value = figures.get(key)
+        out.append((MONEY_LABELS[key], "-" if value is None else f"{value:,.0f}"))
+    cap = figures.get("bill.carbon_cap_t")
+    if cap is not None:
+        out.append((MONEY_LABELS["bill.carbon_cap_t"], f"{cap:,.0f}"))
     return out

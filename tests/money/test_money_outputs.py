@@ -22,8 +22,10 @@ def _plans(tmp_path: Path):
     capped = load_instance(path, {"money.carbon_cap_t": "5"})
     assert capped.money is not None and capped.money.carbon_cap_t == 5.0
     params = solve_parameters(free, gap=0.0)
-    return free, solve_plan(free, solver="highs", params=params), solve_plan(
-        capped, solver="highs", params=params
+    return (
+        free,
+        solve_plan(free, solver="highs", params=params),
+        solve_plan(capped, solver="highs", params=params),
     )
 
 
@@ -51,7 +53,14 @@ def test_sweep_results_gain_the_bill_columns(tmp_path: Path) -> None:
     rows = [summary_row(free), summary_row(capped)]
     text = results_csv(rows, ["money.carbon_cap_t"])
     header = text.splitlines()[0].split(",")
-    assert header[-6:] == ["profit", "annualised_cost", "energy_cost", "carbon_t", "revenue", "plan"]
+    assert header[-6:] == [
+        "profit",
+        "annualised_cost",
+        "energy_cost",
+        "carbon_t",
+        "revenue",
+        "plan",
+    ]
     x, y = pareto_axes("carbon_t,annualised_cost", objective_kind="cost", vary_keys=[])
     assert (x.column, y.column) == ("carbon_t", "annualised_cost")
     assert pareto_axes("profit,carbon_t", objective_kind="profit", vary_keys=[])[0].sense == "max"
@@ -64,3 +73,13 @@ def test_sweep_results_without_money_are_unchanged(tmp_path: Path) -> None:
     plan = solve_plan(inst, solver="highs")
     header = results_csv([summary_row(plan)], []).splitlines()[0]
     assert "carbon_t" not in header and "profit" not in header
+
+
+def test_solve_summary_lines(tmp_path: Path) -> None:
+    from gpuplace.planning.money_kpis import bill_rows
+
+    path = write_money(tmp_path, ttft_ms=400, money="carbon_cap_t = 5\n")
+    inst = load_instance(path)
+    plan = solve_plan(inst, solver="highs", params=solve_parameters(inst, gap=0.0))
+    lines = dict(bill_rows(plan))
+    assert lines["carbon cap (t CO2e)"] == "5" and lines["capex a year (annualised)"] == "75"
