@@ -15,7 +15,9 @@ from typing import Any
 
 from gpuplace import solvers
 from gpuplace.scenario.instance import Instance
+from gpuplace.scenario.time import peak_sized
 from gpuplace.solvers.plan import Plan, make_plan
+from gpuplace.solvers.plan.follow_the_sun import with_follow_the_sun
 from gpuplace.solvers.result import Solution, SolveParameters, Status, StopReason
 from gpuplace.solvers.verify import Violation, verify_plan
 
@@ -111,6 +113,11 @@ def solve_plan(
     warm_start : Solution, optional
         A previous solution of the same instance, as a hint.
 
+    With ``[time] periods`` (and ``peak_baseline``, the default) the same scenario
+    sized for each region's own peak is solved too, with the same solver and
+    settings, verified, and the plan reports the follow-the-sun saving against it
+    (``follow_the_sun``: :mod:`gpuplace.solvers.plan.follow_the_sun`).
+
     Returns
     -------
     Plan
@@ -132,7 +139,17 @@ def solve_plan(
         solution = replace(solution, interrupted=True)
     if params.cancel.cancelled and solution.status != Status.OPTIMAL:
         solution = replace(solution, stop_reason=StopReason.INTERRUPTED)
-    plan = make_plan(instance, solution, params)
+    plan = _verified(instance, make_plan(instance, solution, params))
+    periods = instance.periods
+    baseline = periods is not None and periods.peak_baseline and not extra_pieces
+    if baseline and plan.has_decisions and not params.cancel.cancelled:
+        peak = peak_sized(instance)
+        peak_plan = _verified(peak, make_plan(peak, _solve(peak, name, params, None, ()), params))
+        plan = with_follow_the_sun(plan, peak_plan)
+    return plan
+
+
+def _verified(instance: Instance, plan: Plan) -> Plan:
     if plan.has_decisions:
         violations = verify_plan(instance, plan.to_dict())
         if violations:

@@ -31,6 +31,7 @@ from gpuplace.errors import InputError, Problem
 from gpuplace.files import refuse_inputs
 from gpuplace.planning.money_kpis import bill_rows
 from gpuplace.planning.serving_kpis import tier_rows, tier_sites
+from gpuplace.planning.time_kpis import time_rows
 from gpuplace.solvers.cancel import CancelToken
 
 if TYPE_CHECKING:
@@ -185,7 +186,7 @@ def print_summary(plan: Plan, written: Path | None) -> None:
         ("max link utilisation", _fmt(k.max_link_utilisation, ".1%")),
     ]
     rows += bill_rows(plan)  # [money]: the year's bill
-    for name, value in rows:
+    for name, value in rows + time_rows(plan):
         table.add_row(name, value)
     console.print(table)
 

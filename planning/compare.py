@@ -17,6 +17,7 @@ from typing import Any
 from gpuplace.planning.money_kpis import MONEY_LABELS, money_metrics
 from gpuplace.planning.plans import as_float, gpu_totals, primary_sites, site_gpus
 from gpuplace.planning.serving_kpis import TIER_LABELS, serving_metrics
+from gpuplace.planning.time_kpis import TIME_LABELS, time_metrics
 from gpuplace.solvers.plan import Plan
 from gpuplace.untrusted import csv_text
 
@@ -161,6 +162,9 @@ def compare_plans(plans: Sequence[Plan], labels: Sequence[str] | None = None) ->
     serving = [serving_metrics(p) for p in plans]
     for key in sorted({k for figures in serving for k in figures}):
         metrics[key] = [figures.get(key) for figures in serving]
+    timed = [time_metrics(p) for p in plans]  # [time] periods: follow-the-sun saving
+    for key in [k for k in TIME_LABELS if any(k in figures for figures in timed)]:
+        metrics[key] = [figures.get(key) for figures in timed]
     billed = [money_metrics(p) for p in plans]  # [money]: the year's bill
     for key in [k for k in MONEY_LABELS if any(k in figures for figures in billed)]:
         metrics[key] = [figures.get(key) for figures in billed]
@@ -231,7 +235,7 @@ def metric_label(key: str) -> str:
         return f"{model_tier.replace('.', ' / ')}: {TIER_LABELS.get(figure, figure)}"
     if key.startswith("replicas."):
         return f"replicas {key[len('replicas.') :]}"
-    return key
+    return TIME_LABELS.get(key, key)
 
 
 def format_value(key: str, value: Any) -> str:
@@ -241,7 +245,7 @@ def format_value(key: str, value: Any) -> str:
     if isinstance(value, str):
         return value
     if key in {"served_fraction", "max_link_utilisation", "agreement"} or key.endswith(
-        ".served_fraction"
+        (".served_fraction", ".saving_fraction", ".mean_utilisation")
     ):
         return f"{value:.1%}"
     if key.endswith("_ms"):

@@ -128,6 +128,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "profile": Key("str"),
         "factors": Key("str"),
         "reference_date": Key("str"),
+        "peak_baseline": Key("bool"),
     },
     # money (SCENARIO.md, "Money"): the bill, contracts and the on-demand pool
     "money": {

@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_REFERENCE_DATE",
     "Periods",
     "expand_periods",
+    "peak_sized",
     "local_hours",
     "period_demand",
     "utc_offset_h",
@@ -88,6 +89,8 @@ class Periods:
     base_demand: np.ndarray  # [R] regions.csv demand (demand at factor 1)
     demand: np.ndarray  # [R, W] D_rw
     reference_date: str = DEFAULT_REFERENCE_DATE
+    # solve the same scenario with each region sized for its own peak, for the saving
+    peak_baseline: bool = True
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
@@ -144,4 +147,28 @@ def expand_periods(instance: Any, periods: Periods) -> Any:
         pair_rtt_ms=instance.pair_rtt_ms[base],
         periods=periods,
         pair_period=period.astype(np.int64),
+    )
+
+
+def peak_sized(instance: Any) -> Any:
+    """The instance without periods, each region's demand its own peak ``max_w D_rw``.
+
+    The baseline of the follow-the-sun saving: every region sized for its own
+    busiest period, as if no two regions could share GPUs across the day.
+    Candidate pairs are the (region, site) pairs of the periods' pairs.
+    """
+    periods = instance.periods
+    if periods is None:
+        return instance
+    peak = periods.demand.max(axis=1) if periods.n_periods else np.zeros(instance.n_regions)
+    key = instance.pair_region.astype(np.int64) * instance.n_sites + instance.pair_site
+    _, first = np.unique(key, return_index=True)
+    return replace(
+        instance,
+        region_demand=np.asarray(peak, dtype=float),
+        pair_region=instance.pair_region[first],
+        pair_site=instance.pair_site[first],
+        pair_rtt_ms=instance.pair_rtt_ms[first],
+        periods=None,
+        pair_period=None,
     )

@@ -257,6 +257,7 @@ def read_periods(
         base_demand=base,
         demand=demand,
         reference_date=reference,
+        peak_baseline=bool(section.get("peak_baseline", True)),
     )
 
 

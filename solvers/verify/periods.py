@@ -32,7 +32,7 @@ from gpuplace.solvers.verify.parsed import ParsedPlan
 from gpuplace.solvers.verify.regions import check_assignments, check_regions
 from gpuplace.solvers.verify.sites import check_sites
 from gpuplace.solvers.verify.tolerance import differs
-from gpuplace.solvers.verify.totals import check_totals
+from gpuplace.solvers.verify.totals import check_totals, total_cost
 from gpuplace.solvers.verify.violation import Violation
 
 __all__ = ["check_periods", "demand_by_period"]
@@ -135,6 +135,36 @@ def check_periods(
     weight = np.tile(periods.weight_h / float(periods.weight_h.sum()), instance.n_regions)
     out.extend(check_totals(instance, plan, parsed, rtts, max_link, tolerance, weight))
     out.extend(_check_period_rows(plan, periods.ids, periods.weight_h, demand, served, tolerance))
+    out.extend(_check_follow_the_sun(plan, total_cost(instance, parsed), parsed, tolerance))
+    return out
+
+
+def _check_follow_the_sun(
+    plan: dict, cost: float, parsed: ParsedPlan, tolerance: float
+) -> list[Violation]:
+    """The saving adds up: this plan's cost and GPUs, peak-sized cost minus this cost.
+
+    The peak-sized cost itself comes from another solve (verified when it ran).
+    """
+    block = plan.get("follow_the_sun")
+    if block is None:
+        return []
+    if not isinstance(block, dict):
+        return [Violation("follow_the_sun", "follow_the_sun", "must be an object")]
+    out = []
+    expected: dict[str, float | None] = {"cost": cost, "gpus": float(parsed.gpus.sum())}
+    peak = block.get("peak_sized_cost")
+    if isinstance(peak, int | float):
+        expected["saving"] = float(peak) - cost
+        expected["saving_fraction"] = (float(peak) - cost) / float(peak) if peak > 0 else 0.0
+    for key, value in expected.items():
+        got = block.get(key)
+        if not isinstance(got, int | float) or differs(float(got), float(value or 0.0), tolerance):
+            out.append(
+                Violation(
+                    "follow_the_sun", f"follow_the_sun.{key}", f"is {got}, recomputed {value:g}"
+                )
+            )
     return out
 
 
