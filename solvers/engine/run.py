@@ -134,7 +134,13 @@ class EngineRun:
             if candidate.bounded:
                 dual = candidate
         if dual is None:
-            why = sites.why_unusable or "columns without finite bounds outside the sites"
+            most = int(np.diff(sites.z_start).max(initial=0))
+            why = sites.why_unusable or (
+                f"a site has {most} pool columns; the convex pool cost is enumerated for at "
+                f"most {MAX_POOL_COLUMNS}"
+                if most > MAX_POOL_COLUMNS
+                else "columns without finite bounds outside the sites"
+            )
             self.notes.append(f"auto: exact MIP (no site decomposition: {why})")
             return self.exact()
         self.notes.append(

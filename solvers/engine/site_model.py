@@ -214,7 +214,13 @@ def _dense_rows(
 
 
 def _z_free_when_closed(model, g_rows, z_cols, z_start, open_ub) -> np.ndarray:
-    """Sites where z = 0 is not forced by the rows when open_s = 0 (and the site may close)."""
+    """Sites where z = 0 is not forced by the rows when open_s = 0 (and the site may close).
+
+    A row ``Σ v_j z_j <= r`` whose right-hand side with the site closed is ``<= 0``
+    forces to 0 every column with ``v_j > 0`` (all ``z >= 0``) once its columns with
+    ``v_j < 0`` are forced: power or space rows force GPUs, then rows such as
+    ``replicas × GPUs per replica <= GPUs`` force the replicas. Applied to a fixpoint.
+    """
     bad = []
     for s, rows in enumerate(g_rows):
         cols = z_cols[z_start[s] : z_start[s + 1]]
@@ -222,13 +228,20 @@ def _z_free_when_closed(model, g_rows, z_cols, z_start, open_ub) -> np.ndarray:
             continue
         if np.all(model.col_ub[cols] <= 0):
             continue
-        # z >= 0 is forced to 0 by a row with positive coefficients on every column and a
-        # right-hand side <= 0 when the site is closed (power, space)
-        lower_ok = np.all(model.col_lb[cols] >= 0)
-        forced = lower_ok and any(
-            np.unique(c).size == cols.size and np.all(v > 0) and closed_rhs <= 0
-            for c, v, _rhs, closed_rhs in rows
-        )
-        if not forced:
+        if not np.all(model.col_lb[cols] >= 0):
+            bad.append(s)
+            continue
+        forced = set(cols[model.col_ub[cols] <= 0].tolist())
+        grew = True
+        while grew and len(forced) < cols.size:
+            grew = False
+            for c, v, _rhs, closed_rhs in rows:
+                if closed_rhs > 0 or not all(int(j) in forced for j in c[v < 0]):
+                    continue
+                new = {int(j) for j in c[v > 0]} - forced
+                if new:
+                    forced |= new
+                    grew = True
+        if len(forced) < cols.size:
             bad.append(s)
     return np.asarray(bad, dtype=np.int64)
