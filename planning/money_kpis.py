@@ -77,8 +77,14 @@ def sweep_figures(plan: Plan) -> dict[str, Any]:
 def bill_rows(plan: Plan) -> list[tuple[str, str]]:
     """``solve``'s summary lines of a plan with a bill: (label, text); empty without one."""
     figures = money_metrics(plan)
-    keys = ("bill.revenue_ondemand", "bill.revenue_contracts", "bill.capex_annual")
-    keys += ("bill.energy_cost", "bill.profit", "bill.carbon_t")
+    keys = (
+        "bill.revenue_ondemand",
+        "bill.revenue_contracts",
+        "bill.capex_annual",
+        "bill.energy_cost",
+        "bill.profit",
+        "bill.carbon_t",
+    )
     out = []
     for key in keys:
         value = figures.get(key)
