@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -12,12 +13,17 @@ from rich.table import Table
 from gpuplace.commands.common import (
     EXIT_NEGATIVE,
     console,
+    err_console,
     finite,
     handles_input_errors,
     is_terminal,
+    warn,
 )
 
-__all__ = ["SweepFormat", "VARY_HELP", "register"]
+if TYPE_CHECKING:
+    from gpuplace.planning.sweep import SweepResult
+
+__all__ = ["SweepFormat", "VARY_HELP", "failed_cases", "register"]
 
 VARY_HELP = (
     "A scenario key and its values, repeatable (the cases are the cartesian product). "
@@ -29,6 +35,39 @@ VARY_HELP = (
 class SweepFormat(StrEnum):
     text = "text"
     json = "json"
+
+
+def _show_dashboard(link: str) -> None:
+    err_console.print(f"Dask dashboard: {link}", highlight=False, soft_wrap=True)
+
+
+def failed_cases(result: SweepResult) -> list[dict[str, str]]:
+    """Each case that ended in error: its key, varied values and the reason."""
+    return [
+        {
+            "case": str(row.get("case", "")),
+            "values": ", ".join(f"{k}={row.get(k)}" for k in result.vary_keys),
+            "error": str(row.get("error") or ""),
+        }
+        for row in result.rows
+        if row.get("status") == "error"
+    ]
+
+
+def _table(result: SweepResult) -> Table:
+    """The text summary: one row per case, its error's reason in full."""
+    table = Table()
+    columns = (*result.vary_keys, "status", "objective", "total_cost", "mean_rtt_ms", "error")
+    for column in (*columns, "pareto"):
+        wide = column == "error"
+        table.add_column(column, no_wrap=not wide, overflow="fold" if wide else "ellipsis")
+    for row, optimal in zip(result.rows, result.pareto, strict=True):
+        cells = [
+            "" if v is None else f"{v:,.6g}" if isinstance(v, float) else str(v)
+            for v in (row.get(c) for c in columns)
+        ]
+        table.add_row(*cells, "yes" if optimal else "")
+    return table
 
 
 def register(app: typer.Typer) -> None:
@@ -130,6 +169,7 @@ def register(app: typer.Typer) -> None:
             force=force,
             progress=is_terminal() and not quiet,
             pareto=pareto,
+            on_dashboard=None if quiet else _show_dashboard,
         )
         summary = {
             "out_dir": str(result.out_dir),
@@ -139,29 +179,15 @@ def register(app: typer.Typer) -> None:
             "errors": result.errors,
             "pareto_optimal": sum(result.pareto),
             "pareto_axes": [f"{a.column}:{a.sense}" for a in result.axes],
+            "failed_cases": failed_cases(result),
         }
+        if output_format is SweepFormat.json or quiet:
+            for failed in summary["failed_cases"]:
+                warn(f"case {failed['case']} ({failed['values']}): {failed['error']}")
         if output_format is SweepFormat.json:
             typer.echo(json.dumps(summary, indent=2))
         elif not quiet:
-            table = Table()
-            columns = (
-                *result.vary_keys,
-                "status",
-                "objective",
-                "total_cost",
-                "mean_rtt_ms",
-                "error",
-            )
-            for column in (*columns, "pareto"):
-                wide = column == "error"
-                table.add_column(column, no_wrap=not wide, overflow="fold" if wide else "ellipsis")
-            for row, optimal in zip(result.rows, result.pareto, strict=True):
-                cells = [
-                    "" if v is None else f"{v:,.6g}" if isinstance(v, float) else str(v)
-                    for v in (row.get(c) for c in columns)
-                ]
-                table.add_row(*cells, "yes" if optimal else "")
-            console.print(table)
+            console.print(_table(result))
             console.print(
                 f"{summary['cases']} cases: {result.solved} solved now, {result.reused} reused, "
                 f"{result.errors} errors. Results in {result.out_dir}/results.csv",

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from gpuplace.errors import InputError, Problem
 from gpuplace.untrusted import terminal_text
 
-__all__ = ["CONNECT_TIMEOUT_S", "R", "T", "default_workers", "run_tasks"]
+__all__ = ["CONNECT_TIMEOUT_S", "R", "T", "dashboard_link", "default_workers", "run_tasks"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -110,10 +110,10 @@ def _connect(scheduler: str | None, workers: int | None, n_items: int):
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
-            # No dashboard; the scheduler's small HTTP endpoint takes a free loopback port
-            # instead of the default 8787, which another cluster may hold.
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            # The dashboard (with bokeh installed) and the scheduler's small HTTP endpoint
+            # take a free loopback port instead of the default 8787, which another
+            # cluster may hold.
+            dashboard_address="127.0.0.1:0",
             silence_logs=logging.CRITICAL,  # task errors come back as results
         )
         client = Client(cluster)
@@ -125,6 +125,35 @@ def _connect(scheduler: str | None, workers: int | None, n_items: int):
     return client, cluster
 
 
+def dashboard_link(client: Any, local: bool) -> str | None:
+    """The address of the cluster's Dask dashboard, or None when it serves none.
+
+    A local cluster serves one only with bokeh installed (the scheduler's HTTP
+    endpoint is there either way); a remote scheduler's link is its own.
+    """
+    if local:
+        try:
+            import bokeh  # noqa: F401
+        except ImportError:
+            return None
+    with contextlib.suppress(Exception):
+        return str(client.dashboard_link)
+    return None
+
+
+def _progress_bar(description: str, total: int) -> tuple[Progress, Any]:
+    bar = Progress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+    bar.start()
+    return bar, bar.add_task(terminal_text(description, keep_newlines=False), total=total)
+
+
 def run_tasks(
     func: Callable[[T], R],
     items: Iterable[T],
@@ -134,6 +163,7 @@ def run_tasks(
     progress: bool = False,
     description: str = "running",
     on_error: Callable[[T, BaseException], R] | None = None,
+    on_dashboard: Callable[[str], None] | None = None,
 ) -> Iterator[R]:
     """Apply ``func`` to every item on Dask workers; yield results as they complete.
 
@@ -146,7 +176,7 @@ def run_tasks(
     scheduler : str, optional
         ``tcp://HOST:PORT`` of a running scheduler, or the path of a scheduler
         file. Default: a local cluster of worker processes started here and
-        stopped at the end (one thread each, no dashboard).
+        stopped at the end (one thread each; a dashboard on a free loopback port).
     workers : int, optional
         Processes of the local cluster (default: the cores available, at most
         one per item). Ignored with ``scheduler``.
@@ -157,6 +187,9 @@ def run_tasks(
     on_error : callable, optional
         ``on_error(item, exception) -> result`` for a task that raised; without
         it the exception propagates (and the remaining tasks are cancelled).
+    on_dashboard : callable, optional
+        Called with the Dask dashboard's address (:func:`dashboard_link`) once
+        connected, when the cluster serves one.
 
     Yields
     ------
@@ -182,20 +215,11 @@ def run_tasks(
     futures = []
     bar: Progress | None = None
     try:
+        if on_dashboard is not None and (link := dashboard_link(client, cluster is not None)):
+            on_dashboard(link)
         futures = client.map(func, items, pure=False)
         item_of = {future.key: item for future, item in zip(futures, items, strict=True)}
-        if progress:
-            bar = Progress(
-                TextColumn("{task.description}", markup=False),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=False,
-            )
-            bar.start()
-        shown = terminal_text(description, keep_newlines=False)
-        task_id = bar.add_task(shown, total=len(items)) if bar else None
+        bar, task_id = _progress_bar(description, len(items)) if progress else (None, None)
         for future in as_completed(futures):
             try:
                 result = future.result()

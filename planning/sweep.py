@@ -31,7 +31,7 @@ from typing import Any
 from gpuplace.errors import InputError, Problem
 from gpuplace.files import write_bytes, write_json, write_text
 from gpuplace.files_read import read_json
-from gpuplace.planning.executor import run_tasks
+from gpuplace.planning.executor import default_workers, run_tasks
 from gpuplace.planning.sweep_case import (
     ERROR,
     HAS_PLAN,
@@ -275,6 +275,21 @@ def _failed(task: CaseTask, error: BaseException) -> CaseResult:
     return error_result(task.key, f"{type(error).__name__}: {error}", task.solver)
 
 
+def _long(cases: int, workers: int | None) -> bool:
+    """A long sweep: more cases to solve than workers (then its dashboard is worth a look)."""
+    return cases > (workers or default_workers())
+
+
+def _write_front(target: Path, rows: list, vary_keys: list[str], axes: Any, name: str) -> Any:
+    """Mark the Pareto front of ``rows``; write pareto.csv and pareto.png; the marks."""
+    front = mark_front(rows, axes)
+    write_text(target / "pareto.csv", pareto_csv(rows, vary_keys, axes, front))
+    title = f"{terminal_text(name, keep_newlines=False)}: {len(rows)} cases, "
+    title += f"{int(front.sum())} Pareto-optimal"
+    write_bytes(target / "pareto.png", pareto_png(rows, axes, front, title))
+    return front
+
+
 def run_sweep(
     scenario: str | os.PathLike[str],
     vary: Sequence[str] | Sequence[Vary],
@@ -288,6 +303,7 @@ def run_sweep(
     progress: bool = False,
     pareto: str | None = None,
     on_case: Callable[[dict[str, Any]], None] | None = None,
+    on_dashboard: Callable[[str], None] | None = None,
 ) -> SweepResult:
     """Solve every combination of the varied keys; write results, plans and the Pareto front.
 
@@ -315,6 +331,8 @@ def run_sweep(
         ``X,Y`` axes of the Pareto front (see :func:`planning.sweep_outputs.pareto_axes`).
     on_case : callable, optional
         Called with each row as its case finishes (also for reused cases).
+    on_dashboard : callable, optional
+        Called with the Dask dashboard's address on a long sweep (:func:`_long`).
 
     Returns
     -------
@@ -361,17 +379,14 @@ def run_sweep(
             progress=progress,
             description=f"sweep {base_instance.name}",
             on_error=_failed,
+            on_dashboard=on_dashboard if _long(len(loaded.tasks), workers) else None,
         ):
             writer.record(result)
             solved += 1
             writer.write_results()
             writer.notify(result.key)
         rows = writer.write_results()
-        front = mark_front(rows, axes)
-        write_text(target / "pareto.csv", pareto_csv(rows, vary_keys, axes, front))
-        name = terminal_text(base_instance.name, keep_newlines=False)
-        title = f"{name}: {len(rows)} cases, {int(front.sum())} Pareto-optimal"
-        write_bytes(target / "pareto.png", pareto_png(rows, axes, front, title))
+        front = _write_front(target, rows, vary_keys, axes, base_instance.name)
     return SweepResult(
         out_dir=target,
         rows=rows,

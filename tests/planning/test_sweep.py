@@ -257,3 +257,40 @@ def test_cli_sweep_bad_input(scenario, tmp_path):
     )
     assert result.exit_code == 2
     assert "unknown solver" in result.stderr
+
+
+def test_cli_sweep_prints_each_error_with_its_reason(scenario, tmp_path):
+    args = ["sweep", str(scenario), "--vary", "constraints.max_utilisation=1.0,-1",
+            "-o", str(tmp_path / "errors"), "--solver", "highs", "--workers", "1"]  # fmt: skip
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 1, result.output
+    failed = json.loads(result.stdout)["failed_cases"]
+    assert len(failed) == 1 and failed[0]["values"] == "constraints.max_utilisation=-1"
+    assert "max_utilisation" in failed[0]["error"] and "got -1" in failed[0]["error"]
+    assert "constraints.max_utilisation=-1" in result.stderr and "got -1" in result.stderr
+    quiet = runner.invoke(app, [*args, "--quiet"])
+    assert quiet.exit_code == 1 and quiet.stdout == ""
+    assert "got -1" in quiet.stderr
+
+
+def test_a_long_sweep_prints_the_dask_dashboard(scenario, tmp_path):
+    pytest.importorskip("bokeh", reason="the local Dask dashboard needs bokeh")
+    from urllib.request import urlopen
+
+    statuses: list[int] = []
+
+    def visit(link: str) -> None:  # the scheduler on this machine, as a user's browser would
+        assert link.startswith("http://127.0.0.1:")
+        with urlopen(link, timeout=30) as page:
+            statuses.append(page.status)
+
+    results = list(run_tasks(abs, [-1, -2, -3], workers=1, on_dashboard=visit))
+    assert sorted(results) == [1, 2, 3] and statuses == [200]
+    args = ["sweep", str(scenario), "--vary", "constraints.budget=2e6,3e6,5e6",
+            "-o", str(tmp_path / "long"), "--solver", "highs", "--workers", "1"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Dask dashboard: http://127.0.0.1:" in result.stderr
+    short = runner.invoke(app, [*args[:3], "constraints.budget=2e6", "-o", str(tmp_path / "s"),
+                                *args[-4:]])  # fmt: skip
+    assert short.exit_code == 0 and "dashboard" not in short.stderr
