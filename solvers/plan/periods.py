@@ -47,6 +47,7 @@ def period_link_loads(
     site_node = instance.site_node[instance.pair_site[pairs]]
     paths = latency.shortest_paths(topology, link_ms, attach)
     crossing = latency.pair_links(topology, paths, attach, site_node)  # [n, 2E]
+    assert instance.pair_period is not None  # a scenario with periods
     period = instance.pair_period[pairs]
     for w in np.unique(period):
         rows = period == w
@@ -82,7 +83,7 @@ def _link_rows(instance: Instance, loads: np.ndarray) -> tuple[list[LinkLoad], f
 def with_periods(instance: Instance, solution: Solution, plan: Plan) -> Plan:
     """The plan of ``solution`` with its per-period rows (module docstring)."""
     periods = instance.periods
-    if periods is None or not plan.has_decisions:
+    if periods is None or instance.pair_period is None or not plan.has_decisions:
         return plan
     W = periods.n_periods
     share = np.asarray(solution.pair_share, dtype=float)
@@ -194,6 +195,7 @@ def _objective(
     if kind == "latency":
         return (rtt_term + penalty * unserved) / total_demand if total_demand > 0 else 0.0
     if kind == "cost":
+        assert plan.kpis.total_cost is not None  # a plan with decisions has its cost
         cost = float(plan.kpis.total_cost)
         return cost + instance.objective.latency_weight * rtt_term + penalty * unserved
     return plan.objective

@@ -156,10 +156,10 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
                 continue
             item = found
         if instance.periods is not None:
-            period = row_period(instance, row, f"unserved[{i}]", out)
-            if period is None:
+            lost_period = row_period(instance, row, f"unserved[{i}]", out)
+            if lost_period is None:
                 continue
-            item = item * instance.n_periods + period
+            item = item * instance.n_periods + lost_period
         unserved[item] += float(row["demand"])
 
     links: dict[tuple[int, int], dict] = {}
@@ -172,10 +172,10 @@ def parse_plan(instance: Instance, plan: dict) -> ParsedPlan:
         pair = (node_index[row["source"]], node_index[row["target"]])
         rows = links
         if instance.periods is not None:
-            period = row_period(instance, row, f"links[{i}]", out)
-            if period is None:
+            link_period = row_period(instance, row, f"links[{i}]", out)
+            if link_period is None:
                 continue
-            rows = period_links.setdefault(period, {})
+            rows = period_links.setdefault(link_period, {})
         if pair in rows:
             out.append(Violation("duplicate", name, f"links[{i}]: link direction repeated"))
             continue
