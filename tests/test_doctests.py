@@ -13,15 +13,13 @@ import doctest
 import importlib
 import pkgutil
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
 
 import gpuplace
+from support.package_modules import PACKAGES, PYPROJECT, package_modules
 
-PYPROJECT = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
-PACKAGES: list[str] = PYPROJECT["tool"]["setuptools"]["packages"]
 NOT_INSTALLED = {"gpuplace.bench"}  # the repository's benchmark harness (``make bench``)
 
 
@@ -35,21 +33,7 @@ def _optional_modules() -> set[str]:
     return names - {"gpuplace"}
 
 
-def _modules() -> list[str]:
-    """Every module of the installed packages, found without importing the modules."""
-    found = []
-    for package in PACKAGES:
-        found.append(package)
-        folder = Path(gpuplace.__path__[0], *package.split(".")[1:])
-        found += [
-            f"{package}.{info.name}"
-            for info in pkgutil.iter_modules([str(folder)])
-            if not info.ispkg
-        ]
-    return sorted(found)
-
-
-@pytest.mark.parametrize("name", _modules())
+@pytest.mark.parametrize("name", package_modules())
 def test_doctests(name: str) -> None:
     try:
         module = importlib.import_module(name)

@@ -24,7 +24,6 @@ from scipy.optimize import linprog
 from scipy.sparse import csr_matrix, hstack, identity
 
 from gpuplace.topo import latency
-from gpuplace.topo.geo import haversine_km
 from gpuplace.topo.graph import Topology
 from gpuplace.topo.measured import LatencyParameters, MeasuredRtts, model_rtt_ms
 
@@ -61,15 +60,7 @@ def _features(
     topology: Topology, measured: MeasuredRtts, parameters: LatencyParameters
 ) -> np.ndarray:
     """Columns D, H, G, K of every row along its current minimum-latency path."""
-    src, dst = topology.edge_src, topology.edge_dst
-    gc_km = haversine_km(
-        topology.node_lat[src],
-        topology.node_lon[src],
-        topology.node_lat[dst],
-        topology.node_lon[dst],
-    )
-    distance = topology.edge_distance_km
-    km = np.where(np.isnan(distance), gc_km * parameters.link_route_factor, distance)
+    km = latency.link_route_km(topology, parameters.link_route_factor)
     given = ~np.isnan(topology.edge_latency_ms)
     link_ms = latency.link_latency_ms(
         topology, parameters.fibre_km_per_ms, parameters.link_route_factor, parameters.per_hop_ms

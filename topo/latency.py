@@ -29,6 +29,7 @@ __all__ = [
     "candidate_pairs",
     "graph_matrix",
     "link_latency_ms",
+    "link_route_km",
     "nearest_nodes",
     "pair_links",
     "path_tree",
@@ -46,14 +47,9 @@ _TREE_CELLS = 1 << 24  # rows x link directions handled at once in path_tree
 _NEAREST_K = 8  # nodes proposed by the k-d tree to each query point
 
 
-def link_latency_ms(
-    topology: Topology, fibre_km_per_ms: float, link_route_factor: float, per_hop_ms: float
-) -> np.ndarray:
-    """One-way latency of every link: ``latency_ms`` if given, else derived from distance.
-
-    A missing ``distance_km`` is the great-circle distance between the link's
-    ends times ``link_route_factor``. NaN where neither is known.
-    """
+def link_route_km(topology: Topology, link_route_factor: float) -> np.ndarray:
+    """Route length of every link: ``distance_km`` if given, else the great-circle
+    distance between its ends times ``link_route_factor`` (NaN without coordinates)."""
     src, dst = topology.edge_src, topology.edge_dst
     gc_km = haversine_km(
         topology.node_lat[src],
@@ -61,9 +57,18 @@ def link_latency_ms(
         topology.node_lat[dst],
         topology.node_lon[dst],
     )
-    distance_km = np.where(
-        np.isnan(topology.edge_distance_km), gc_km * link_route_factor, topology.edge_distance_km
-    )
+    distance = topology.edge_distance_km
+    return np.where(np.isnan(distance), gc_km * link_route_factor, distance)
+
+
+def link_latency_ms(
+    topology: Topology, fibre_km_per_ms: float, link_route_factor: float, per_hop_ms: float
+) -> np.ndarray:
+    """One-way latency of every link: ``latency_ms`` if given, else derived from distance.
+
+    The distance is :func:`link_route_km`. NaN where neither is known.
+    """
+    distance_km = link_route_km(topology, link_route_factor)
     derived = distance_km / fibre_km_per_ms + per_hop_ms
     return np.where(np.isnan(topology.edge_latency_ms), derived, topology.edge_latency_ms)
 

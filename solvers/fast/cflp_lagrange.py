@@ -269,10 +269,8 @@ def subgradient(
     lam = initial_multipliers(problem) if lam is None else np.asarray(lam, dtype=float).copy()
     S = problem.n_sites
     best = LagrangeResult(-np.inf, lam.copy(), np.zeros(S), np.zeros(S), None, 0)
-    theta = 2.0
-    stall = 0
+    theta, stall, it = 2.0, 0, 0
     history: list[float] = []
-    it = 0
     for it in range(1, max_iterations + 1):
         value, ks, choice = lagrangian(problem, lam)
         if not np.isfinite(value):
@@ -297,24 +295,45 @@ def subgradient(
         if theta < 1e-4 or time.perf_counter() > deadline:
             break
         history.append(best.bound)
-        if (
-            len(history) > stall_window
-            and best.incumbent is not None
-            and best.bound - history[-stall_window - 1] <= stall_gain * abs(best.bound)
-        ):
+        if _stalled(history, best, stall_window, stall_gain):
             break  # the bound no longer moves: leave the rest to branching
-        x = ks.share * choice.y[problem.pair_site]
-        g = 1.0 - np.bincount(problem.pair_client, weights=x, minlength=problem.n_clients)
-        norm = float(g @ g)
-        if norm <= 1e-18:
+        moved = _step(problem, lam, ks, choice, value, ub, theta)
+        if moved is None:
             break  # the relaxed solution is feasible: L(λ) is the optimum
-        target = ub if ub is not None else value + 0.05 * abs(value) + 1.0
-        step = theta * max(target - value, 1e-9 * abs(value)) / norm
-        lam = lam + step * g
+        lam = moved
     best.iterations = it
     if time.perf_counter() < deadline:
         improve_locally(problem, best, threads, deadline)
     return best
+
+
+def _stalled(history: list[float], best: LagrangeResult, window: int, gain: float) -> bool:
+    """A plan is known and the bound rose by at most ``gain`` (relative) over ``window`` steps."""
+    return (
+        len(history) > window
+        and best.incumbent is not None
+        and best.bound - history[-window - 1] <= gain * abs(best.bound)
+    )
+
+
+def _step(
+    problem: FacilityProblem,
+    lam: np.ndarray,
+    ks: Knapsacks,
+    choice: OpenChoice,
+    value: float,
+    ub: float | None,
+    theta: float,
+) -> np.ndarray | None:
+    """The multipliers after one Polyak step toward ``ub``; None at a zero subgradient."""
+    x = ks.share * choice.y[problem.pair_site]
+    g = 1.0 - np.bincount(problem.pair_client, weights=x, minlength=problem.n_clients)
+    norm = float(g @ g)
+    if norm <= 1e-18:
+        return None
+    target = ub if ub is not None else value + 0.05 * abs(value) + 1.0
+    step = theta * max(target - value, 1e-9 * abs(value)) / norm
+    return lam + step * g
 
 
 def penalty_bounds(problem: FacilityProblem, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.fast.flp import FacilityProblem
 from gpuplace.solvers.highs import adapter
-from gpuplace.solvers.result import Status
+from gpuplace.solvers.highs.lp import solve_relaxation
 
 __all__ = ["build", "columns", "lazy_links", "mip", "restrict"]
 
@@ -116,13 +116,8 @@ def lazy_links(
     while time.perf_counter() < deadline:
         rounds += 1
         model = build(problem, link)
-        res = adapter.solve_arrays(
-            **{**model, "integer": None},
-            time_limit_s=deadline - time.perf_counter(),
-            threads=threads,
-            cancel=cancel,
-        )
-        if res.values is None or res.status != Status.OPTIMAL:
+        res = solve_relaxation(model, deadline, threads=threads, cancel=cancel)
+        if res is None or res.values is None:
             break
         bound = res.objective
         y = res.values[:S]

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from gpuplace.solvers.highs import adapter
+from gpuplace.solvers.highs.lp import solve_relaxation
 from gpuplace.solvers.model.builder import LinearModel
-from gpuplace.solvers.result import Status
 
 __all__ = ["LpBound", "Restricted", "full_vector", "initial_active", "lp_bound", "restrict"]
 
@@ -147,9 +146,8 @@ def lp_bound(
         if remaining <= 0.1:
             break
         restricted = restrict(model, np.flatnonzero(in_active))
-        arrays = {**restricted.arrays, "integer": None}
-        result = adapter.solve_arrays(**arrays, time_limit_s=remaining, threads=threads)
-        if result.status != Status.OPTIMAL or result.row_dual is None or result.values is None:
+        result = solve_relaxation(restricted.arrays, deadline, threads=threads)
+        if result is None or result.row_dual is None or result.values is None:
             break
         assert result.objective is not None  # an optimal LP has its value
         values = full_vector(model, restricted, result.values)

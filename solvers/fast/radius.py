@@ -31,6 +31,7 @@ from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.fast.flp import FacilityProblem, FacilitySolution
 from gpuplace.solvers.fast.open_sets import cheapest_assignment, greedy_open
 from gpuplace.solvers.highs import adapter
+from gpuplace.solvers.highs.lp import solve_relaxation
 from gpuplace.solvers.result import Status, status_from_gap
 
 __all__ = ["build", "solve"]
@@ -311,13 +312,8 @@ def _lp_levels(
     while time.perf_counter() < deadline:
         rounds += 1
         model, info = build(problem, max_level)
-        result = adapter.solve_arrays(
-            **{**model, "integer": None},
-            time_limit_s=deadline - time.perf_counter(),
-            threads=threads,
-            cancel=cancel,
-        )
-        if result.values is None or result.status != Status.OPTIMAL:
+        result = solve_relaxation(model, deadline, threads=threads, cancel=cancel)
+        if result is None or result.values is None:
             break
         trunc = info["truncated"]
         # last z column of each truncated client: its index is the client's last z

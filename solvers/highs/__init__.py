@@ -1,7 +1,7 @@
 """HiGHS (``highspy``): every run of gpuplace, bounded by a deadline and a cancel token.
 
 - :mod:`solvers.highs.adapter`: arrays or a LinearModel -> one run -> :class:`HighsResult`
-  with a :class:`~solvers.result.Status`;
+  with a :class:`~solvers.result.Status`; :mod:`solvers.highs.lp`: an LP relaxation;
 - :mod:`solvers.highs.run`: where the run happens (a forked child for large models, a
   helper thread for small ones);
 - :mod:`solvers.highs.child`: the forked child, killed when it does not answer a stop;
