@@ -7,6 +7,8 @@
   ``served``), the searched start gives a Lagrangian bound at least as good as the
   plain one, never beyond the exact optimum; the ascent from it is strictly better
   than the trivial bound (all demand served) when the budget binds.
+- Link rows that cannot bind (worst-case load within capacity) are not built, and
+  the optimum is the same.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from gpuplace import solvers
 from gpuplace.scenario import load_instance
 from gpuplace.scenario.instance import Constraints, Objective
 from gpuplace.solvers.engine.dual import LagrangianDual
@@ -24,8 +27,11 @@ from gpuplace.solvers.engine.pool_hull import vertices
 from gpuplace.solvers.engine.site_model import site_model
 from gpuplace.solvers.engine.structure import structure_of
 from gpuplace.solvers.model.formulation import build_model
+from gpuplace.solvers.result import SolveParameters
 from support.serving_cases import write_serving
-from support.solver_cases import base
+from support.solver_cases import base, linked_instance
+
+EXACT = SolveParameters(time_limit_s=30, gap=0.0, threads=1, seed=0)
 
 
 def test_replicas_forced_closed_through_their_gpus(tmp_path):
@@ -67,3 +73,25 @@ def test_searched_start_bounds_the_served_optimum(budget):
     assert -ascent.best.value >= optimum - 1e-6
     if optimum < total - 1e-6:  # the budget binds: the bound sees it
         assert -ascent.best.value < total - 1e-3
+
+
+def _link_rows(instance) -> int:
+    model = build_model(instance)
+    return sum(b.size for b in model.con_blocks if b.family == "link_capacity")
+
+
+@pytest.mark.parametrize(("capacity", "rows"), [(2.0, 1), (5.9, 1), (6.0, 0), (50.0, 0)])
+def test_link_rows_that_cannot_bind_are_not_built(capacity, rows):
+    # regions of demand 1, 2, 3 (1 Gb/s per unit) at A; pairs to sb cross A-B: at most
+    # 6 Gb/s whatever the shares, so a capacity of 6 needs no row (traffic flows B -> A only)
+    assert _link_rows(linked_instance(capacity)) == rows
+
+
+@pytest.mark.parametrize("capacity", [2.0, 6.0])
+def test_link_presolve_keeps_the_optimum(capacity):
+    plain = solvers.solve(linked_instance(capacity), "highs", EXACT)
+    free = solvers.solve(linked_instance(capacity, link_capacity=False), "highs", EXACT)
+    if capacity >= 6.0:
+        assert plain.objective == pytest.approx(free.objective)
+    else:  # the link binds: the cheaper far site cannot take everything
+        assert plain.objective > free.objective + 1e-6
