@@ -1,19 +1,40 @@
-"""CSV tables of a plan: one row per plan site, assignment and link."""
+"""CSV tables of a plan: one row per plan site, assignment and link.
+
+Numbers are shown to 10 significant digits, so the binary noise of sums and
+ratios (``0.8500000000000001``) does not show; the plan file keeps every digit.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from gpuplace.planning.report.data import ReportData
 from gpuplace.untrusted import csv_text
 
-__all__ = ["assignments_csv", "links_csv", "sites_csv"]
+__all__ = ["SHOWN_DIGITS", "assignments_csv", "links_csv", "shown", "sites_csv"]
+
+
+SHOWN_DIGITS = 10
+
+
+def shown(value: Any) -> Any:
+    """A cell as shown: a float to :data:`SHOWN_DIGITS` significant digits, None empty.
+
+    >>> shown(0.8500000000000001), shown(16119000.000000002), shown(None), shown(3)
+    (0.85, 16119000.0, '', 3)
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.{SHOWN_DIGITS}g}")
+    return value
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """CSV text; formula-like cells neutralised (:func:`gpuplace.untrusted.csv_cell`)."""
-    return csv_text(header, (["" if value is None else value for value in row] for row in rows))
+    return csv_text(header, ([shown(value) for value in row] for row in rows))
 
 
 def sites_csv(data: ReportData) -> str:

@@ -363,3 +363,24 @@ def test_plots_use_the_map_colour_scale(report_dir):
 def test_link_utilisation_plot_names_the_busiest_links(report_dir):
     index = (report_dir / "index.html").read_text()
     assert 'src="links.png"' in index and "Utilisation by link" in index
+
+
+def test_tables_show_no_float_noise_and_the_plan_keeps_every_digit(tmp_path):
+    from pathlib import Path
+
+    from gpuplace.scenario import load_instance
+
+    root = Path(__file__).resolve().parents[2]
+    plan = Plan.read(root / "tests" / "plan" / "golden" / "apac-demo.plan.json")
+    build_report(load_instance(root / "datasets" / "apac" / "scenario.toml"), plan,
+                 tmp_path / "r", tiles=None)  # fmt: skip
+    noisy = [p.utilisation for p in plan.sites if len(repr(p.utilisation)) > 15]
+    assert noisy  # the plan holds sums and ratios with every binary digit
+    sites = {row["id"]: row for row in _rows(tmp_path / "r" / "sites.csv")}
+    for site in plan.sites:
+        cell = sites[site.id]["utilisation"]
+        assert len(cell.replace("-", "").replace(".", "").lstrip("0")) <= 10, cell
+        assert math.isclose(float(cell), site.utilisation, rel_tol=1e-9)
+    for name in ("sites.csv", "assignments.csv", "links.csv"):
+        text = (tmp_path / "r" / name).read_text()
+        assert "00000000" not in text.replace("000000000.0", "") and "9999999" not in text
