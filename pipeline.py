@@ -142,8 +142,8 @@ def solve_plan(
     plan = _verified(instance, make_plan(instance, solution, params))
     periods = instance.periods
     baseline = periods is not None and periods.peak_baseline and not extra_pieces
-    if baseline and plan.has_decisions and not params.cancel.cancelled:
-        peak = peak_sized(instance)
+    peak = peak_sized(instance) if baseline else None
+    if peak is not None and plan.has_decisions and not params.cancel.cancelled:
         peak_plan = _verified(peak, make_plan(peak, _solve(peak, name, params, None, ()), params))
         plan = with_follow_the_sun(plan, peak_plan)
     return plan

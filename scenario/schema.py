@@ -129,6 +129,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "factors": Key("str"),
         "reference_date": Key("str"),
         "peak_baseline": Key("bool"),
+        "phases": Key("str"),
+        "site_phases": Key("str"),
     },
     # money (SCENARIO.md, "Money"): the bill, contracts and the on-demand pool
     "money": {

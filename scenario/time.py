@@ -7,6 +7,9 @@ demand in one period, ``k = r × W + w``; candidate pairs carry one period each
 (``instance.pair_period``). GPUs are built once; assignments, capacity and link
 loads are per period.
 
+With ``[time] phases`` the periods are *slots*, one per (phase, period of the
+day), and D_rw is also multiplied by the phase's ``demand_factor``.
+
 Demand of region r in period w (SCENARIO.md, "Periods of the day")::
 
     D_rw = demand_r × f_rw
@@ -32,6 +35,7 @@ from gpuplace.topo.graph import freeze_arrays
 __all__ = [
     "DEFAULT_REFERENCE_DATE",
     "Periods",
+    "Phases",
     "expand_periods",
     "peak_sized",
     "local_hours",
@@ -72,6 +76,33 @@ def utc_offset_h(tz: str, reference_date: str) -> float | None:
 
 
 @dataclass(frozen=True, eq=False)
+class Phases:
+    """A phased roll-out (``[time] phases``): per phase its demand factor, budget, GPU supply.
+
+    ``budget`` and ``max_new_gpus`` are inf where the table leaves them empty;
+    ``site_first_phase`` is the index of the first phase in which each site may
+    take new GPUs (its power connection; 0 when the site is not listed).
+    """
+
+    ids: tuple[str, ...]
+    demand_factor: np.ndarray  # [N]
+    budget: np.ndarray  # [N] capex of the GPUs installed in the phase
+    max_new_gpus: np.ndarray  # [N] GPUs installed in the phase, all sites together
+    site_first_phase: np.ndarray  # [S] int
+
+    def __post_init__(self) -> None:
+        freeze_arrays(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        freeze_arrays(self)
+
+    @property
+    def n_phases(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
 class Periods:
     """The periods of a scenario and what its demand is in each (input fields, as read).
 
@@ -91,6 +122,10 @@ class Periods:
     reference_date: str = DEFAULT_REFERENCE_DATE
     # solve the same scenario with each region sized for its own peak, for the saving
     peak_baseline: bool = True
+    # a phased roll-out: the periods above are then slots (phase, period of the day), and
+    # slot w belongs to phase slot_phase[w], whose demand factor multiplies D_rw
+    phases: Phases | None = None
+    slot_phase: np.ndarray | None = None  # [W] int
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
@@ -98,6 +133,13 @@ class Periods:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         freeze_arrays(self)
+
+    @property
+    def phase_of_slot(self) -> np.ndarray:
+        """Phase of each period (slot), int [W] (zeros without phases)."""
+        if self.slot_phase is None:
+            return np.zeros(len(self.ids), dtype=np.int64)
+        return self.slot_phase
 
     @property
     def n_periods(self) -> int:
@@ -121,10 +163,13 @@ def period_demand(
     offset_h: np.ndarray,
     profile: np.ndarray,
     explicit: np.ndarray,
+    slot_factor: np.ndarray | None = None,
 ) -> np.ndarray:
-    """D_rw (module docstring), float [R, W]."""
+    """D_rw (module docstring), float [R, W]; × the slot's phase demand factor with phases."""
     factor = profile[local_hours(utc_hour, offset_h)]
     factor = np.where(np.isnan(explicit), factor, explicit)
+    if slot_factor is not None:
+        factor = factor * slot_factor[None, :]
     return base_demand[:, None] * factor
 
 
@@ -151,24 +196,55 @@ def expand_periods(instance: Any, periods: Periods) -> Any:
 
 
 def peak_sized(instance: Any) -> Any:
-    """The instance without periods, each region's demand its own peak ``max_w D_rw``.
+    """The instance sized for each region's own peak: the follow-the-sun baseline.
 
-    The baseline of the follow-the-sun saving: every region sized for its own
-    busiest period, as if no two regions could share GPUs across the day.
-    Candidate pairs are the (region, site) pairs of the periods' pairs.
+    Without phases: no periods, each region's demand its own peak ``max_w D_rw``.
+    With phases and periods of the day: the same phases, one period per phase in
+    which each region's demand factor is its own peak over that phase's periods.
+    Candidate pairs are the (region, site) pairs of the periods' pairs. None when
+    there is nothing to compare (phases without periods of the day).
     """
     periods = instance.periods
     if periods is None:
         return instance
-    peak = periods.demand.max(axis=1) if periods.n_periods else np.zeros(instance.n_regions)
     key = instance.pair_region.astype(np.int64) * instance.n_sites + instance.pair_site
     _, first = np.unique(key, return_index=True)
-    return replace(
+    base = replace(
         instance,
-        region_demand=np.asarray(peak, dtype=float),
         pair_region=instance.pair_region[first],
         pair_site=instance.pair_site[first],
         pair_rtt_ms=instance.pair_rtt_ms[first],
         periods=None,
         pair_period=None,
     )
+    phases = periods.phases
+    if phases is None:
+        peak = periods.demand.max(axis=1) if periods.n_periods else np.zeros(instance.n_regions)
+        return replace(base, region_demand=np.asarray(peak, dtype=float))
+    N = phases.n_phases
+    if periods.n_periods == N:  # one period per phase: no day to share
+        return None
+    ones = np.ones(instance.n_regions)
+    factor = period_demand(
+        ones, periods.utc_hour, periods.region_offset_h, periods.profile, periods.explicit
+    )
+    slot_phase = periods.phase_of_slot
+    explicit = np.stack([factor[:, slot_phase == q].max(axis=1) for q in range(N)], axis=1)
+    phase = np.arange(N, dtype=np.int64)
+    peak_periods = replace(
+        periods,
+        ids=tuple(phases.ids),
+        utc_hour=np.zeros(N),
+        weight_h=np.full(N, 24.0),
+        explicit=explicit,
+        demand=period_demand(
+            periods.base_demand,
+            np.zeros(N),
+            periods.region_offset_h,
+            periods.profile,
+            explicit,
+            phases.demand_factor,
+        ),
+        slot_phase=phase,
+    )
+    return expand_periods(replace(base, region_demand=periods.base_demand), peak_periods)

@@ -19,6 +19,7 @@ from gpuplace.scenario.tables import NON_NEGATIVE, POSITIVE, Table, check_column
 from gpuplace.scenario.time import (
     DEFAULT_REFERENCE_DATE,
     Periods,
+    Phases,
     expand_periods,
     period_demand,
     utc_offset_h,
@@ -29,10 +30,19 @@ __all__ = ["HOURLY", "TIME_TABLES", "apply_time", "read_periods", "time_files", 
 
 HOURLY = "hourly"
 # [time] keys naming a table, by the loader's table label
-TIME_TABLES = {"periods": "time_periods", "profile": "time_profile", "factors": "time_factors"}
+TIME_TABLES = {
+    "periods": "time_periods",
+    "profile": "time_profile",
+    "factors": "time_factors",
+    "phases": "time_phases",
+    "site_phases": "time_site_phases",
+}
 PERIOD_COLUMNS = ("period", "utc_hour", "weight_h")
 PROFILE_COLUMNS = ("hour", "factor")
 FACTOR_COLUMNS = ("region", "period", "factor")
+PHASE_REQUIRED = ("phase",)
+PHASE_OPTIONAL = ("demand_factor", "budget", "max_new_gpus")
+SITE_PHASE_COLUMNS = ("site", "first_phase")
 
 
 def time_files(section: dict[str, Any] | None) -> dict[str, str]:
@@ -196,6 +206,81 @@ def _finder(regions: Table, i: int, problems: ProblemCollector) -> Any:
     return get_tz
 
 
+def _read_phases(
+    table: Table, site_table: Table | None, site_ids: list[str], problems: ProblemCollector
+) -> Phases | None:
+    if not check_columns(table, PHASE_REQUIRED, PHASE_OPTIONAL, problems):
+        return None
+    ids = texts(table, "phase")
+    seen: set[str] = set()
+    for i, name in enumerate(ids):
+        if not name:
+            problems.add(table.file, table.where(i, "phase"), "is empty, a phase name is required")
+        elif name in seen:
+            problems.add(table.file, table.where(i, "phase"), f"duplicate phase {excerpt(name)!r}")
+        seen.add(name)
+    if len(table) == 0:
+        problems.add(table.file, "", "has no phases")
+        return None
+    factor = numbers(table, "demand_factor", problems, default=1.0, check=NON_NEGATIVE)
+    budget = numbers(table, "budget", problems, default=np.inf, check=NON_NEGATIVE)
+    supply = numbers(
+        table, "max_new_gpus", problems, default=np.inf, check=NON_NEGATIVE, integer=True
+    )
+    first = np.zeros(len(site_ids), dtype=np.int64)
+    if site_table is not None and check_columns(site_table, SITE_PHASE_COLUMNS, (), problems):
+        site_of = {sid: s for s, sid in enumerate(site_ids)}
+        phase_of = {p: i for i, p in enumerate(ids)}
+        listed: set[int] = set()
+        for i, (sid, pid) in enumerate(
+            zip(texts(site_table, "site"), texts(site_table, "first_phase"), strict=True)
+        ):
+            s, q = site_of.get(sid), phase_of.get(pid)
+            if s is None:
+                problems.add(
+                    site_table.file, site_table.where(i, "site"), f"unknown site {excerpt(sid)!r}"
+                )
+            elif s in listed:
+                problems.add(
+                    site_table.file,
+                    site_table.where(i, "site"),
+                    f"site {excerpt(sid)!r} is listed twice",
+                )
+            if q is None:
+                problems.add(
+                    site_table.file,
+                    site_table.where(i, "first_phase"),
+                    f"unknown phase {excerpt(pid)!r} (phases: {', '.join(ids)})",
+                )
+            if s is not None and q is not None:
+                listed.add(s)
+                first[s] = q
+    return Phases(
+        ids=tuple(ids),
+        demand_factor=factor,
+        budget=budget,
+        max_new_gpus=supply,
+        site_first_phase=first,
+    )
+
+
+def _slots(
+    parsed: tuple[tuple[str, ...], np.ndarray, np.ndarray], phases: Phases | None
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(ids, utc_hour, weight_h, slot phase, slot factor): periods, or phases × periods."""
+    ids, hour, weight = parsed
+    if phases is None:
+        return ids, hour, weight, None, None
+    N, W = phases.n_phases, len(ids)
+    names = (
+        tuple(phases.ids)
+        if W == 1 and ids == ("day",)
+        else tuple(f"{p}/{w}" for p in phases.ids for w in ids)
+    )
+    phase = np.repeat(np.arange(N, dtype=np.int64), W)
+    return names, np.tile(hour, N), np.tile(weight, N), phase, phases.demand_factor[phase]
+
+
 def read_periods(
     section: dict[str, Any],
     tables: dict[str, Table | None],
@@ -206,12 +291,13 @@ def read_periods(
     region_demand: np.ndarray,
     file: str,
     problems: ProblemCollector,
+    site_ids: list[str] | None = None,
 ) -> Periods | None:
     """The validated ``[time]`` periods (None when a problem was found, or without periods).
 
     ``tables`` holds the tables the section names, by the labels of :data:`TIME_TABLES`.
     """
-    if "periods" not in section:
+    if "periods" not in section and "phases" not in section:
         return None
     before = len(problems.problems)
     reference = str(section.get("reference_date", DEFAULT_REFERENCE_DATE))
@@ -222,7 +308,13 @@ def read_periods(
             file, "time.reference_date", f"{excerpt(reference)!r} is not a date (YYYY-MM-DD)"
         )
         reference = DEFAULT_REFERENCE_DATE
-    if section["periods"] == HOURLY:
+    if "periods" not in section:  # phases only: one period for the whole day
+        parsed: tuple[tuple[str, ...], np.ndarray, np.ndarray] | None = (
+            ("day",),
+            np.zeros(1),
+            np.full(1, 24.0),
+        )
+    elif section["periods"] == HOURLY:
         parsed = _hourly()
     else:
         table = tables.get(TIME_TABLES["periods"])
@@ -233,19 +325,31 @@ def read_periods(
         read = _read_profile(table, problems) if table is not None else None
         if read is not None:
             profile = read
-    tz, offsets = _zones(regions, region_lat, region_lon, reference, problems)
+    if "periods" in section:
+        tz, offsets = _zones(regions, region_lat, region_lon, reference, problems)
+    else:  # one period for the whole day: no clock to read
+        tz, offsets = ("",) * len(region_ids), np.zeros(len(region_ids))
     if parsed is None or len(problems.problems) > before:
         return None
-    ids, utc_hour, weight_h = parsed
-    explicit = np.full((len(region_ids), len(ids)), np.nan)
+    explicit = np.full((len(region_ids), len(parsed[0])), np.nan)
     if "factors" in section:
         table = tables.get(TIME_TABLES["factors"])
         if table is not None:
-            explicit = _read_factors(table, region_ids, ids, problems)
+            explicit = _read_factors(table, region_ids, parsed[0], problems)
+    phases = None
+    if "phases" in section:
+        table = tables.get(TIME_TABLES["phases"])
+        sites = tables.get(TIME_TABLES["site_phases"])
+        phases = _read_phases(table, sites, site_ids or [], problems) if table is not None else None
+    if "site_phases" in section and "phases" not in section:
+        problems.add(file, "time.site_phases", "needs [time] phases (the phases it names)")
     if len(problems.problems) > before:
         return None
+    ids, utc_hour, weight_h, slot_phase, slot_factor = _slots(parsed, phases)
+    if phases is not None:
+        explicit = np.tile(explicit, phases.n_phases)
     base = np.asarray(region_demand, dtype=float)
-    demand = period_demand(base, utc_hour, offsets, profile, explicit)
+    demand = period_demand(base, utc_hour, offsets, profile, explicit, slot_factor)
     return Periods(
         ids=ids,
         utc_hour=utc_hour,
@@ -258,6 +362,8 @@ def read_periods(
         demand=demand,
         reference_date=reference,
         peak_baseline=bool(section.get("peak_baseline", True)),
+        phases=phases,
+        slot_phase=slot_phase,
     )
 
 
@@ -285,14 +391,14 @@ def apply_time(
         Every problem of the section and its tables, each naming the file and key or row.
     """
     section = section or {}
-    if "periods" not in section:
+    if "periods" not in section and "phases" not in section:
         return instance
     problems = ProblemCollector()
     if instance.serving is not None:
         problems.add(
             file,
             "time.periods",
-            "periods are not supported with serving models ([models] ... [demand]) in this "
+            "periods and phases are not supported with serving models ([models] ... [demand]) in this "
             "version; remove [time] periods or the serving sections",
         )
     if instance.constraints.survive_site_failure:
@@ -313,6 +419,7 @@ def apply_time(
         np.asarray(instance.region_demand),
         file,
         problems,
+        list(instance.site_ids),
     )
     problems.raise_if_any()
     assert periods is not None

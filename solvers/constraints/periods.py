@@ -6,8 +6,10 @@ Formulation, for each site s and period w with a candidate pair::
 
     Σ_{p at s, period w} D_k x_p  <=  max_utilisation × Σ_t throughput_t (E_st + g_st)
 
-D_k the demand of the pair's item (its region in period w). Every row touches
-one site (``decomposition = "site"``).
+D_k the demand of the pair's item (its region in period w). With phases the
+periods are slots of a phase q and the GPUs those installed by phase q
+(:mod:`solvers.constraints.phases`). Every row touches one site
+(``decomposition = "site"``).
 
 The rule is checked once, by the verifier:
 :func:`gpuplace.solvers.verify.periods.check_periods` (violations ``capacity``,
@@ -19,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from gpuplace.solvers.constraints import phases
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import pair_demand
 
@@ -50,11 +53,19 @@ def add(model: ModelBuilder, instance) -> None:
     share_part = sp.csr_matrix(
         (pair_demand(instance), (row_of, np.arange(P))), shape=(cells.size, P)
     )
-    rows = np.repeat(np.arange(cells.size), T)
-    cols = (site[:, None] * T + np.arange(T)[None, :]).ravel()
-    gpu_part = sp.csr_matrix(((-mu * thr[site]).ravel(), (rows, cols)), shape=(cells.size, S * T))
+    if model.has_var(phases.BLOCK):  # a phased roll-out: the GPUs installed by the slot's phase
+        phase = instance.periods.phase_of_slot[cells % W]
+        gpu_part = phases.installed_by_phase(instance, site, phase, -mu * thr[site])
+        gpu_block = model.var(phases.BLOCK)
+    else:
+        rows = np.repeat(np.arange(cells.size), T)
+        cols = (site[:, None] * T + np.arange(T)[None, :]).ravel()
+        gpu_part = sp.csr_matrix(
+            ((-mu * thr[site]).ravel(), (rows, cols)), shape=(cells.size, S * T)
+        )
+        gpu_block = model.var("gpus")
     model.add_rows(
         name,
-        [(model.var("share"), share_part), (model.var("gpus"), gpu_part)],
+        [(model.var("share"), share_part), (gpu_block, gpu_part)],
         ub=existing[site],
     )

@@ -21,6 +21,7 @@ import numpy as np
 
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.kpis import TINY, weighted_mean, weighted_percentile
+from gpuplace.solvers.plan.phases import with_phases
 from gpuplace.solvers.plan.value import LinkLoad, Plan
 from gpuplace.solvers.result import Solution
 from gpuplace.topo import latency
@@ -165,7 +166,7 @@ def with_periods(instance: Instance, solution: Solution, plan: Plan) -> Plan:
     gap = plan.gap
     if plan.bound is not None and objective is not None:
         gap = abs(objective - plan.bound) / max(abs(objective), 1e-9)
-    return replace(
+    timed = replace(
         plan,
         objective=objective,
         gap=gap,
@@ -177,6 +178,7 @@ def with_periods(instance: Instance, solution: Solution, plan: Plan) -> Plan:
         links=tuple(links),
         extra=extra,
     )
+    return timed if periods.phases is None else with_phases(instance, timed, served)
 
 
 def _objective(

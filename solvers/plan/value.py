@@ -137,6 +137,10 @@ class PlanSite(_Row):
     # [time] periods: demand served in each period (the plan's "periods" order);
     # served_demand and utilisation are then those of the busiest period
     period_served: Sequence[Number] | None = field(default=None, metadata=_OPTIONAL)
+    # [time] phases: new GPUs installed in each phase, by phase and GPU type
+    phase_new_gpus: Mapping[str, Mapping[str, Number]] | None = field(
+        default=None, metadata=_OPTIONAL
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

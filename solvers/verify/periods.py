@@ -29,6 +29,7 @@ from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.verify.links import check_links, reported_max_utilisation
 from gpuplace.solvers.verify.network import Network
 from gpuplace.solvers.verify.parsed import ParsedPlan
+from gpuplace.solvers.verify.phases import check_phases
 from gpuplace.solvers.verify.regions import check_assignments, check_regions
 from gpuplace.solvers.verify.sites import check_sites
 from gpuplace.solvers.verify.tolerance import differs
@@ -42,7 +43,7 @@ _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNOR
 
 def _offset_h(tz: str, day: str) -> float:
     text = tz.strip()
-    if text.upper() in ("UTC", "GMT", "Z"):
+    if text.upper() in ("", "UTC", "GMT", "Z"):  # empty: phases only, no clock read
         return 0.0
     fixed = _OFFSET.match(text)
     if fixed:
@@ -65,6 +66,8 @@ def demand_by_period(instance: Instance) -> np.ndarray:
             if math.isnan(factor):
                 local = (float(periods.utc_hour[w]) + offset) % 24.0
                 factor = float(periods.profile[int(math.floor(local + 1e-9)) % 24])
+            if periods.phases is not None and periods.slot_phase is not None:
+                factor *= float(periods.phases.demand_factor[int(periods.slot_phase[w])])
             out[r, w] = float(periods.base_demand[r]) * factor
     return out
 
@@ -101,6 +104,8 @@ def check_periods(
         served[a.site, w] += a.share * float(demand[a.region, w])
     peak = served.max(axis=1) if W else np.zeros(instance.n_sites)
     out.extend(check_sites(instance, parsed, peak, tolerance))
+    if periods.phases is not None:
+        out.extend(check_phases(instance, plan, parsed, served, tolerance))
     for s, row in parsed.site_rows.items():
         reported = row.get("period_served")
         sid = instance.site_ids[s]

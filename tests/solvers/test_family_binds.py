@@ -32,7 +32,14 @@ from support.money_cases import write_money
 from support.resilience_cases import line_instance
 from support.serving_cases import write_serving
 from support.solver_cases import base, linked_instance, tiny
-from support.time_cases import LINKED_COST, shared_pool, split_by_link
+from support.time_cases import (
+    LINKED_COST,
+    PHASED_COST,
+    SUPPLY_LIMITED_COST,
+    shared_pool,
+    split_by_link,
+    write_phased_scenario,
+)
 
 EXACT = SolveParameters(time_limit_s=30, gap=0.0, threads=1, seed=0)
 SETTINGS = {"time_limit_s": 30, "gap": 0.0, "threads": 1, "seed": 0}
@@ -99,6 +106,12 @@ CASES = {
     # periods of the day: one pool for two regions twelve hours apart; the link per period
     "period_capacity": (shared_pool, 1200.0),
     "period_link_capacity": (split_by_link, LINKED_COST),
+    # a phased roll-out: a site from phase 2 only; phase 2's GPU supply
+    "phases": (lambda folder: load_instance(write_phased_scenario(folder)), PHASED_COST),
+    "phase_limits": (
+        lambda folder: load_instance(write_phased_scenario(folder, supply="6")),
+        SUPPLY_LIMITED_COST,
+    ),
     # money: a dedicated contract (2 + 1 replicas where 2 would do) is served in full, and a
     # carbon cap moves the pool from near (550 g/kWh, 280) to far (110 g/kWh, 300)
     "contracts": (

@@ -96,3 +96,27 @@ def split_by_link(folder: Path) -> Any:
         folder, regions=LINKED_REGIONS, sites=LINKED_SITES, links=LINKED_LINKS
     )
     return load_instance(path)
+
+
+# A phased roll-out (no periods of the day): P1 at half the demand, P2 at full demand.
+# s2 (half the capex of s1) takes GPUs only from P2: P1's 10 units need 10 GPUs at s1
+# (1,000), P2 adds 10 at s2 (500): 1,500. With P2 limited to 6 new GPUs, s1 holds 14
+# (installed in P1, as P2's supply goes to s2): 1,400 + 300 = 1,700.
+PHASED_SITES = (
+    "id,node,power_kw,max_gpus,fixed_cost,cost_factor\ns1,A,1000,100,0,1\ns2,B,1000,100,0,0.5\n"
+)
+PHASED_TIME = '[time]\nphases = "phases.csv"\nsite_phases = "site_phases.csv"\n'
+PHASED_COST, SUPPLY_LIMITED_COST = 1500.0, 1700.0
+
+
+def write_phased_scenario(
+    folder: Path, *, supply: str = "", budget: str = "", time: str = PHASED_TIME
+) -> Path:
+    """The roll-out above; ``supply`` / ``budget``: P2's max_new_gpus, P1's budget."""
+    phases = f"phase,demand_factor,max_new_gpus,budget\nP1,0.5,,{budget}\nP2,1,{supply},\n"
+    return write_time_scenario(
+        folder,
+        sites=PHASED_SITES,
+        time=time,
+        files={"phases.csv": phases, "site_phases.csv": "site,first_phase\ns2,P2\n"},
+    )
