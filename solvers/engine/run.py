@@ -43,6 +43,7 @@ from gpuplace.solvers.engine.dual import LE, DualPoint, LagrangianDual
 from gpuplace.solvers.engine.facility import facility_problem
 from gpuplace.solvers.engine.mip import run_mip
 from gpuplace.solvers.engine.oracle import SiteOracle
+from gpuplace.solvers.engine.point_costs import pair_costs, site_scores
 from gpuplace.solvers.engine.pool_hull import MAX_POOL_COLUMNS, vertices
 from gpuplace.solvers.engine.primal import Incumbent, Primal
 from gpuplace.solvers.engine.site_model import site_model
@@ -239,10 +240,10 @@ class EngineRun:
         span = self.deadline - self.started
 
         def attempt(point: DualPoint, spent: float, limit: float) -> None:
-            primal.pair_cost = _pair_cost(dual, point)
+            primal.pair_cost = pair_costs(dual, point)
             primal.from_open(
                 point.sites.open_sites,
-                _score(point),
+                site_scores(point),
                 inc,
                 limit_s=limit,
                 gap=self.params.gap / 4,
@@ -343,8 +344,8 @@ class EngineRun:
 
     def improve(self, best: DualPoint) -> None:
         """Neighbourhood searches around the incumbent while they improve it."""
-        self.primal.pair_cost = _pair_cost(self.dual, best)
-        score = _score(best)
+        self.primal.pair_cost = pair_costs(self.dual, best)
+        score = site_scores(best)
         while (
             self.inc.values is not None
             and _gap(self.inc.value, self.bound_min) > self.params.gap
@@ -397,24 +398,3 @@ class EngineRun:
         bound = self.sign * self.bound_min if np.isfinite(self.bound_min) else None
         infeasible = self.infeasible and inc.values is None
         return EngineResult(inc.values, None if infeasible else bound, infeasible, self.notes)
-
-
-def _score(point: DualPoint) -> np.ndarray:
-    """Sites by subproblem value (lower is more attractive); inf where a site cannot open."""
-    return np.where(np.isfinite(point.sites.value), point.sites.value, np.inf)
-
-
-def _pair_cost(dual: LagrangianDual, point: DualPoint) -> np.ndarray:
-    """Reduced cost of each column, shares charged their load at their site's marginal pool
-    cost at the load the subproblem gives it (0 within the site's free capacity)."""
-    cost = dual.reduced_costs(point.pi)
-    sites, h = dual.sites, point.sites.hull
-    extra = np.where(np.isfinite(sites.pool_extra), sites.pool_extra, np.inf)
-    used = np.maximum(point.sites.load - extra - h.q0, 0.0)  # load beyond the free part
-    ends = np.cumsum(h.length, axis=1)
-    k = np.minimum((ends <= used[:, None]).sum(axis=1), h.length.shape[1] - 1)
-    slope = h.slope[np.arange(h.slope.shape[0]), k]
-    slope = np.where(np.isfinite(slope), slope, 0.0)
-    slope = np.where(point.sites.load < extra + h.q0, 0.0, slope)
-    cost[sites.item_col] += sites.item_weight * slope[sites.item_site]
-    return cost
