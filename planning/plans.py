@@ -8,7 +8,52 @@ from typing import Any
 
 from gpuplace.solvers.plan import Plan
 
-__all__ = ["as_float", "gpu_totals", "load_plan", "primary_sites", "site_gpus"]
+__all__ = [
+    "OBJECTIVE_PARTS",
+    "STOPPED_BY",
+    "as_float",
+    "gpu_totals",
+    "load_plan",
+    "objective_parts",
+    "primary_sites",
+    "site_gpus",
+    "stopped_by",
+]
+
+# What each stop_reason (PLAN.md) means, as the summary says it.
+STOPPED_BY = {
+    "optimal": "proven optimal",
+    "gap_reached": "gap reached",
+    "time_limit": "time limit",
+    "interrupted": "interrupted (Ctrl-C)",
+    "node_limit": "node limit",
+    "memory_limit": "memory limit",
+    "finished": "search ended, gap not proven",
+    "infeasible": "proven infeasible",
+}
+# The objective's terms (cost_breakdown), in the order they add up.
+OBJECTIVE_PARTS = (
+    ("fixed", "fixed site costs"),
+    ("gpu_capex", "GPU capex"),
+    ("latency_cost", "latency term"),
+    ("unserved_penalty", "unserved penalty"),
+)
+
+
+def stopped_by(plan: Plan) -> str:
+    """Why the solve stopped, in words; plans without ``stop_reason`` say what they recorded."""
+    if plan.stop_reason is not None:
+        return STOPPED_BY.get(plan.stop_reason, plan.stop_reason)
+    return "interrupted" if plan.interrupted else "-"
+
+
+def objective_parts(plan: Plan) -> list[tuple[str, float]]:
+    """The objective's terms that add up to it (objective kind cost), as (label, value)."""
+    breakdown = plan.cost_breakdown
+    if breakdown is None or (plan.objective_kind or "cost") != "cost":
+        return []
+    values = breakdown.to_dict()
+    return [(label, values[key]) for key, label in OBJECTIVE_PARTS if key in values]
 
 
 def load_plan(path: str | os.PathLike[str]) -> Plan:

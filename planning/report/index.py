@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gpuplace.planning.plans import as_float, gpu_totals
+from gpuplace.planning.plans import as_float, gpu_totals, objective_parts, stopped_by
 from gpuplace.solvers.plan import Plan
 
 __all__ = ["ReportSection", "index_html", "kpi_rows"]
@@ -60,8 +60,10 @@ def kpi_rows(plan: Plan) -> list[tuple[str, str]]:
 
     rows = [
         ("status", plan.status.value),
+        ("stopped by", stopped_by(plan)),
         ("solver", f"{plan.solver.name} {plan.solver.version}".strip()),
         ("objective", num(plan.objective, ",.6g")),
+        *((f"\u2003{label}", num(value, ",.0f")) for label, value in objective_parts(plan)),
         ("bound", num(plan.bound, ",.6g")),
         ("gap", num(plan.gap, ".2%")),
         ("wall time", num(plan.wall_s, ".2f", " s")),

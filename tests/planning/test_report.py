@@ -384,3 +384,18 @@ def test_tables_show_no_float_noise_and_the_plan_keeps_every_digit(tmp_path):
     for name in ("sites.csv", "assignments.csv", "links.csv"):
         text = (tmp_path / "r" / name).read_text()
         assert "00000000" not in text.replace("000000000.0", "") and "9999999" not in text
+
+
+def test_index_says_why_the_solve_stopped_and_what_the_objective_adds_up_to():
+    from pathlib import Path
+
+    from gpuplace.planning.report.index import kpi_rows
+
+    golden = Path(__file__).resolve().parents[1] / "plan" / "golden"
+    plan = Plan.read(golden / "apac-demo.plan.json")
+    rows = dict((label.strip("\u2003"), value) for label, value in kpi_rows(plan))
+    assert rows["stopped by"] == "gap reached"
+    parts = ("fixed site costs", "GPU capex", "latency term", "unserved penalty")
+    total = sum(float(rows[p].replace(",", "")) for p in parts)
+    assert total == pytest.approx(plan.objective, abs=2.0)  # each part rounded to a unit
+    assert dict(kpi_rows(Plan.from_dict(plan_a())))["stopped by"] == "-"  # an older plan
