@@ -68,6 +68,8 @@ def applicable(instance: Instance) -> bool:
         return False
     if instance.periods is not None:  # demand items per period, not per region
         return False
+    if instance.money is not None:  # its kinds and prices are per demand item
+        return False
     return not extension_families(instance)
 
 

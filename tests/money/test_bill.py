@@ -98,3 +98,22 @@ def test_without_money_nothing_changes(tmp_path: Path) -> None:
     inst = load_instance(write_serving(tmp_path))
     plan = solve_plan(inst, solver="highs")
     assert inst.money is None and "bill" not in plan.to_dict()
+
+
+def test_the_bill_without_serving_models(tmp_path: Path) -> None:
+    # two GPU types: busy power per demand unit at the larger power_kw / throughput
+    from gpuplace.solvers import presolve
+    from support.scenario_files import ScenarioFiles
+
+    files = ScenarioFiles(tmp_path)
+    files.set_key("constraints.custom", None, delete=True)
+    files.set_key("money.price_kwh", 0.1)
+    files.set_key("money.grid_gco2_kwh", 100.0)
+    inst = load_instance(files.toml)
+    assert inst.serving is None and inst.money is not None
+    assert not presolve.applicable(inst)
+    plan = solve_plan(inst, solver="highs", params=solve_parameters(inst, gap=0.0))
+    assert verify_plan(inst, plan.to_dict()) == []
+    bill = plan.to_dict()["bill"]
+    assert bill["energy_cost"] == pytest.approx(bill["energy_kwh"] * 0.1)
+    assert bill["capex_annual"] == pytest.approx(plan.kpis.total_cost / 5)
