@@ -171,6 +171,7 @@ def register(app: typer.Typer) -> None:
             pareto=pareto,
             on_dashboard=None if quiet else _show_dashboard,
         )
+        failed = failed_cases(result)
         summary = {
             "out_dir": str(result.out_dir),
             "cases": len(result.rows),
@@ -179,11 +180,11 @@ def register(app: typer.Typer) -> None:
             "errors": result.errors,
             "pareto_optimal": sum(result.pareto),
             "pareto_axes": [f"{a.column}:{a.sense}" for a in result.axes],
-            "failed_cases": failed_cases(result),
+            "failed_cases": failed,
         }
         if output_format is SweepFormat.json or quiet:
-            for failed in summary["failed_cases"]:
-                warn(f"case {failed['case']} ({failed['values']}): {failed['error']}")
+            for case in failed:
+                warn(f"case {case['case']} ({case['values']}): {case['error']}")
         if output_format is SweepFormat.json:
             typer.echo(json.dumps(summary, indent=2))
         elif not quiet:

@@ -29,9 +29,11 @@ def _point(lat: float, lon: float, properties: dict[str, Any]) -> dict[str, Any]
 def _line(
     points: list[tuple[float | None, float | None]], properties: dict[str, Any]
 ) -> dict[str, Any]:
+    (lat1, lon1), (lat2, lon2) = points
+    assert lat1 is not None and lon1 is not None and lat2 is not None and lon2 is not None
     return {
         "type": "Feature",
-        "geometry": geojson_line((points[0][1], points[0][0]), (points[1][1], points[1][0])),
+        "geometry": geojson_line((lon1, lat1), (lon2, lat2)),
         "properties": properties,
     }
 

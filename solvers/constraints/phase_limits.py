@@ -18,6 +18,8 @@ import scipy.sparse as sp
 
 from gpuplace.solvers.model.builder import ModelBuilder
 
+__all__ = ["add", "applies", "name"]
+
 name = "phase_limits"
 
 

@@ -24,6 +24,8 @@ import scipy.sparse as sp
 from gpuplace.solvers.model.builder import ModelBuilder
 from gpuplace.solvers.model.core import gpu_upper_bounds
 
+__all__ = ["BLOCK", "add", "applies", "decomposition", "installed_by_phase", "name"]
+
 name = "phases"
 # rows of one site each: kept apart by the engine's decomposition
 decomposition = "site"

@@ -65,7 +65,8 @@ def phase_split(instance: Instance, new_gpus: np.ndarray, served: np.ndarray) ->
     thr = instance.gpu_throughput
     slot_phase = periods.phase_of_slot
     existing = mu * (instance.site_existing_gpus[build] @ thr)
-    r, c, v, need = [], [], [], []
+    r, c, v = [], [], []
+    need: list[float] = []
     for i in range(n):
         for w in np.flatnonzero(served[build[i]] > 0):
             for t in range(T):
@@ -80,7 +81,7 @@ def phase_split(instance: Instance, new_gpus: np.ndarray, served: np.ndarray) ->
         hi.append(np.full(len(need), np.inf))
     capex = (instance.site_cost_factor[build, None] * instance.gpu_capex[None, :]).ravel()
     for limit, weight in ((phases.max_new_gpus, np.ones(n * T)), (phases.budget, capex)):
-        for q in np.flatnonzero(np.isfinite(limit)):
+        for q in np.flatnonzero(np.isfinite(limit)).tolist():
             rows.append(
                 sp.csr_matrix(
                     (weight, (np.zeros(n * T, dtype=int), col[:, :, q].ravel())), shape=(1, V)
