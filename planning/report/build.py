@@ -17,6 +17,7 @@ from gpuplace.planning.report.money import money_section
 from gpuplace.planning.report.plots import MEASURED_PLOT, PLOTS, measured_plot
 from gpuplace.planning.report.serving import model_layers, serving_section
 from gpuplace.planning.report.tables import assignments_csv, links_csv, sites_csv
+from gpuplace.planning.report.time import time_section
 from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.plan import Plan
 
@@ -115,6 +116,8 @@ def build_report(
     extra_sections = [*extra_sections, *([serving] if serving is not None else [])]
     billed = money_section(plan)  # [money]: the year's bill per site
     extra_sections = [*extra_sections, *([billed] if billed is not None else [])]
+    timed = time_section(plan)  # [time]: utilisation per period, the roll-out
+    extra_sections = [*extra_sections, *([timed] if timed is not None else [])]
     section_files = _section_files(extra_sections)
     warnings = []
     sha = plan.scenario.sha256
