@@ -19,6 +19,7 @@ from gpuplace.scenario.time import peak_sized
 from gpuplace.solvers.plan import Plan, make_plan
 from gpuplace.solvers.plan.follow_the_sun import with_follow_the_sun
 from gpuplace.solvers.result import Solution, SolveParameters, Status, StopReason
+from gpuplace.solvers.time_start import lift
 from gpuplace.solvers.verify import Violation, verify_plan
 
 
@@ -134,17 +135,27 @@ def solve_plan(
     """
     name = solver or instance.solver.name
     params = params or solve_parameters(instance)
+    periods = instance.periods
+    baseline = periods is not None and periods.peak_baseline and not extra_pieces
+    peak = peak_sized(instance) if baseline else None
+    peak_plan = None
+    if peak is not None and periods is not None and periods.phases is None:
+        # the peak-sized plan first: it is also a plan with periods, the solve's warm start
+        peak_solution = _solve(peak, name, params, None, ())
+        peak_plan = _verified(peak, make_plan(peak, peak_solution, params))
+        if warm_start is None:
+            warm_start = lift(instance, peak, peak_solution)
     solution = _solve(instance, name, params, warm_start, extra_pieces)
     if params.cancel.cancelled and not solution.interrupted:
         solution = replace(solution, interrupted=True)
     if params.cancel.cancelled and solution.status != Status.OPTIMAL:
         solution = replace(solution, stop_reason=StopReason.INTERRUPTED)
     plan = _verified(instance, make_plan(instance, solution, params))
-    periods = instance.periods
-    baseline = periods is not None and periods.peak_baseline and not extra_pieces
-    peak = peak_sized(instance) if baseline else None
     if peak is not None and plan.has_decisions and not params.cancel.cancelled:
-        peak_plan = _verified(peak, make_plan(peak, _solve(peak, name, params, None, ()), params))
+        if peak_plan is None:
+            peak_plan = _verified(
+                peak, make_plan(peak, _solve(peak, name, params, None, ()), params)
+            )
         plan = with_follow_the_sun(plan, peak_plan)
     return plan
 

@@ -236,7 +236,7 @@ def usable_warm_start(instance: Instance, warm: Solution | None) -> Solution | N
         "open_sites": (instance.n_sites,),
         "new_gpus": (instance.n_sites, instance.n_types),
         "pair_share": (instance.n_pairs,),
-        "unserved": (instance.n_regions,),
+        "unserved": (instance.n_items,),
     }
     for name, shape in expected.items():
         size = np.size(getattr(warm, name))
