@@ -77,6 +77,8 @@ def sweep_figures(plan: Plan) -> dict[str, Any]:
 def bill_rows(plan: Plan) -> list[tuple[str, str]]:
     """``solve``'s summary lines of a plan with a bill: (label, text); empty without one."""
     figures = money_metrics(plan)
+    if not figures:
+        return []
     keys = (
         "bill.revenue_ondemand",
         "bill.revenue_contracts",

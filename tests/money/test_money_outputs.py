@@ -83,3 +83,11 @@ def test_solve_summary_lines(tmp_path: Path) -> None:
     plan = solve_plan(inst, solver="highs", params=solve_parameters(inst, gap=0.0))
     lines = dict(bill_rows(plan))
     assert lines["carbon cap (t CO2e)"] == "5" and lines["capex a year (annualised)"] == "75"
+
+
+def test_no_bill_lines_without_money(tmp_path: Path) -> None:
+    from gpuplace.planning.money_kpis import bill_rows
+    from support.serving_cases import write_serving
+
+    inst = load_instance(write_serving(tmp_path))
+    assert bill_rows(solve_plan(inst, solver="highs")) == []
