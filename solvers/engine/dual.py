@@ -166,7 +166,7 @@ class LagrangianDual:
             pi[region[nonempty]] = np.where(np.isfinite(cheapest), cheapest, 0.0)
         return pi
 
-    def start(self, deadline: float) -> np.ndarray:
+    def start(self, deadline: float) -> tuple[np.ndarray, DualPoint | None]:
         """Start multipliers: :meth:`initial_multipliers` with searched coupling multipliers.
 
         Objectives whose money enters only through a coupling row (``served`` or
@@ -178,15 +178,27 @@ class LagrangianDual:
         maximising L(initial_multipliers(μ)): k from 0 by whole decades in the
         direction that improves while it improves (within :data:`SEARCH_DECADES`),
         then golden-section steps in k between the best decade's neighbours; μ = 0
-        is kept when nothing beats it. The evaluations (each a site-oracle pass) take
-        at most :data:`SEARCH_SHARE` of the time to ``deadline``, judged by the first.
+        is kept when nothing beats it. Only rows the plain start breaks, or whose
+        columns the objective does not price, are searched.
+        The evaluations (each a site-oracle pass) take at most :data:`SEARCH_SHARE` of
+        the time to ``deadline``, judged by the first. Returns the multipliers and,
+        when they are the plain start's, its evaluated point (None otherwise).
         """
         began = time.perf_counter()
         pi = self.initial_multipliers()
         rows = np.flatnonzero(~self.region_part & (self.kind != EQ))
         if rows.size == 0 or rows.size > COUPLING_SEARCH_MAX:
-            return pi
-        best = self.evaluate(pi).value
+            return pi, None
+        first = self.evaluate(pi)
+        best = first.value
+        # only rows the plain start breaks or whose columns the objective does not price
+        # (a budget with objective served): a budget the cheapest choices already keep
+        # needs no price to start with, and the search's oracle passes cost time
+        broken = np.where(self.kind[rows] == LE, -first.subgradient[rows], first.subgradient[rows])
+        priced = (abs(self.A[rows]) @ (self.c != 0).astype(float)) > 0
+        rows = rows[(broken > 1e-9) | ~priced]
+        if rows.size == 0:
+            return pi, first
         per_eval = time.perf_counter() - began
         budget = max(3, int(SEARCH_SHARE * (deadline - began) / max(per_eval, 1e-6)))
         size = float(np.max(np.abs(self.c))) if self.c.size else 1.0
@@ -223,7 +235,7 @@ class LagrangianDual:
             budget -= len(memo)
             if budget < 3:
                 break
-        return pi
+        return pi, (first if best == first.value else None)
 
     def ascend(
         self,
@@ -243,13 +255,18 @@ class LagrangianDual:
         (``time.perf_counter()``), on ``stop()``, after ``max_iter`` steps or once
         ``upper − L <= target_gap × |upper|``.
         """
-        pi = self.project(self.start(deadline) if pi0 is None else pi0)
+        first: DualPoint | None = None
+        if pi0 is None:
+            pi, first = self.start(deadline)
+            pi = self.project(pi)
+        else:
+            pi = self.project(pi0)
         best: DualPoint | None = None
         theta, stall, streak, alpha = THETA0, 0, 0, 0.7
         direction: np.ndarray | None = None
         it = 0
         for it in range(1, max_iter + 1):  # noqa: B007 (reported)
-            point = self.evaluate(pi)
+            point = first if it == 1 and first is not None else self.evaluate(pi)
             if on_point is not None:
                 found = on_point(it, point)
                 if found is not None and found < upper:

@@ -56,7 +56,7 @@ def test_searched_start_bounds_the_served_optimum(budget):
     )
     model, dual = _dual(instance)
     plain = dual.evaluate(dual.initial_multipliers()).value
-    searched = dual.evaluate(dual.start(time.perf_counter() + 30)).value
+    searched = dual.evaluate(dual.start(time.perf_counter() + 30)[0]).value
     assert searched >= plain - 1e-9
     # maximisation: L is in minimisation form, so -L bounds the served demand from above
     res = milp(
