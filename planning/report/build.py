@@ -112,10 +112,8 @@ def build_report(
     """
     check_folder_output(out_dir, force=force)
     check_tiles(tiles)
-    serving = serving_section(plan)
-    extra_sections = [*extra_sections, *([serving] if serving is not None else [])]
-    billed = money_section(plan)  # [money]: the year's bill per site
-    extra_sections = [*extra_sections, *([billed] if billed is not None else [])]
+    own = (serving_section(plan), money_section(plan))  # serving models; [money]'s bill
+    extra_sections = [*extra_sections, *(section for section in own if section is not None)]
     timed = time_section(plan)  # [time]: utilisation per period, the roll-out
     extra_sections = [*extra_sections, *([timed] if timed is not None else [])]
     section_files = _section_files(extra_sections)

@@ -39,7 +39,7 @@ BAD_VALUES = [
     ("constraints.failover_sla_factor", 0.9, "must be >= 1"),
     ("constraints.single_sourcing", 1, "must be true or false"),
     ("constraints.unserved_penalty", -1, "must be >= 0"),
-    ("objective.kind", "profit", "must be one of cost, latency, served"),
+    ("objective.kind", "revenue", "must be one of cost, latency, served, profit"),
     ("objective.latency_weight", -0.1, "must be >= 0"),
     ("solver.name", 5, "must be a string"),
     ("solver.time_limit_s", 0, "must be > 0"),
