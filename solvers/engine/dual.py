@@ -154,7 +154,11 @@ class LagrangianDual:
         full_cost = c[sites.open_col] + np.where(self.oracle.vx.feasible, h.cost(h.max_cap), np.inf)
         per_unit = np.where(cap > 1e-12, full_cost / np.maximum(cap, 1e-12), np.inf)
         est = np.full(self.model.n_vars, np.inf)
-        est[sites.item_col] = c[sites.item_col] + sites.item_weight * per_unit[sites.item_site]
+        weight = sites.item_weight
+        pool = np.zeros(weight.size)
+        takes = weight > 0  # a share that takes no capacity costs no pool (0 × inf is not a cost)
+        pool[takes] = weight[takes] * per_unit[sites.item_site[takes]]
+        est[sites.item_col] = c[sites.item_col] + pool
         est[self.other] = c[self.other]
         region = np.flatnonzero(self.region_part & (self.kind == EQ))
         A = self.A[region].tocsr()
