@@ -12,12 +12,11 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gpuplace.pipeline import solve_parameters, solve_plan
 from gpuplace.planning.compare import Comparison, compare_plans, plan_labels
 from gpuplace.planning.failures import FailureImpact, analyse_failures
-from gpuplace.planning.report import Report, build_report
 from gpuplace.planning.sweep import SolverOptions, SweepResult, run_sweep
 from gpuplace.planning.sweep_grid import Vary
 from gpuplace.resilience.failure_cases import SrlgGroups, load_srlg
@@ -25,6 +24,9 @@ from gpuplace.scenario.instance import Instance
 from gpuplace.solvers.cancel import CancelToken
 from gpuplace.solvers.plan import Plan
 from gpuplace.solvers.verify import Violation, verify_plan
+
+if TYPE_CHECKING:  # the report needs the report extra (folium, matplotlib): imported when used
+    from gpuplace.planning.report import Report
 
 __all__ = ["PlanLike", "compare", "failures", "report", "solve", "sweep", "verify"]
 
@@ -204,6 +206,8 @@ def report(
     >>> "index.html" in written.files and "sites.geojson" in written.files
     True
     """
+    from gpuplace.planning.report import build_report
+
     return build_report(instance, _plan(plan), out, force=force, tiles=tiles)
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from gpuplace.errors import InputError, Problem
 from gpuplace.planning.money_kpis import SWEEP_COLUMNS
@@ -172,6 +171,8 @@ def pareto_png(
     rows: Sequence[Mapping[str, Any]], axes: tuple[Axis, Axis], front: np.ndarray, title: str
 ) -> bytes:
     """Scatter of every solved case with the Pareto-optimal ones marked and joined."""
+    from matplotlib.figure import Figure  # the report extra: imported when a plot is drawn
+
     points = pareto_points(rows, axes)
     fig = Figure(figsize=(7, 5))
     ax = fig.subplots()
