@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from rich.console import Console
 
 from gpuplace.commands import solve as solve_command
