@@ -45,7 +45,10 @@ def main() -> None:
         run()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        raise SystemExit(QUIT_EXIT_STATUS) from None
+        # not SystemExit: a Ctrl-C that lands while an extension module runs Python code
+        # at import (PyRun_*) marks it unhandled for good, and the interpreter would then
+        # end by SIGINT (status -2) whatever was raised; nothing is left to finalise here
+        hard_exit(QUIT_EXIT_STATUS)
     finally:
         if not inherited_ignore:
             signal.signal(signal.SIGINT, _quit_now)
